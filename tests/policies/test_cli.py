@@ -1,0 +1,120 @@
+"""`accessbot policy check|explain`, driven through typer's CliRunner."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli.policy import policy_app
+from tests.policies.conftest import GITHUB, write_files
+
+runner = CliRunner()
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return runner.invoke(policy_app, list(args), env=env)
+
+
+def test_check_the_bundled_example_succeeds():
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == ("OK: 15 resources, 27 entitlements, 3 bundles, 4 birthright rules, "
+                                             "2 separation-of-duties rules")
+    assert "people.yaml (25 people, 16 groups)" in result.stdout
+    assert "connectors.yaml (9 connectors)" in result.stdout
+
+
+def test_check_uses_the_catalog_from_the_environment(tmp_path):
+    write_files(tmp_path, {"apps.yaml": GITHUB})
+    result = run("check", env={"ACCESSBOT_CATALOG": str(tmp_path)})
+    assert result.exit_code == 0
+    assert result.stdout.startswith("OK: 1 resources, 2 entitlements")
+    assert "Not cross-checked" in result.stdout
+
+
+def test_check_prints_every_issue_and_fails(tmp_path):
+    write_files(tmp_path, {"apps.yaml": GITHUB.replace("risk: low", "risk: lo").replace("maximum: 1d", "max: 1d")})
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{tmp_path}/apps.yaml:9: github:member: risk: should be 'low', 'medium', 'high' or 'critical', got 'lo'",
+        f"{tmp_path}/apps.yaml:13: github:admin: unknown key 'max' in durations "
+        "(did you mean 'maximum'?)",
+    ]
+    assert result.stderr.strip() == f"FAILED: 2 problems in {tmp_path}"
+
+
+def test_check_cross_checks_people_and_connectors_found_next_to_the_catalog(tmp_path):
+    write_files(tmp_path, {
+        "catalog/apps.yaml": GITHUB,
+        "people.yaml": "people:\n  - {email: someone@acme.example}\n",
+        "connectors.yaml": "instances:\n  okta: {type: okta}\n",
+    })
+    result = run("check", str(tmp_path / "catalog"))
+    assert result.exit_code == 1
+    assert "owner owner@acme.example is not in the people directory" in result.stdout
+    assert "unknown connector 'github'; configured connectors: okta" in result.stdout
+    standalone = run("check", str(tmp_path / "catalog"), "--standalone")
+    assert standalone.exit_code == 0, standalone.output
+
+
+def test_check_reports_a_broken_people_file(tmp_path):
+    write_files(tmp_path, {"apps.yaml": GITHUB, "people.yaml": "people:\n  - {email: nope}\n"})
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stdout.strip() == f"{tmp_path}/people.yaml:2: nope: email: 'nope' is not an email address"
+
+
+def test_explain_an_eligible_request_with_a_sod_conflict():
+    result = run("explain", "--person", "bob.martin@acme.example", "--entitlement", "aws-prod:admin",
+                 "--holding", "okta:admin", "--duration", "1h", "--justification", "incident", "--ticket", "INC-7")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("Bob Martin <bob.martin@acme.example> -> aws-prod:admin (AWS production admin: "
+                          "AdministratorAccess)")
+    assert "Eligible: yes" in out and '"employed SREs only"' in out
+    assert "Durations: 30m, 1h, 4h (default 1h, maximum 4h); permanent not allowed" in out
+    assert "this request: 1 hour - fits the policy" in out
+    assert "1. Manager (manager), 1 of: Linus Torvalds <linus.torvalds@acme.example>" in out
+    assert ("2. Security on duty (group security), 1 of: Sam Rivera <sam.rivera@acme.example>, "
+            "Erin Kim <erin.kim@acme.example>") in out
+    assert "Separation of duties: CONFLICT (holding: okta:admin)" in out
+    assert "identity-and-cloud-admin: okta:admin + aws-prod:admin." in out
+    assert "Auto-approve: no (no auto-approve rule)" in out
+
+
+def test_explain_an_ineligible_person_and_a_too_long_request():
+    result = run("explain", "--person", "wendy.clark@acme.example", "--entitlement", "github:admin",
+                 "--duration", "3d")
+    assert result.exit_code == 0
+    assert "Eligible: NO" in result.stdout
+    assert "does not meet the eligibility rule \"SREs and engineering managers only\"" in result.stdout
+    assert "3 days is above the 1-day maximum for GitHub admin" in result.stdout
+
+
+def test_explain_auto_approval():
+    result = run("explain", "--person", "alice.nguyen@acme.example", "--entitlement", "github:member")
+    assert "Auto-approve: yes, auto-approve rule 'engineering-member'" in result.stdout
+    assert "this request: 90 days" in result.stdout  # the entitlement's default
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--person", "nobody@acme.example", "--entitlement", "github:admin"],
+     "error: nobody@acme.example is not in the people file"),
+    (["--person", "bob.martin@acme.example", "--entitlement", "github:admn"],
+     "error: GitHub has no role 'admn' (roles: member, admin)"),
+    (["--person", "bob.martin@acme.example", "--entitlement", "github:admin", "--duration", "soon"],
+     "error: --duration: 'soon' is not a duration"),
+])
+def test_explain_refuses_bad_input_clearly(args, message):
+    result = run("explain", *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+
+
+def test_explain_without_a_people_file(tmp_path):
+    write_files(tmp_path, {"apps.yaml": GITHUB})
+    result = run("explain", "--catalog", str(tmp_path), "--person", "a@acme.example", "--entitlement",
+                 "github:admin")
+    assert result.exit_code == 2
+    assert "no people file found" in result.stderr
