@@ -1,0 +1,84 @@
+"""Append audit events to a hash chain, in the caller's transaction.
+
+Each event's hash covers its content and the previous event's hash, and ``seq`` is gap-free, so
+`verify` finds an edited, inserted or deleted row. Appends are serialised (a transaction-scoped
+advisory lock on PostgreSQL; SQLite's single writer does it there) so two replicas never fork the
+chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session
+
+from bot.store.models import AuditEvent
+
+GENESIS = "0" * 64
+_PG_LOCK_KEY = 0x616363657373  # "access": one application-wide lock id for the chain
+_PENDING = "accessbot_audit_pending"
+
+
+def canonical(event: AuditEvent | dict[str, Any]) -> bytes:
+    fields = event if isinstance(event, dict) else {
+        "seq": event.seq, "occurred_at": event.occurred_at, "actor": event.actor, "action": event.action,
+        "subject_type": event.subject_type, "subject_id": event.subject_id,
+        "person_email": event.person_email, "trigger": event.trigger, "detail": event.detail,
+        "prev_hash": event.prev_hash,
+    }
+    fields = dict(fields)
+    fields["occurred_at"] = _iso(fields["occurred_at"])
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def _iso(value: datetime | str) -> str:
+    if isinstance(value, str):
+        return value
+    return value.isoformat(timespec="microseconds")
+
+
+def compute_hash(event: AuditEvent | dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def append(s: Session, *, now: datetime, actor: str, action: str, subject_type: str, subject_id: Any,
+           trigger: str, person_email: str | None = None, detail: dict[str, Any] | None = None) -> None:
+    """Queue an event on the session; it is chained and inserted just before the transaction commits.
+
+    Chaining at commit keeps the chain lock (and SQLite's write) as short as the commit itself,
+    instead of serialising whole transactions behind it; a rolled-back transaction leaves no event.
+    """
+    s.info.setdefault(_PENDING, []).append(dict(
+        occurred_at=now, actor=actor, action=action, subject_type=subject_type, subject_id=str(subject_id),
+        person_email=person_email, trigger=str(trigger), detail=_jsonable(detail or {})))
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_pending_events(s: Session) -> None:
+    pending = s.info.pop(_PENDING, None)
+    if not pending:
+        return
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    last = s.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    for fields in pending:
+        event = AuditEvent(seq=seq, prev_hash=prev, **fields)
+        event.hash = compute_hash(event)
+        s.add(event)
+        seq, prev = seq + 1, event.hash
+    s.flush()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending_events(s: Session, previous_transaction) -> None:
+    s.info.pop(_PENDING, None)
+
+
+def _jsonable(detail: dict[str, Any]) -> dict[str, Any]:
+    # Store exactly what the hash covers: a JSON round trip turns datetimes, enums... into strings.
+    return json.loads(json.dumps(detail, default=str))

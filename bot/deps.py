@@ -1,0 +1,87 @@
+"""Everything a front end needs, built once from settings and passed down (no globals)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.domain.clock import Clock, SystemClock
+from bot.provisioning.runner import ProvisioningRunner
+from bot.settings import Settings
+from bot.store import migrate
+from bot.store.db import Store, create_engine_for
+from bot.workflow.context import Actor, Ctx
+from connectors.registry import ConnectorSet
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    store: Store
+    catalog: object
+    connectors: ConnectorSet
+    clock: Clock
+    runner: ProvisioningRunner = field(init=False)
+    executor: ThreadPoolExecutor = field(init=False)
+    # Called after a transaction that queued work or notifications: wake the workers now rather
+    # than at the next sweep. Front ends register listeners (the Slack notifier does).
+    after_commit_hooks: list[Callable[[], None]] = field(default_factory=list)
+    _kick_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.runner = ProvisioningRunner(self.store, self.connectors, self.clock, lambda: self.catalog,
+                                         replica_id=self.settings.replica_id)
+        self.executor = ThreadPoolExecutor(max_workers=self.settings.worker_threads,
+                                           thread_name_prefix="accessbot-work")
+
+    def ctx(self, actor: Actor) -> Ctx:
+        return Ctx(self.catalog, self.clock.now(), actor)
+
+    def kick(self) -> Future:
+        """Run due provisioning and notifications in the background (never in the caller's thread)."""
+        return self.executor.submit(self._drain)
+
+    def wake(self) -> None:
+        """Tell the after-commit listeners (notifiers, timers) that something was committed."""
+        for hook in list(self.after_commit_hooks):
+            hook()
+
+    def _drain(self) -> None:
+        try:
+            self.runner.run_due()
+            self.wake()
+        except Exception:  # the outermost worker boundary: log with stack, the sweep will retry
+            log.exception("background work failed; the periodic sweep will pick it up again")
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=False)
+        self.connectors.close()
+        self.store.dispose()
+
+
+def open_store(settings: Settings) -> Store:
+    store = Store(create_engine_for(settings.database_url))
+    migrate.upgrade(store.engine)
+    return store
+
+
+def build_deps(settings: Settings, *, clock: Clock | None = None, connectors: ConnectorSet | None = None,
+               catalog=None, sync_people: bool = True) -> Deps:
+    from bot.directory.people_file import sync_people_file
+    from bot.loading import load_catalog_for, load_connectors_for
+
+    store = open_store(settings)
+    clock = clock or SystemClock()
+    people_path: Path | None = settings.resolved_people_file()
+    if sync_people and people_path is not None:
+        with store.uow() as s:
+            sync_people_file(s, people_path, now=clock.now())
+    connectors = connectors if connectors is not None else load_connectors_for(settings)
+    catalog = catalog if catalog is not None else load_catalog_for(settings, store, connectors)
+    return Deps(settings=settings, store=store, catalog=catalog, connectors=connectors, clock=clock)

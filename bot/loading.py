@@ -1,0 +1,29 @@
+"""Load the catalog and the connector instances named by the settings, checked against each
+other and the directory (an entitlement naming an unknown connector or approver fails here)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.settings import Settings
+from bot.store.db import Store
+from bot.store.models import Person
+from connectors.registry import ConnectorSet
+from policies import load_catalog
+
+
+def load_connectors_for(settings: Settings) -> ConnectorSet:
+    from connectors.registry import load_connectors
+
+    path = settings.resolved_connectors_file()
+    if path is None:
+        return ConnectorSet()
+    return load_connectors(path, simulate=settings.simulate_connectors)
+
+
+def load_catalog_for(settings: Settings, store: Store, connectors: ConnectorSet):
+    with store.uow() as s:
+        people = s.execute(select(Person.email, Person.groups)).all()
+    emails = [email for email, _ in people]
+    groups = sorted({g for _, gs in people for g in (gs or [])})
+    return load_catalog(settings.catalog, connectors=list(connectors), people=emails, groups=groups)

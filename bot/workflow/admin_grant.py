@@ -1,0 +1,85 @@
+"""IT pushes access to someone without an approval round (an urgent fix, a migration), or takes it
+away. The push goes down the normal path (a request row marked as pushed by the admin, then the
+grant, provisioning, expiry and audit as for any approved request) and keeps the rules no admin may
+bypass: the entitlement's duration bounds, separation of duties, a reason, an active person, and
+never to oneself (that is what /access and an approver are for). Eligibility rules are not applied:
+pushing an exception is the point of the command, and the audit log records who did it and why.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.directory import service as directory
+from bot.domain.enums import GrantStatus, RequestStatus
+from bot.domain.errors import (
+    InvalidDuration,
+    MissingJustification,
+    NotEligible,
+    NotFoundError,
+    SelfApproval,
+    SeparationOfDuties,
+)
+from bot.store.models import AccessRequest, Grant, Person
+from bot.workflow import approve, grants
+from bot.workflow.context import Ctx
+from bot.workflow.end_grant import revoke
+from bot.workflow.events import happened
+from bot.workflow.manual_tasks import require_it_admin
+from bot.workflow.submit import lookup_entitlement
+
+MIN_REASON = 3
+ENDABLE = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE, GrantStatus.REVOKE_FAILED)
+
+
+def push_grant(s: Session, ctx: Ctx, *, admin: Person, person: Person, entitlement: str,
+               duration: timedelta | None, reason: str) -> AccessRequest:
+    """Returns the (approved) request; its ``grant_id`` is the new or extended grant."""
+    require_it_admin(ctx, admin, "grant access directly")
+    if person.id == admin.id:
+        raise SelfApproval("You cannot push access to yourself: ask for it with /access so someone else approves.")
+    ent = lookup_entitlement(ctx.catalog, entitlement)
+    if not person.is_active:
+        raise NotEligible(f"{person.email} is not an active employee.")
+    problem = ent.durations.validate(duration)
+    if problem:
+        raise InvalidDuration(problem, field="duration")
+    reason = reason.strip()
+    if len(reason) < MIN_REASON:
+        raise MissingJustification("Say why (it goes to the person and the audit log).", field="justification")
+    conflicts = ctx.catalog.sod_conflicts(grants.held_entitlements(s, person.id) - {ent.ref}, ent.ref)
+    if conflicts:
+        c = conflicts[0]
+        others = ", ".join(e for e in c.entitlements if e != ent.ref)
+        raise SeparationOfDuties(f"{person.email} holds {others}, which cannot be held together with {ent.ref} "
+                                 f"({c.name}: {c.reason}). Nothing was granted.", field="entitlement")
+    request = AccessRequest(
+        requester_id=person.id, created_by_id=admin.id, entitlement=ent.ref,
+        duration_seconds=int(duration.total_seconds()) if duration is not None else None, justification=reason,
+        status=RequestStatus.PENDING, trigger=ctx.actor.trigger, created_at=ctx.now, decided_by_id=admin.id,
+        decision_reason=reason, policy_rule=f"pushed by IT admin {admin.email}", extra={"admin_push": True})
+    s.add(request)
+    s.flush()
+    happened(s, ctx, "request.admin_pushed", subject_type="request", subject_id=request.id,
+             person_email=person.email,
+             detail={"entitlement": ent.ref, "duration_seconds": request.duration_seconds, "reason": reason,
+                     "by": admin.email, "eligible": ent.is_eligible(directory.facts(s, person)).allowed})
+    approve.finalise_approved(s, ctx, request, person, granted_by=f"admin: {admin.email}")
+    return request
+
+
+def revoke_as_admin(s: Session, ctx: Ctx, *, admin: Person, person: Person, entitlement: str,
+                    reason: str = "") -> list[int]:
+    """End every grant of ``entitlement`` that ``person`` holds (or is scheduled to get); the grant ids."""
+    require_it_admin(ctx, admin, "revoke access")
+    ids = list(s.scalars(select(Grant.id).where(Grant.person_id == person.id, Grant.entitlement == entitlement,
+                                                Grant.status.in_(ENDABLE)).order_by(Grant.id)))
+    if not ids:
+        raise NotFoundError(f"{person.email} holds no {entitlement} that could be removed.", field="entitlement")
+    why = reason.strip() or f"revoked by IT admin {admin.email}"
+    for grant_id in ids:
+        revoke(s, ctx, grant_id=grant_id, by=admin, reason=why)
+    return ids

@@ -1,0 +1,34 @@
+"""The requester (or offboarding, or a timeout) withdraws a pending request."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.domain.enums import RequestStatus, StepStatus
+from bot.domain.errors import AlreadyDecided, NotAuthorized
+from bot.store.models import AccessRequest, Person
+from bot.workflow import approve, due
+from bot.workflow.context import Ctx
+from bot.workflow.decide import load_request, steps_of
+from bot.workflow.events import happened
+
+
+def cancel(s: Session, ctx: Ctx, *, request_id: int, by: Person | None, reason: str = "",
+           status: RequestStatus = RequestStatus.CANCELLED) -> AccessRequest:
+    """``by`` None means the system (offboarding, timeout); a person may only cancel their own."""
+    request = load_request(s, request_id)
+    if by is not None and by.id != request.requester_id:
+        raise NotAuthorized("Only the requester can cancel a request.")
+    if request.status != RequestStatus.PENDING:
+        raise AlreadyDecided(f"Request #{request.id} is already {request.status}.")
+    request.status = status
+    request.decided_at = ctx.now
+    request.decision_reason = reason
+    request.version += 1
+    approve.close_steps(s, steps_of(s, request.id), StepStatus.CANCELLED, ctx)
+    due.cancel(s, due.REQUEST_REMIND, request.id)
+    due.cancel(s, due.REQUEST_TIMEOUT, request.id)
+    requester = s.get(Person, request.requester_id)
+    happened(s, ctx, f"request.{status}", subject_type="request", subject_id=request.id,
+             person_email=requester.email, detail={"entitlement": request.entitlement, "reason": reason}, notify=True)
+    return request

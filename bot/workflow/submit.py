@@ -1,0 +1,153 @@
+"""Submit an access request: check it against the policy, route it, and auto-approve when the
+policy says so."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.directory import service as directory
+from bot.domain.enums import RequestStatus, StepStatus
+from bot.domain.errors import (
+    DomainError,
+    InvalidDuration,
+    MissingJustification,
+    NotEligible,
+    NotFoundError,
+    SeparationOfDuties,
+)
+from bot.store.models import AccessRequest, ApprovalStep, Person
+from bot.workflow import approve, due, grants, reminders, routing
+from bot.workflow.context import Ctx
+from bot.workflow.events import happened
+from policies import RequestFacts
+
+USE_DEFAULT = object()  # "the policy's default duration", distinct from None (= permanent)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: AccessRequest
+    outcome: str  # "pending", "approved" (auto), "extended"
+
+
+def lookup_entitlement(catalog, ref: str):
+    try:
+        return catalog.entitlement(ref)
+    except KeyError as exc:
+        raise NotFoundError(str(exc.args[0]) if exc.args else f"Unknown entitlement {ref}.",
+                            field="entitlement") from None
+
+
+def submit(s: Session, ctx: Ctx, *, requester: Person, entitlement: str, duration=USE_DEFAULT,
+           justification: str = "", ticket: str = "", starts_at: datetime | None = None,
+           bundle: str | None = None, created_by: Person | None = None,
+           extension_of: int | None = None) -> Submitted:
+    """``extension_of``: the grant whose Extend button asked; ``duration`` is then the extra time."""
+    ent = lookup_entitlement(ctx.catalog, entitlement)
+    facts = directory.facts(s, requester)
+    justification, ticket = justification.strip(), ticket.strip()
+    chosen = ent.durations.default if duration is USE_DEFAULT else duration
+    _check(s, ctx, ent, requester, facts, chosen, justification, ticket, starts_at)
+    _supersede_duplicates(s, ctx, requester, ent.ref)
+    request = AccessRequest(
+        requester_id=requester.id, created_by_id=created_by.id if created_by else None, entitlement=ent.ref,
+        bundle=bundle, duration_seconds=int(chosen.total_seconds()) if chosen else None, starts_at=starts_at,
+        justification=justification, ticket=ticket, status=RequestStatus.PENDING, trigger=ctx.actor.trigger,
+        created_at=ctx.now, expires_at=ctx.now + ent.request_timeout,
+        extra={"extension_of": extension_of} if extension_of is not None else {},
+    )
+    existing = grants.active_grant(s, requester.id, ent.ref)
+    if existing is not None:
+        request.extends_grant_id = existing.id
+    s.add(request)
+    s.flush()
+    steps = _create_steps(s, ctx, request, ent, requester)
+    rule = ent.auto_approve_rule(facts, RequestFacts(duration=chosen, justification=justification, ticket=ticket))
+    if rule is None and not steps:
+        rule = "no approval required by the catalog"
+    happened(s, ctx, "request.submitted", subject_type="request", subject_id=request.id,
+             person_email=requester.email,
+             detail={"entitlement": ent.ref, "duration_seconds": request.duration_seconds, "justification": justification,
+                     "ticket": ticket, "starts_at": starts_at, "extends_grant_id": request.extends_grant_id,
+                     "steps": [{"label": st.label, "quorum": st.quorum, "approver_ids": st.approver_ids,
+                                "fallback": st.used_fallback} for st in steps],
+                     "risk": ent.risk, "bundle": bundle},
+             notify=rule is None)
+    if rule is not None:
+        request.auto_approved = True
+        request.policy_rule = rule
+        approve.close_steps(s, steps, StepStatus.APPROVED, ctx)
+        approve.finalise_approved(s, ctx, request, requester, granted_by=f"auto: {rule}")
+        return Submitted(request, "extended" if request.extends_grant_id else "approved")
+    due.schedule(s, due.REQUEST_TIMEOUT, request.id, request.expires_at, now=ctx.now)
+    reminders.schedule_reminder(s, ctx, request, steps[0], ent.reminder_after)
+    return Submitted(request, "pending")
+
+
+def _check(s, ctx, ent, requester, facts, duration: timedelta | None, justification: str, ticket: str,
+           starts_at: datetime | None) -> None:
+    if not requester.is_active:
+        raise NotEligible(f"{requester.email} is not an active employee.")
+    verdict = ent.is_eligible(facts)
+    if not verdict.allowed:
+        raise NotEligible(f"You are not eligible for {ent.title or ent.ref}: {verdict.reason}", field="entitlement")
+    problem = ent.durations.validate(duration)
+    if problem:
+        raise InvalidDuration(problem, field="duration")
+    if ent.require_justification and len(justification) < 3:
+        raise MissingJustification(f"{ent.title or ent.ref} needs a justification: say why you need it.",
+                                   field="justification")
+    if ent.require_ticket and not ticket:
+        raise MissingJustification(f"{ent.title or ent.ref} needs a ticket reference.", field="ticket")
+    if ticket and ent.ticket_pattern and not re.fullmatch(ent.ticket_pattern, ticket):
+        raise MissingJustification(f"“{ticket}” is not a valid ticket reference (expected {ent.ticket_pattern}).",
+                                   field="ticket")
+    if starts_at is not None and starts_at < ctx.now - timedelta(minutes=5):
+        raise InvalidDuration("The start time is in the past.", field="starts_at")
+    held = grants.held_entitlements(s, requester.id) - {ent.ref}
+    conflicts = ctx.catalog.sod_conflicts(held, ent.ref)
+    if conflicts:
+        c = conflicts[0]
+        raise SeparationOfDuties(
+            f"{ent.ref} cannot be held together with {', '.join(e for e in c.entitlements if e != ent.ref)} "
+            f"({c.name}: {c.reason}).", field="entitlement")
+    current = grants.active_grant(s, requester.id, ent.ref)
+    if current is not None and current.ends_at is None:
+        raise DomainError(f"You already hold {ent.ref} permanently.", field="entitlement")
+
+
+def _supersede_duplicates(s: Session, ctx: Ctx, requester: Person, ref: str) -> None:
+    olds = s.scalars(select(AccessRequest).where(
+        AccessRequest.requester_id == requester.id, AccessRequest.entitlement == ref,
+        AccessRequest.status == RequestStatus.PENDING).with_for_update()).all()
+    for old in olds:
+        old.status = RequestStatus.SUPERSEDED
+        old.decided_at = ctx.now
+        old.version += 1
+        steps = s.scalars(select(ApprovalStep).where(ApprovalStep.request_id == old.id)).all()
+        approve.close_steps(s, list(steps), StepStatus.CANCELLED, ctx)
+        due.cancel(s, due.REQUEST_REMIND, old.id)
+        due.cancel(s, due.REQUEST_TIMEOUT, old.id)
+        happened(s, ctx, "request.superseded", subject_type="request", subject_id=old.id,
+                 person_email=requester.email, detail={"entitlement": ref}, notify=True)
+
+
+def _create_steps(s: Session, ctx: Ctx, request: AccessRequest, ent, requester: Person) -> list[ApprovalStep]:
+    steps = []
+    for position, spec in enumerate(ent.approval_steps):
+        resolved = routing.resolve_step(s, ctx.catalog, ent, spec, requester)
+        step = ApprovalStep(request_id=request.id, position=position, kind=resolved.kind, label=resolved.label,
+                            quorum=resolved.quorum, approver_ids=[],
+                            used_fallback=resolved.used_fallback, channel=ent.approvals_channel,
+                            status=StepStatus.ACTIVE if position == 0 else StepStatus.WAITING,
+                            activated_at=ctx.now if position == 0 else None)
+        s.add(step)
+        s.flush()
+        routing.assign(s, step, resolved.approver_ids)
+        steps.append(step)
+    return steps

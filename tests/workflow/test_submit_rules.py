@@ -1,0 +1,67 @@
+"""What the policy refuses at submission, and how repeated requests merge instead of piling up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.domain.enums import GrantStatus, RequestStatus
+from bot.domain.errors import InvalidDuration, MissingJustification, NotFoundError, SeparationOfDuties
+
+
+def test_duration_above_the_maximum_is_refused(world):
+    with pytest.raises(InvalidDuration) as refused:
+        world.submit("alice@acme.test", "erp:payments-create", duration=timedelta(days=3))
+    assert refused.value.field == "duration"
+    assert world.grants_of("alice@acme.test") == []
+
+
+def test_permanent_is_refused_unless_the_policy_allows_it(world):
+    with pytest.raises(InvalidDuration):
+        world.submit("alice@acme.test", "erp:payments-create", duration=None)
+    rid = world.submit("alice@acme.test", "wiki:editor", duration=None)
+    assert world.request(rid).duration_seconds is None
+
+
+def test_justification_required_by_the_policy(world):
+    with pytest.raises(MissingJustification) as refused:
+        world.submit("alice@acme.test", "github:admin")
+    assert refused.value.field == "justification"
+
+
+def test_unknown_entitlement_is_a_clear_error(world):
+    with pytest.raises(NotFoundError):
+        world.submit("alice@acme.test", "github:superuser")
+
+
+def test_separation_of_duties_conflict_is_refused(world):
+    rid = world.submit("alice@acme.test", "erp:payments-create")
+    world.decide("dana@acme.test", rid)
+    world.run()
+    with pytest.raises(SeparationOfDuties, match="payments-four-eyes"):
+        world.submit("alice@acme.test", "erp:payments-approve")
+
+
+def test_a_duplicate_pending_request_is_superseded(world):
+    first = world.submit("alice@acme.test", "erp:payments-create")
+    second = world.submit("alice@acme.test", "erp:payments-create", duration=timedelta(hours=1))
+    assert world.request(first).status == RequestStatus.SUPERSEDED
+    assert world.request(second).status == RequestStatus.PENDING
+
+
+def test_requesting_held_access_extends_the_existing_grant(world):
+    rid = world.submit("alice@acme.test", "erp:payments-create", duration=timedelta(hours=1))
+    world.decide("dana@acme.test", rid)
+    world.run()
+    [grant] = world.grants_of("alice@acme.test")
+    world.advance(minutes=30)
+    again = world.submit("alice@acme.test", "erp:payments-create", duration=timedelta(hours=4))
+    assert world.request(again).extends_grant_id == grant.id
+    world.decide("dana@acme.test", again)
+    world.run()
+    grants = world.grants_of("alice@acme.test")
+    assert len(grants) == 1, "an extension must not create a second grant"
+    assert grants[0].ends_at == world.clock.now() + timedelta(hours=4)
+    assert grants[0].status == GrantStatus.ACTIVE
+    assert world.mem.calls.count(("grant", "alice@acme.test", "erp-pay-create")) == 1
