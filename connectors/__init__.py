@@ -1,0 +1,1 @@
+"""Connectors: one module per target system behind the contract in ``connectors.base``."""

@@ -1,0 +1,155 @@
+"""Connector kinds and instances.
+
+``KINDS`` maps a configuration ``type`` to its class, imported lazily so an instance of one
+vendor never needs another vendor's libraries installed. ``load_connectors`` turns a
+connectors file (see ``connectors.config``) into a ``ConnectorSet``; ``build_connectors`` does
+the same from an in-memory mapping.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connectors.base import Connector
+from connectors.config import (
+    ConnectorConfigError,
+    ConnectorsConfig,
+    InstanceConfig,
+    OptionsError,
+    load_config,
+    parse_config,
+    resolve_references,
+)
+from connectors.errors import ConfigError
+
+KINDS: dict[str, str] = {
+    "memory": "connectors.memory:MemoryConnector",
+    "scim": "connectors.scim:ScimConnector",
+    "manual": "connectors.manual:ManualConnector",
+    "webhook": "connectors.webhook:WebhookConnector",
+    "okta": "connectors.okta:OktaConnector",
+    "google": "connectors.google:GoogleConnector",
+    "entra": "connectors.entra:EntraConnector",
+    "github": "connectors.github:GitHubConnector",
+    "aws_idc": "connectors.aws_idc:AwsIdentityCenterConnector",
+    "slack_usergroups": "connectors.slack_usergroups:SlackUsergroupConnector",
+}
+
+
+def connector_class(kind: str) -> type[Connector]:
+    try:
+        module_name, class_name = KINDS[kind].split(":")
+    except KeyError:
+        raise ConfigError(f"unknown connector type {kind!r}; known: {', '.join(sorted(KINDS))}") from None
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def build(name: str, kind: str, options: Mapping[str, Any]) -> Connector:
+    return connector_class(kind)(name, options)
+
+
+class ConnectorSet(Mapping[str, Connector]):
+    """The live instances, by name. The workflow looks connectors up here and nowhere else."""
+
+    def __init__(self, instances: Mapping[str, Connector] | None = None):
+        self._instances: dict[str, Connector] = dict(instances or {})
+        self._configured_types: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> Connector:
+        try:
+            return self._instances[name]
+        except KeyError:
+            raise ConfigError(f"no connector instance named {name!r}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._instances)
+
+    def __len__(self) -> int:
+        return len(self._instances)
+
+    def add(self, connector: Connector, *, configured_type: str | None = None) -> None:
+        self._instances[connector.name] = connector
+        if configured_type:
+            self._configured_types[connector.name] = configured_type
+
+    def configured_type(self, name: str) -> str:
+        """The ``type`` the configuration gave (a simulated instance's class kind is ``memory``)."""
+        return self._configured_types.get(name) or self[name].kind
+
+    def close(self) -> None:
+        for connector in self._instances.values():
+            connector.close()
+
+
+# -- instances from configuration ------------------------------------------------------------------
+def load_connectors(path: str | Path, *, environ: Mapping[str, str] = os.environ,
+                    simulate: bool = False) -> ConnectorSet:
+    """Build every instance of a connectors YAML file; raises ConnectorConfigError listing all problems.
+
+    ``simulate=True`` replaces each instance by a MemoryConnector of the same name and resolves no
+    credential (the demo and the embedded defaults run with no target and no secret).
+    """
+    return build_connectors(load_config(path, known_types=KINDS), environ=environ, simulate=simulate)
+
+
+def build_connectors(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping[str, str] = os.environ,
+                     simulate: bool = False, source: str = "<config>") -> ConnectorSet:
+    """Like ``load_connectors`` from an in-memory configuration (``{"instances": {...}}``)."""
+    connectors, failures = build_each(config, environ=environ, simulate=simulate, source=source)
+    if failures:
+        connectors.close()
+        raise ConnectorConfigError([problem for failure in failures for problem in failure.problems])
+    return connectors
+
+
+@dataclass(frozen=True)
+class BuildFailure:
+    """An instance that could not be built, and why (one line per problem)."""
+
+    name: str
+    type: str
+    problems: list[str]
+
+
+def build_each(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping[str, str] = os.environ,
+               simulate: bool = False, source: str = "<config>") -> tuple[ConnectorSet, list[BuildFailure]]:
+    """Build what can be built and report, per instance, what cannot (``connectors check`` shows both)."""
+    if not isinstance(config, ConnectorsConfig):
+        config = parse_config(config, source=source, known_types=KINDS)
+    connectors = ConnectorSet()
+    failures: list[BuildFailure] = []
+    for instance in config.instances.values():
+        try:
+            connectors.add(build_instance(instance, environ=environ, simulate=simulate),
+                           configured_type=instance.type)
+        except ConnectorConfigError as exc:
+            failures.append(BuildFailure(instance.name, instance.type, exc.problems))
+    return connectors, failures
+
+
+def build_instance(instance: InstanceConfig, *, environ: Mapping[str, str] = os.environ,
+                   simulate: bool = False) -> Connector:
+    if simulate:
+        from connectors.memory import MemoryConnector
+
+        return MemoryConnector(instance.name, {})
+    options = resolve_references(instance, environ)
+    try:
+        return connector_class(instance.type)(instance.name, options)
+    except OptionsError as exc:
+        raise ConnectorConfigError(
+            instance.at(option).problem(f"option {option!r}: {reason}" if option else reason)
+            for option, reason in exc.option_errors
+        ) from None
+    except ConnectorConfigError:
+        raise
+    except ConfigError as exc:
+        raise ConnectorConfigError([instance.at().problem(exc.detail)]) from None
+    except ImportError as exc:
+        raise ConnectorConfigError([instance.at("type").problem(
+            f"connector type {instance.type!r} cannot be loaded: {exc}")]) from None

@@ -1,0 +1,186 @@
+"""A stateful fake of the Okta Management API endpoints accessbot uses, mounted on respx.
+
+Shapes, statuses and error bodies follow developer.okta.com:
+* Groups API: GET /api/v1/groups/{id} (``type`` OKTA_GROUP | APP_GROUP | BUILT_IN),
+  GET /api/v1/groups/{id}/users, PUT/DELETE /api/v1/groups/{gid}/users/{uid} → 204 (idempotent),
+  GET /api/v1/groups/rules (``actions.assignUserToGroups.groupIds``).
+* Users API: GET /api/v1/users/{id|login}, GET /api/v1/users?search=, GET /api/v1/users/{id}/groups,
+  POST /api/v1/users/{id}/lifecycle/{suspend,unsuspend} (suspend only from ACTIVE, else 400 E0000001),
+  DELETE /api/v1/users/{id}/sessions?oauthTokens=true → 204.
+* Errors: 401 E0000011 "Invalid token provided"; 404 E0000007 "Not found: Resource not found: <id> (User)"
+  or "(UserGroup)" (seen in okta/samples-js-react#60); 429 E0000047 with X-Rate-Limit-Limit,
+  -Remaining and -Reset (UTC epoch seconds) on every response.
+* Paging: ``limit`` and ``after`` with an absolute ``Link: <...>; rel="next"`` URL.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from typing import Any
+
+import httpx
+import respx
+
+from tests.support.vendors.routing import link_page, mount
+
+ORG_URL = "https://acme.okta.com"
+TOKEN = "00okta-test-token"
+
+
+def okta_error(status: int, code: str, summary: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(status, headers=headers, json={
+        "errorCode": code, "errorSummary": summary, "errorLink": code, "errorId": "oaeFakeErrorId", "errorCauses": []})
+
+
+class OktaFake:
+    def __init__(self, router: respx.Router, *, token: str = TOKEN):
+        self.token = token
+        self.users: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, list[str]] = defaultdict(list)
+        self.rules: list[dict[str, Any]] = []
+        self._throttled: list[int] = []  # reset offsets (seconds from now) of the next 429s
+        self._failures: dict[str, int] = {}  # URL fragment -> status to answer with
+        self.router = router
+        self._install(router)
+
+    # -- seeding -------------------------------------------------------------------------------
+    def add_user(self, user_id: str, login: str, *, email: str | None = None, status: str = "ACTIVE") -> None:
+        self.users[user_id] = {"id": user_id, "status": status,
+                               "profile": {"login": login, "email": email or login}}
+
+    def add_group(self, group_id: str, name: str, *, group_type: str = "OKTA_GROUP") -> None:
+        self.groups[group_id] = {"id": group_id, "type": group_type, "profile": {"name": name}}
+
+    def add_rule(self, rule_id: str, group_ids: list[str], *, status: str = "ACTIVE") -> None:
+        self.rules.append({"type": "group_rule", "id": rule_id, "status": status, "name": rule_id,
+                           "actions": {"assignUserToGroups": {"groupIds": group_ids}}})
+
+    def throttle_next(self, *reset_in_seconds: int) -> None:
+        self._throttled.extend(reset_in_seconds)
+
+    def fail_requests_containing(self, fragment: str, status: int) -> None:
+        self._failures[fragment] = status
+
+    def requests(self) -> list[tuple[str, str]]:
+        return [(c.request.method, c.request.url.path + (f"?{c.request.url.query.decode()}"
+                                                          if c.request.url.query else ""))
+                for c in self.router.calls]
+
+    def writes(self) -> list[tuple[str, str]]:
+        return [r for r in self.requests() if r[0] != "GET"]
+
+    # -- routes --------------------------------------------------------------------------------
+    def _install(self, router: respx.Router) -> None:
+        routes = [
+            ("GET", r"/api/v1/users/me", self._me),
+            ("GET", r"/api/v1/users", self._search_users),
+            ("GET", r"/api/v1/users/(?P<uid>[^/]+)/groups", self._user_groups),
+            ("POST", r"/api/v1/users/(?P<uid>[^/]+)/lifecycle/(?P<op>suspend|unsuspend)", self._lifecycle),
+            ("DELETE", r"/api/v1/users/(?P<uid>[^/]+)/sessions", self._clear_sessions),
+            ("GET", r"/api/v1/users/(?P<uid>[^/]+)", self._get_user),
+            ("GET", r"/api/v1/groups/rules", self._list_rules),
+            ("GET", r"/api/v1/groups/(?P<gid>[^/]+)/users", self._group_users),
+            ("PUT", r"/api/v1/groups/(?P<gid>[^/]+)/users/(?P<uid>[^/]+)", self._add_member),
+            ("DELETE", r"/api/v1/groups/(?P<gid>[^/]+)/users/(?P<uid>[^/]+)", self._remove_member),
+            ("GET", r"/api/v1/groups/(?P<gid>[^/]+)", self._get_group),
+        ]
+        mount(router, ORG_URL, routes, self._guarded)
+
+    def _guarded(self, handler):
+        def respond(request: httpx.Request, **kwargs) -> httpx.Response:
+            reset = int(time.time()) + 60
+            limits = {"X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "599", "X-Rate-Limit-Reset": str(reset)}
+            if request.headers.get("authorization") != f"SSWS {self.token}":
+                return okta_error(401, "E0000011", "Invalid token provided", limits)
+            if self._throttled:
+                reset = int(time.time()) + self._throttled.pop(0)
+                return okta_error(429, "E0000047", "API call exceeded rate limit due to too many requests.",
+                                  {**limits, "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(reset)})
+            for fragment, status in self._failures.items():
+                if fragment in str(request.url):
+                    return okta_error(status, "E0000009", "Internal Server Error", limits)
+            response = handler(request, **kwargs)
+            response.headers.update(limits)
+            return response
+        return respond
+
+    def _user_or_404(self, uid: str) -> dict[str, Any] | httpx.Response:
+        user = self.users.get(uid) or next((u for u in self.users.values() if u["profile"]["login"] == uid), None)
+        return user or okta_error(404, "E0000007", f"Not found: Resource not found: {uid} (User)")
+
+    def _group_or_404(self, gid: str) -> dict[str, Any] | httpx.Response:
+        return self.groups.get(gid) or okta_error(404, "E0000007", f"Not found: Resource not found: {gid} (UserGroup)")
+
+    def _me(self, request):
+        return httpx.Response(200, json={"id": "00uadmin", "status": "ACTIVE", "profile": {"login": "bot@acme.test"}})
+
+    def _search_users(self, request):
+        values = re.findall(r'"((?:[^"\\]|\\.)*)"', request.url.params.get("search", ""))
+        wanted = {v.replace('\\"', '"').lower() for v in values}
+        found = [u for u in self.users.values()
+                 if u["profile"]["login"].lower() in wanted or u["profile"]["email"].lower() in wanted]
+        return httpx.Response(200, json=found)
+
+    def _get_user(self, request, uid):
+        user = self._user_or_404(uid)
+        return user if isinstance(user, httpx.Response) else httpx.Response(200, json=user)
+
+    def _page(self, request, items):
+        page, headers = link_page(request, items, size_param="limit", cursor_param="after",
+                                  default_size=200, max_size=200)
+        return httpx.Response(200, json=page, headers=headers)
+
+    def _user_groups(self, request, uid):
+        user = self._user_or_404(uid)
+        if isinstance(user, httpx.Response):
+            return user
+        return self._page(request, [g for gid, g in self.groups.items() if user["id"] in self.members[gid]])
+
+    def _group_users(self, request, gid):
+        group = self._group_or_404(gid)
+        if isinstance(group, httpx.Response):
+            return group
+        return self._page(request, [self.users[uid] for uid in self.members[gid]])
+
+    def _list_rules(self, request):
+        return self._page(request, self.rules)
+
+    def _get_group(self, request, gid):
+        group = self._group_or_404(gid)
+        return group if isinstance(group, httpx.Response) else httpx.Response(200, json=group)
+
+    def _membership_target(self, gid, uid):
+        group, user = self._group_or_404(gid), self._user_or_404(uid)
+        for found in (group, user):
+            if isinstance(found, httpx.Response):
+                return found
+        return None
+
+    def _add_member(self, request, gid, uid):
+        missing = self._membership_target(gid, uid)
+        if missing is None and uid not in self.members[gid]:
+            self.members[gid].append(uid)
+        return missing or httpx.Response(204)
+
+    def _remove_member(self, request, gid, uid):
+        missing = self._membership_target(gid, uid)
+        if missing is None and uid in self.members[gid]:
+            self.members[gid].remove(uid)
+        return missing or httpx.Response(204)
+
+    def _lifecycle(self, request, uid, op):
+        user = self._user_or_404(uid)
+        if isinstance(user, httpx.Response):
+            return user
+        before, after = ("ACTIVE", "SUSPENDED") if op == "suspend" else ("SUSPENDED", "ACTIVE")
+        if user["status"] != before:
+            return okta_error(400, "E0000001", f"Api validation failed: Cannot {op} a user that is not {before}")
+        user["status"] = after
+        return httpx.Response(200, json={})
+
+    def _clear_sessions(self, request, uid):
+        user = self._user_or_404(uid)
+        return user if isinstance(user, httpx.Response) else httpx.Response(204)
