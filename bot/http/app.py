@@ -1,0 +1,64 @@
+"""The HTTP service: FastAPI with the Slack endpoint, health, metrics, the admin API and inbound
+hooks. Built by create_app(settings); nothing is module-global, so tests build their own."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from bot.deps import Deps, build_deps
+from bot.domain.errors import DomainError
+from bot.http import admin, health
+from bot.http.errors import domain_error_handler
+from bot.http.metrics import Metrics
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Front ends that plug themselves in (Slack, timers, hooks...): each gets the app and the deps at
+# build time and may return a shutdown callable. Registered in one place so the order is visible.
+Plugin = Callable[[FastAPI, Deps], Callable[[], None] | None]
+
+
+def default_plugins(settings: Settings) -> list[Plugin]:
+    from bot.http.hooks import hooks_plugin
+    from bot.http.scim import scim_plugin
+    from bot.timers.plugin import timers_plugin
+
+    plugins: list[Plugin] = [hooks_plugin, scim_plugin]
+    if settings.slack_bot_token is not None and settings.slack_signing_secret is not None:
+        from bot.slack.endpoint import slack_plugin  # only with Slack configured: Bolt calls auth.test
+
+        plugins.append(slack_plugin)
+    plugins.append(timers_plugin)  # last: its first sweep may already notify through Slack
+    return plugins
+
+
+def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
+               plugins: list[Plugin] | None = None) -> FastAPI:
+    settings = settings or Settings()
+    deps = deps or build_deps(settings)
+    stops: list[Callable[[], None]] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        for stop in reversed(stops):
+            stop()
+        deps.close()
+
+    app = FastAPI(title="accessbot", version="0.1.0", lifespan=lifespan)
+    app.state.deps = deps
+    app.state.settings = settings
+    app.state.metrics = Metrics(deps.store)
+    app.add_exception_handler(DomainError, domain_error_handler)
+    app.include_router(health.router)
+    app.include_router(admin.router, prefix="/api/v1")
+    for plugin in plugins if plugins is not None else default_plugins(settings):
+        stop = plugin(app, deps)
+        if stop is not None:
+            stops.append(stop)
+    return app

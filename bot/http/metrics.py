@@ -1,0 +1,46 @@
+"""Prometheus metrics. A registry per app (no process globals), so tests and replicas stay apart."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import func, select
+
+from bot.domain.enums import ActionStatus, GrantStatus, RequestStatus
+from bot.store.models import AccessRequest, Grant, ProvisioningAction
+
+
+class Metrics:
+    def __init__(self, store):
+        self.store = store
+        self.registry = CollectorRegistry()
+        self.slack_ack_seconds = Histogram(
+            "accessbot_slack_ack_seconds", "Time from receiving a Slack request to answering it",
+            ["kind"], registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5))
+        self.refusals = Counter("accessbot_refusals_total", "Refused operations", ["operation", "code"],
+                                registry=self.registry)
+        self.revoke_lateness = Histogram(
+            "accessbot_revoke_lateness_seconds", "Seconds between ends_at and the target confirming removal",
+            registry=self.registry, buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600))
+        self._grants = Gauge("accessbot_grants", "Grants by status", ["status"], registry=self.registry)
+        self._requests = Gauge("accessbot_pending_requests", "Requests waiting for approval", registry=self.registry)
+        self._actions = Gauge("accessbot_provisioning_actions", "Provisioning actions not finished, by status",
+                              ["status"], registry=self.registry)
+
+    def render(self) -> bytes:
+        self._refresh_from_database()
+        return generate_latest(self.registry)
+
+    def _refresh_from_database(self) -> None:
+        # Gauges read the ledger at scrape time: the database is the truth, not in-process counters.
+        with self.store.uow() as s:
+            by_status = dict(s.execute(select(Grant.status, func.count()).group_by(Grant.status)).all())
+            for status in GrantStatus:
+                self._grants.labels(status.value).set(by_status.get(status.value, 0))
+            self._requests.set(s.scalar(select(func.count()).select_from(AccessRequest)
+                                        .where(AccessRequest.status == RequestStatus.PENDING)) or 0)
+            actions = dict(s.execute(select(ProvisioningAction.status, func.count())
+                                     .group_by(ProvisioningAction.status)).all())
+            for status in (ActionStatus.QUEUED, ActionStatus.IN_PROGRESS, ActionStatus.PENDING_EXTERNAL,
+                           ActionStatus.FAILED_RETRYABLE, ActionStatus.FAILED_PERMANENT):
+                self._actions.labels(status.value).set(actions.get(status.value, 0))

@@ -1,0 +1,1 @@
+"""The Slack front end: translates between Slack (Bolt listeners, Block Kit views) and the domain."""

@@ -1,0 +1,103 @@
+"""Every id Slack sends back to us: slash commands, shortcuts, events, action, block and callback ids.
+
+Listeners register on these and renderers emit them, so a typo is an AttributeError, not a button
+that silently does nothing. Values are part of the wire format: a card already posted in Slack keeps
+the ids it was rendered with, so renaming a value strands old buttons (add a new member instead).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    ACCESS = "/access"
+    OFFBOARD = "/offboard"  # IT lifecycle surfaces (second Slack helper)
+    ACCESS_ADMIN = "/access-admin"
+
+
+class Shortcut(StrEnum):
+    REQUEST_ACCESS = "request_access"  # global shortcut "Request access"
+
+
+class Event(StrEnum):
+    APP_HOME_OPENED = "app_home_opened"
+
+
+class Callback(StrEnum):
+    """callback_id of modals."""
+
+    REQUEST = "request_modal"
+    DENY = "deny_modal"
+    EXTEND = "extend_modal"
+    NOTICE = "notice_modal"  # read-only message (a refusal shown where no ephemeral can go)
+    TASK_CANNOT = "task_cannot_modal"  # why a manual task cannot be done
+    OFFBOARD = "offboard_modal"  # /offboard: the plan, then Offboard / Schedule
+
+
+class Action(StrEnum):
+    """action_id of interactive elements."""
+
+    # request modal
+    ENTITLEMENT_PICKER = "entitlement_picker"  # external_select: options + dispatch_action
+    DURATION = "duration"  # a prefix: the element is "duration:<ref>" so a new entitlement resets it
+    JUSTIFICATION = "justification"
+    TICKET = "ticket"
+    STARTS_AT = "starts_at"
+    # request card
+    APPROVE = "approve"
+    DENY = "deny"
+    CANCEL_REQUEST = "cancel_request"
+    # deny / extend modals
+    DENY_REASON = "deny_reason"
+    EXTEND_BY = "extend_by"
+    # App Home
+    OPEN_REQUEST_MODAL = "open_request_modal"
+    EXTEND_GRANT = "extend_grant"
+    RELINQUISH_GRANT = "relinquish_grant"
+    HOME_SHOW_MORE = "home_show_more"
+    # IT surfaces: manual task cards, revoke-failed alerts, offboarding reports
+    TASK_DONE = "task_done"
+    TASK_CANNOT = "task_cannot"
+    TASK_CANNOT_REASON = "task_cannot_reason"
+    RETRY_ACTION = "retry_action"
+    RETRY_OFFBOARDING = "retry_offboarding"
+    OFFBOARD_REASON = "offboard_reason"
+
+
+class Block(StrEnum):
+    """block_id of input blocks (the keys of inline errors) and of blocks tests look for."""
+
+    ENTITLEMENT = "entitlement"
+    DURATION = "duration"
+    JUSTIFICATION = "justification"
+    TICKET = "ticket"
+    STARTS_AT = "starts_at"
+    DENY_REASON = "reason"
+    DECISION = "decision"  # the actions block of a request card
+    OUTCOME = "outcome"  # the context block that replaces it once decided
+    TASK_CANNOT_REASON = "task_reason"
+    TASK_ACTIONS = "task_actions"  # Done / Can't do on a manual task card
+    ALERT_ACTIONS = "alert_actions"  # Retry on a revoke-failed alert
+    OFFBOARD_REASON = "offboard_reason"
+    OFFBOARD_ACTIONS = "offboard_actions"  # Retry on an offboarding report
+    EXPIRY_ACTIONS = "expiry_actions"  # Extend / Relinquish on an expiry warning
+
+
+# A DomainError names the input that was wrong (`field`); this says which block shows the message.
+FIELD_BLOCKS: dict[str, Block] = {
+    "entitlement": Block.ENTITLEMENT,
+    "duration": Block.DURATION,
+    "justification": Block.JUSTIFICATION,
+    "ticket": Block.TICKET,
+    "starts_at": Block.STARTS_AT,
+    "reason": Block.DENY_REASON,
+    "task_reason": Block.TASK_CANNOT_REASON,
+    "offboard_reason": Block.OFFBOARD_REASON,
+}
+
+
+def duration_action(entitlement_ref: str) -> str:
+    """The duration select's action_id for one entitlement: changing the entitlement changes the id, so
+    Slack drops the old choice and shows the new policy's default instead of keeping a stale option."""
+    return f"{Action.DURATION}:{entitlement_ref}"

@@ -1,0 +1,16 @@
+"""Every Slack listener, registered in one place. Order matters: Bolt runs the first listener that
+matches, so specific surfaces come first and fallbacks (not_yet) last."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.listeners import admin, alerts, decide, grants, home, manual_tasks, not_yet, offboard, request
+
+MODULES = [request, decide, home, grants, manual_tasks, alerts, offboard, admin]
+
+
+def register(app: App) -> None:
+    for module in MODULES:
+        module.register(app)
+    not_yet.register(app)

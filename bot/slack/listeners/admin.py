@@ -1,0 +1,69 @@
+"""/access-admin grants | revoke | grant (IT admins only). Everyone else is refused privately and the
+refusal is audited; the admin check comes before the mentioned person is even looked up, so the
+command tells a non-admin nothing about anyone. Answers are ephemeral."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.domain.errors import DomainError
+from bot.slack import admin_command as cmd
+from bot.slack import errors
+from bot.slack.ids import Command
+from bot.slack.listeners.common import person_of
+from bot.slack.mentioned import mentioned_person
+from bot.slack.readmodels.person_grants import load_person_grants
+from bot.slack.readmodels.request import entitlement_info
+from bot.slack.views import common as ui
+from bot.slack.views import mrkdwn as md
+from bot.slack.views.format import duration_text
+from bot.slack.views.person_grants import render_person_grants
+from bot.store.models import Person
+from bot.workflow.admin_grant import push_grant, revoke_as_admin
+from bot.workflow.manual_tasks import require_it_admin
+
+
+def on_admin_command(ack, body, client, respond, env, actor) -> None:
+    parsed = cmd.parse(body.get("text", ""))
+    if isinstance(parsed, cmd.Help | cmd.Problem):
+        ack(text=parsed.text)
+        return
+    ack()
+    try:
+        env.perform(actor, "access_admin", lambda s, ctx: require_it_admin(ctx, person_of(s, actor), "use /access-admin"),
+                    subject=("slack_user", parsed.slack_user_id))
+        answer = run(env, actor, parsed, mentioned_person(env.deps, client, parsed.slack_user_id))
+    except DomainError as error:
+        respond(text=errors.refusal_text(error), response_type="ephemeral", replace_original=False)
+        return
+    respond(text=answer.text, blocks=answer.blocks, response_type="ephemeral", replace_original=False)
+
+
+def run(env, actor, parsed, person_id: int) -> ui.Rendered:
+    deps = env.deps
+    if isinstance(parsed, cmd.ListGrants):
+        with deps.store.uow() as s:
+            model = load_person_grants(s, deps.catalog, person_id)
+        return render_person_grants(model, deps.clock.now())
+    label = md.escape(entitlement_info(deps.catalog, parsed.entitlement).label)
+    if isinstance(parsed, cmd.Revoke):
+        ids = env.perform(actor, "revoke", lambda s, ctx: revoke_as_admin(
+            s, ctx, admin=person_of(s, actor), person=s.get(Person, person_id), entitlement=parsed.entitlement,
+            reason=parsed.reason), subject=("person", person_id))
+        text = f"🔒 Removing *{label}* from <@{parsed.slack_user_id}> ({', '.join(f'grant #{i}' for i in ids)})."
+        return ui.Rendered(text.replace("*", ""), [ui.section(text), ui.context("They are told once it is gone.")])
+    request_id, grant_id = env.perform(actor, "admin_grant", lambda s, ctx: _ids(push_grant(
+        s, ctx, admin=person_of(s, actor), person=s.get(Person, person_id), entitlement=parsed.entitlement,
+        duration=parsed.duration, reason=parsed.reason)), subject=("person", person_id))
+    text = (f"✅ Pushed *{label}* to <@{parsed.slack_user_id}> for {duration_text(parsed.duration)} "
+            f"(request #{request_id}, grant #{grant_id}).")
+    return ui.Rendered(text.replace("*", ""), [ui.section(text),
+                                               ui.context("Provisioning now; they are told when it is ready.")])
+
+
+def _ids(request) -> tuple[int, int | None]:
+    return request.id, request.grant_id
+
+
+def register(app: App) -> None:
+    app.command(Command.ACCESS_ADMIN)(on_admin_command)

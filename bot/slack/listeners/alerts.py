@@ -1,0 +1,48 @@
+"""Retry on IT's revoke-failed alerts and offboarding reports. IT admins only: the operation
+refuses anyone else, perform() audits it, and the clicker is told privately."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.domain.errors import DomainError
+from bot.offboarding import engine
+from bot.slack import errors, parse
+from bot.slack.ids import Action
+from bot.slack.it_refs import ActionRef, OffboardingRef
+from bot.slack.listeners.common import person_of
+from bot.workflow.admin_offboard import retry_offboarding
+from bot.workflow.manual_tasks import retry_action
+
+
+def on_retry_clicked(ack, body, client, respond, env, actor) -> None:
+    ack()
+    try:
+        ref = parse.action_meta(body, ActionRef)
+        env.perform(actor, "retry_action", lambda s, ctx: retry_action(
+            s, ctx, action_id=ref.action_id, by=person_of(s, actor)), subject=("action", ref.action_id))
+    except DomainError as error:
+        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        return
+    respond(text="🔁 Trying again now; the alert shows how it went.", response_type="ephemeral",
+            replace_original=False)
+
+
+def on_retry_offboarding_clicked(ack, body, client, respond, env, actor) -> None:
+    ack()
+    try:
+        ref = parse.action_meta(body, OffboardingRef)
+        env.perform(actor, "retry_offboarding", lambda s, ctx: retry_offboarding(
+            s, ctx, admin=person_of(s, actor), offboarding_id=ref.offboarding_id).id,
+            subject=("offboarding", ref.offboarding_id))
+    except DomainError as error:
+        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        return
+    respond(text="🔁 Retrying what failed; the report updates as each system finishes.", response_type="ephemeral",
+            replace_original=False)
+    engine.drive_later(env.deps, [ref.offboarding_id])
+
+
+def register(app: App) -> None:
+    app.action(Action.RETRY_ACTION)(on_retry_clicked)
+    app.action(Action.RETRY_OFFBOARDING)(on_retry_offboarding_clicked)

@@ -1,0 +1,42 @@
+"""Helpers listeners share: acking before any database work, and the acting person in a transaction."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import UnknownPerson
+from bot.store.models import Person
+from bot.workflow.context import Actor
+
+
+def after_ack(listener: Callable[..., None]) -> Callable[..., None]:
+    """Ack at once, then run the listener on the Slack work pool.
+
+    The listener thread is then free again in microseconds, so a busy database (a burst of approvals,
+    the audit chain's lock) can delay the work behind a click but never the ack of the next click.
+    Bolt reads the listener's own argument names (it unwraps), so the wrapper receives exactly those;
+    the listener must take ``env``, and its own ack() call becomes a no-op.
+    """
+    @functools.wraps(listener)
+    def acked(**kwargs):
+        ack = kwargs.get("ack")
+        if ack is not None:
+            ack()
+            kwargs["ack"] = _acked
+        kwargs["env"].later(listener, **kwargs)
+    return acked
+
+
+def _acked(*_args, **_kwargs) -> None:
+    """ack() after the wrapper acked: nothing left to send."""
+
+
+def person_of(s: Session, actor: Actor) -> Person:
+    """Re-read the actor in the operation's transaction (the identity cache may be a minute old)."""
+    person = s.get(Person, actor.person_id) if actor.person_id else None
+    if person is None:
+        raise UnknownPerson("You are no longer in accessbot's directory.")
+    return person

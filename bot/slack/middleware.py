@@ -1,0 +1,83 @@
+"""Global middleware, in order: dependencies into the context, retried deliveries dropped, the Slack
+user resolved to a person (``actor``) or politely refused.
+
+Bolt runs the code after ``next()`` *before* the listener (notes §3 #6), so nothing here wraps
+``next()`` in a transaction: each step opens and closes its own short unit of work, or none.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
+
+from bot.slack import errors
+from bot.slack.env import SlackEnv
+from bot.slack.notify import DELIVERY_KEY_PREFIX
+from bot.slack.views import common as ui
+from bot.store.models import DeliveryKey
+
+log = logging.getLogger(__name__)
+
+
+def provide(env: SlackEnv):
+    def provide_env(context: BoltContext, next) -> None:  # noqa: A002 - Bolt's name
+        context["env"] = env
+        next()
+    return provide_env
+
+
+def drop_redeliveries(context: BoltContext, body: dict, request: BoltRequest, next):  # noqa: A002
+    """Slack retries an event it thinks we missed (and Socket Mode redelivers): handle each event_id once."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if not event_id:
+        return next()
+    env: SlackEnv = context["env"]
+    try:
+        with env.deps.store.uow() as s:
+            s.add(DeliveryKey(key=f"{DELIVERY_KEY_PREFIX}{event_id}", seen_at=env.deps.clock.now(),
+                              note=body.get("event", {}).get("type", "")))
+    except IntegrityError:
+        retry = request.headers.get("x-slack-retry-num", ["0"])[0]
+        log.info("event %s already handled; dropping delivery (retry %s)", event_id, retry)
+        return BoltResponse(status=200, body="")
+    return next()
+
+
+def resolve_actor(context: BoltContext, body: dict, client: WebClient, next):  # noqa: A002
+    """``actor`` for listeners: the person behind this Slack user. Unknown users get a clear answer
+    on the surface they used, and no listener runs."""
+    user_id = context.user_id
+    if not user_id or body.get("type") == "url_verification":
+        return next()
+    env: SlackEnv = context["env"]
+    resolved = env.identity.resolve(user_id, client)
+    if resolved.known:
+        context["actor"] = resolved.actor
+        return next()
+    return _refuse_unknown(env, resolved.problem, context, body, client)
+
+
+def _refuse_unknown(env: SlackEnv, problem: str, context: BoltContext, body: dict, client: WebClient) -> BoltResponse:
+    kind = "command" if body.get("command") else body.get("type")
+    log.info("unknown Slack user %s (%s): %s", context.user_id, kind, problem)
+    if kind == "command":
+        return _json({"response_type": "ephemeral", "text": f"⚠️ {problem}"})
+    if kind == "view_submission":
+        return _json({"response_action": "update", "view": ui.notice_modal("accessbot", f"⚠️ {problem}")})
+    if kind == "block_suggestion":
+        return _json({"options": []})
+    if kind == "event_callback":
+        if body.get("event", {}).get("type") == "app_home_opened":
+            env.homes.publish_unknown(context.user_id, problem, client)
+        return BoltResponse(status=200, body="")
+    if kind in ("block_actions", "shortcut", "message_action"):
+        errors.tell(f"⚠️ {problem}", body=body, client=client, respond=context.respond)
+    return BoltResponse(status=200, body="")
+
+
+def _json(payload: dict) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})

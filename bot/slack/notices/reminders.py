@@ -1,0 +1,71 @@
+"""Chasing approvals: reminders point approvers at the card they already have (never a second card);
+escalations and re-routings give the new approvers the card (through the framework's card sync,
+which only posts copies that do not exist yet)."""
+
+from __future__ import annotations
+
+from bot.slack.notices.requests import APPROVER_CARD, CHANNEL_CARD, sync_cards
+from bot.slack.notify import Dispatch, Handlers
+from bot.slack.outbox import Event
+from bot.slack.readmodels.request import PersonInfo, RequestCard, StepInfo
+from bot.slack.views import common as ui
+from bot.slack.views import mrkdwn as md
+
+
+def _waiting(step: StepInfo) -> list[PersonInfo]:
+    voted = {v.person.id for v in step.votes}
+    return [p for p in step.approvers if p.id not in voted]
+
+
+def _mentions(people: list[PersonInfo]) -> str:
+    return " ".join(md.person(p.name, p.slack_user_id) for p in people[:20])
+
+
+def on_reminder(d: Dispatch, event: Event) -> None:
+    card = sync_cards(d, int(event.payload["request_id"]), post_missing=True)
+    step = card.current_step if card is not None and card.pending else None
+    if step is None:
+        return
+    subject, purpose = ("request", card.id), f"reminder:{event.id}"
+    if d.out.has(subject, purpose):
+        return
+    what = (f"request #{card.id} from {md.person(card.requester.name, card.requester.slack_user_id)} for "
+            f"*{md.escape(card.entitlement.label)}* (asked {md.date(card.created_at)})")
+    channel_card = next((c for c in d.out.copies(subject, CHANNEL_CARD)), None)
+    if step.channel and channel_card is not None:
+        text = f"⏰ {_mentions(_waiting(step))}: {what} is still waiting for a decision (the card above)."
+        d.out.post(channel_card.channel, ui.Rendered(_plain(card), [ui.section(text)]), subject=subject,
+                   purpose=purpose, thread_ts=channel_card.ts)
+        return
+    have = {c.person_id for c in d.out.copies(subject, APPROVER_CARD)}
+    for approver in _waiting(step):
+        if approver.id in have:
+            text = (f"⏰ Reminder: {what} is still waiting for your decision. Approve or deny it on the card "
+                    "I sent you, or from my App Home.")
+            d.out.post_dm(approver.id, ui.Rendered(_plain(card), [ui.section(text)]), subject=subject,
+                          purpose=purpose)
+
+
+def _plain(card: RequestCard) -> str:
+    return f"Reminder: request #{card.id} from {card.requester.name} is waiting for your decision"
+
+
+def on_new_approvers(d: Dispatch, event: Event) -> None:
+    """Escalated or re-routed: new people may decide the current step."""
+    card = sync_cards(d, int(event.payload["request_id"]), post_missing=True)
+    step = card.current_step if card is not None and card.pending else None
+    added = set(event.payload.get("added_approver_ids") or event.payload.get("added_ids") or [])
+    channel_card = next(iter(d.out.copies(("request", card.id), CHANNEL_CARD)), None) if step else None
+    purpose = f"escalated:{event.id}"
+    if channel_card is None or not added or d.out.has(("request", card.id), purpose):
+        return
+    people = [p for p in step.approvers if p.id in added]
+    text = f"{_mentions(people)}: request #{card.id} now needs your decision too (the card above)."
+    d.out.post(channel_card.channel, ui.Rendered(text, [ui.section(text)]), subject=("request", card.id),
+               purpose=purpose, thread_ts=channel_card.ts)
+
+
+def register(handlers: Handlers) -> None:
+    handlers.add("request.reminder", on_reminder)
+    handlers.add("request.escalated", on_new_approvers)
+    handlers.add("request.rerouted", on_new_approvers)

@@ -1,0 +1,29 @@
+"""An offboarding as IT's report message shows it: the engine's per-system report (built from the
+provisioning rows, so background retries show too) plus the people behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.directory import service as directory
+from bot.offboarding import report as reports
+from bot.slack.readmodels.request import PersonInfo
+from bot.store.models import Offboarding, Person
+
+
+@dataclass(frozen=True)
+class OffboardingView:
+    report: reports.OffboardReport
+    person: PersonInfo
+    requested_by: PersonInfo | None  # None when a system asked (HR event, timer)
+
+
+def load_offboarding(s: Session, offboarding_id: int) -> OffboardingView | None:
+    record = s.get(Offboarding, offboarding_id)
+    if record is None:
+        return None
+    asker = directory.by_email(s, record.requested_by) if "@" in (record.requested_by or "") else None
+    return OffboardingView(reports.build(s, record), PersonInfo.of(s.get(Person, record.person_id)),
+                           PersonInfo.of(asker) if asker else None)

@@ -1,0 +1,103 @@
+"""The request form. Picking an entitlement redraws the form for its policy: the duration menu (with
+the default chosen), whether a justification and a ticket are required, and who will approve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from slack_sdk.models.blocks import (
+    DateTimePickerElement,
+    ExternalDataSelectElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+
+from bot.slack.ids import Action, Block, Callback, duration_action
+from bot.slack.views import common as ui
+from bot.slack.views import mrkdwn as md
+from bot.slack.views.format import risk_text
+from policies import Entitlement, humanize
+from policies.durations import short
+
+JUSTIFICATION_MAX = 1000
+TICKET_MAX = 100
+OPTION_TEXT_MAX = 75
+
+
+@dataclass(frozen=True)
+class FormChoice:
+    """What the form needs to know about the chosen entitlement (from the catalog, no database)."""
+
+    ref: str
+    label: str
+    description: str
+    risk: str
+    choices: tuple[timedelta | None, ...]  # None = permanent
+    default: timedelta | None
+    require_justification: bool
+    require_ticket: bool
+    ticket_pattern: str | None
+    approval: tuple[str, ...]
+
+    @classmethod
+    def of(cls, ent: Entitlement) -> FormChoice:
+        choices = tuple(ent.durations.choices) + ((None,) if ent.durations.permanent_allowed else ())
+        approval = tuple(s.label or s.default_label(s.kind, s.group) for s in ent.approval_steps)
+        return cls(ent.ref, ent.label, ent.description or "", ent.risk, choices, ent.durations.default,
+                   ent.require_justification, ent.require_ticket, ent.ticket_pattern, approval)
+
+
+def entitlement_option(ref: str, label: str) -> Option:
+    return Option(value=ref, label=md.truncate(label, OPTION_TEXT_MAX))
+
+
+def duration_option(duration: timedelta | None) -> Option:
+    return Option(value=short(duration), label=humanize(duration))
+
+
+def render_request_modal(choice: FormChoice | None, *, meta: str, duration: timedelta | None = None,
+                         duration_given: bool = False) -> dict:
+    picker = ExternalDataSelectElement(
+        action_id=Action.ENTITLEMENT_PICKER, placeholder=ui.plain("Type an app or a role…"), min_query_length=1,
+        initial_option=entitlement_option(choice.ref, choice.label) if choice else None)
+    blocks = [InputBlock(block_id=Block.ENTITLEMENT, label=ui.plain("App and role"), element=picker,
+                         dispatch_action=True).to_dict()]
+    if choice is None:
+        blocks.append(ui.context("Pick an app and a role to see how long you can have it and who approves it."))
+    else:
+        blocks += _policy_blocks(choice, duration if duration_given else choice.default)
+    return ui.modal(callback_id=Callback.REQUEST, title="Request access", submit="Request", blocks=blocks,
+                    private_metadata=meta)
+
+
+def _policy_blocks(choice: FormChoice, preselect: timedelta | None) -> list[dict]:
+    approval = " → ".join(md.escape(a) for a in choice.approval) or "none (approved on submission)"
+    about = [f"Risk: {risk_text(choice.risk)}", f"Approval: {approval}"]
+    blocks = [ui.context(*([md.escape(md.truncate(choice.description, 300))] if choice.description else []), *about)]
+    options = [duration_option(c) for c in choice.choices]
+    initial = duration_option(preselect) if preselect in choice.choices else None
+    blocks.append(InputBlock(block_id=Block.DURATION, label=ui.plain("For how long"), element=StaticSelectElement(
+        action_id=duration_action(choice.ref), options=options, initial_option=initial,
+        placeholder=ui.plain("Choose a duration"))).to_dict())
+    blocks.append(InputBlock(
+        block_id=Block.JUSTIFICATION, label=ui.plain("Why do you need it?"), optional=not choice.require_justification,
+        element=PlainTextInputElement(action_id=Action.JUSTIFICATION, multiline=True, max_length=JUSTIFICATION_MAX),
+        hint=ui.plain("Your approvers read this." + (" Required for this access." if choice.require_justification
+                                                     else ""))).to_dict())
+    ticket_hint = f"Format: {choice.ticket_pattern}" if choice.ticket_pattern else "A change or incident reference."
+    blocks.append(InputBlock(
+        block_id=Block.TICKET, label=ui.plain("Ticket"), optional=not choice.require_ticket,
+        element=PlainTextInputElement(action_id=Action.TICKET, max_length=TICKET_MAX),
+        hint=ui.plain(ticket_hint)).to_dict())
+    blocks.append(InputBlock(
+        block_id=Block.STARTS_AT, label=ui.plain("Start later"), optional=True,
+        element=DateTimePickerElement(action_id=Action.STARTS_AT),
+        hint=ui.plain("Leave empty to start as soon as it is approved.")).to_dict())
+    return blocks
+
+
+def render_submitted_modal(text: str) -> dict:
+    return ui.modal(callback_id=Callback.NOTICE, title="Request access", close="Done", blocks=[ui.section(text)])

@@ -1,0 +1,76 @@
+"""A running accessbot with IT's systems: GitHub and the wiki on in-memory connectors, the badge
+office as a manual connector posting tasks to its own channel, and an IT channel."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.manual import ManualConnector
+from connectors.memory import MemoryConnector
+from tests.slack.harness import BOB, IVAN, running_bot, seed_slack_users
+from tests.support.fake_slack import FakeSlack
+
+IT_CHANNEL, DESK_CHANNEL = "C0ITOPS001", "C0DESK0001"
+CATALOG = f"""
+settings:
+  it_admins_group: it-admins
+  it_channel: {IT_CHANNEL}
+  fallback: {{group: it-admins}}
+defaults:
+  connector: mem
+  durations: {{choices: [1h, 4h, 1d], default: 4h, maximum: 1d}}
+  approval: [manager]
+  expiry_warnings: [1h]
+  extend_auto_approve_limit: 1h
+  require_justification: false
+resources:
+  github:
+    name: GitHub
+    connector: gh
+    owners: [olga@acme.test]
+    entitlements:
+      member: {{target: gh-members, approval: []}}
+      admin: {{target: gh-admins, risk: high, approval: [manager]}}
+  wiki:
+    name: Wiki
+    entitlements:
+      editor: {{target: wiki-editors, approval: []}}
+  badge:
+    name: Badge office
+    connector: desk
+    entitlements:
+      lobby:
+        title: Lobby badge
+        target: lobby
+        approval: []
+        target_options: {{instructions: "Enable the lobby badge of {{person}} ({{email}}) in the door system."}}
+  erp:
+    name: Finance ERP
+    entitlements:
+      payments-create: {{target: erp-pay-create, approval: []}}
+      payments-approve: {{target: erp-pay-approve}}
+separation_of_duties:
+  - name: payments-four-eyes
+    entitlements: [erp:payments-create, erp:payments-approve]
+    reason: nobody may both create and approve payments
+"""
+
+
+def it_connectors() -> dict:
+    return {"mem": MemoryConnector("mem"), "gh": MemoryConnector("gh"),
+            "desk": ManualConnector("desk", {"channel": DESK_CHANNEL, "app": "Badge office"})}
+
+
+@pytest.fixture
+def bot(store, clock, tmp_path):
+    fake = FakeSlack.start()
+    try:
+        seed_slack_users(fake)
+        fake.add_user(IVAN, "ivan@acme.test", "ivan", tz="Europe/Paris")  # IT works in Paris time
+        fake.add_channel(IT_CHANNEL, "it-ops", [IVAN, BOB])
+        fake.add_channel(DESK_CHANNEL, "badge-desk", [IVAN, BOB])
+        with running_bot(store, clock, tmp_path, catalog=CATALOG, fake=fake, connectors=it_connectors()) as world:
+            yield world
+        fake.assert_no_unexpected_errors()
+    finally:
+        fake.stop()
