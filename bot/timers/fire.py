@@ -1,0 +1,98 @@
+"""Run one claimed due row.
+
+The payload is upgraded to this release's version, the handler runs, and the row is finished by
+a compare-and-set in the handler's own transaction (see claim.py). A handler that raises is
+retried with backoff; after MAX_ATTEMPTS, or at once for a kind this release does not know, the
+row is marked failed with the reason, audited, and reported to IT through the outbox
+(``timer.failed``). Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.domain.enums import Trigger
+from bot.provisioning.outcomes import backoff
+from bot.timers import claim, versions
+from bot.timers.claim import DueJob
+from bot.timers.jobs import CONNECTOR_WORK, IN_TRANSACTION, KNOWN_KINDS
+from bot.workflow import due
+from bot.workflow.context import Actor, Ctx
+from bot.workflow.events import happened
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+log = logging.getLogger(__name__)
+
+TIMER = Actor.system("timer", Trigger.TIMER)
+MAX_ATTEMPTS = 5
+
+
+class ClaimLost(Exception):
+    """The row stopped being ours while the handler ran; its transaction is rolled back."""
+
+
+@dataclass(frozen=True)
+class Fired:
+    outcome: str  # "done", "moved" (next occurrence scheduled), "lost", "retry", "failed"
+    kick: bool = False  # connector work was queued: run it now
+
+
+def fire(deps: Deps, job: DueJob, *, replica_id: str, now: Callable[[], datetime]) -> Fired:
+    job = versions.upgrade(job)
+    if job.kind not in KNOWN_KINDS:
+        known = ", ".join(sorted(KNOWN_KINDS))
+        return _give_up(deps, job, replica_id, now(), f"unknown kind {job.kind!r}; this release knows {known}")
+    try:
+        if job.kind in CONNECTOR_WORK:
+            CONNECTOR_WORK[job.kind](deps, job)
+            with deps.store.uow() as s:
+                # False when the work itself scheduled the next occurrence (a new poll): that is fine.
+                claim.complete(s, job, replica_id, now())
+            return Fired("done")
+        return _in_transaction(deps, job, replica_id, now)
+    except ClaimLost:
+        log.info("due action %s was re-scheduled or taken over while it ran; its effects were rolled back",
+                 job.key)
+        return Fired("lost")
+    except Exception as error:  # this row's outermost boundary: recorded, retried, then reported to IT
+        log.exception("due action %s failed (attempt %d)", job.key, job.attempts)
+        return _after_error(deps, job, replica_id, now(), f"{type(error).__name__}: {error}")
+
+
+def _in_transaction(deps: Deps, job: DueJob, replica_id: str, now: Callable[[], datetime]) -> Fired:
+    ctx = Ctx(deps.catalog, now(), TIMER)
+    running = due.Running(job.key)
+    with deps.store.uow() as s:
+        s.info[due.RUNNING] = running
+        kick = IN_TRANSACTION[job.kind](s, ctx, job, deps)
+        if running.next_due_at is not None:
+            ours = claim.release(s, job, replica_id, running.next_due_at, payload=running.next_payload)
+        else:
+            ours = claim.complete(s, job, replica_id, ctx.now)
+        if not ours:
+            raise ClaimLost(job.key)
+    return Fired("moved" if running.next_due_at is not None else "done", kick)
+
+
+def _after_error(deps: Deps, job: DueJob, replica_id: str, now: datetime, error: str) -> Fired:
+    if job.attempts >= MAX_ATTEMPTS:
+        return _give_up(deps, job, replica_id, now, f"gave up after {job.attempts} attempts: {error}")
+    with deps.store.uow() as s:
+        claim.release(s, job, replica_id, now + backoff(job.attempts), error=error)
+    return Fired("retry")
+
+
+def _give_up(deps: Deps, job: DueJob, replica_id: str, now: datetime, reason: str) -> Fired:
+    log.error("due action %s failed for good: %s", job.key, reason)
+    with deps.store.uow() as s:
+        if claim.fail(s, job, replica_id, now, reason):
+            happened(s, Ctx(deps.catalog, now, TIMER), "timer.failed", subject_type="due_action", subject_id=job.id,
+                     detail={"kind": job.kind, "key": job.key, "ref_id": job.ref_id, "reason": reason,
+                             "attempts": job.attempts, "due_at": job.due_at}, notify=True)
+    return Fired("failed")
