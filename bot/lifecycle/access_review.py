@@ -1,0 +1,92 @@
+"""After a move: which access the new attributes no longer allow, and when it goes.
+
+Every live or scheduled grant is checked against the policy with the person's new attributes:
+a requested grant must still pass the entitlement's eligibility rule; a birthright grant must
+still be given by a birthright rule. What fails is revoked after the catalog's
+``mover_grace_period`` (default 7 days), so the hand-over can happen; the person and their (new)
+manager are told which access goes and when. When the timer fires the check runs again: moving
+back, or a policy change, keeps the access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.directory import service as directory
+from bot.domain.enums import EndReason, GrantStatus
+from bot.lifecycle import birthright
+from bot.store.models import Grant, Person
+from bot.workflow import due, end_grant
+from bot.workflow.context import Ctx
+from bot.workflow.events import happened
+from policies import PersonFacts
+
+REVIEWED = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE)
+
+
+@dataclass(frozen=True)
+class Review:
+    losing: list[dict]  # {grant_id, entitlement, reason, revoke_at}
+    granted: list[int]  # new birthright grants
+
+
+def not_allowed(ctx: Ctx, grant: Grant, facts: PersonFacts, rights: set[str]) -> str | None:
+    """Why ``grant`` is no longer allowed, or None when it still is."""
+    try:
+        entitlement = ctx.catalog.entitlement(grant.entitlement)
+    except KeyError:
+        return None  # gone from the catalog: a catalog change, not a move, decides that
+    if grant.entitlement in rights:
+        return None
+    if birthright.is_birthright(grant):
+        return f"no birthright rule gives {entitlement.label} to {facts.email} any more"
+    verdict = entitlement.is_eligible(facts)
+    return None if verdict.allowed else verdict.reason
+
+
+def review(s: Session, ctx: Ctx, person: Person, *, reason: str) -> Review:
+    facts = directory.facts(s, person)
+    rights = birthright.due_to(s, ctx, person)
+    revoke_at = ctx.now + ctx.catalog.settings.mover_grace_period
+    losing = []
+    for grant in s.scalars(select(Grant).where(Grant.person_id == person.id, Grant.status.in_(REVIEWED))
+                           .order_by(Grant.id)):
+        why = not_allowed(ctx, grant, facts, rights)
+        if why is None:
+            due.cancel(s, due.POLICY_REVOKE, grant.id)
+            continue
+        if grant.ends_at is not None and grant.ends_at <= revoke_at:
+            continue  # it ends on its own before the grace period would
+        pending = due.pending(s, due.POLICY_REVOKE, grant.id)
+        at = min(pending[0].due_at, revoke_at) if pending else revoke_at
+        due.schedule(s, due.POLICY_REVOKE, grant.id, at, now=ctx.now, payload={"reason": why})
+        losing.append({"grant_id": grant.id, "entitlement": grant.entitlement, "reason": why, "revoke_at": at})
+    if losing:
+        manager = directory.manager_of(s, person)
+        happened(s, ctx, "lifecycle.access_ending", subject_type="person", subject_id=person.id,
+                 person_email=person.email,
+                 detail={"person_email": person.email, "manager_email": manager.email if manager else None,
+                         "grants": losing, "reason": reason,
+                         "grace_days": ctx.catalog.settings.mover_grace_period.total_seconds() / 86400},
+                 notify=True)
+    return Review(losing=losing, granted=birthright.grant_missing(s, ctx, person))
+
+
+def revoke_if_still_disallowed(s: Session, ctx: Ctx, grant_id: int) -> bool:
+    """The grace period ended. Returns True when the grant was revoked."""
+    grant = s.get(Grant, grant_id)
+    if grant is None or grant.status not in REVIEWED:
+        return False
+    person = s.get(Person, grant.person_id)
+    why = not_allowed(ctx, grant, directory.facts(s, person), birthright.due_to(s, ctx, person))
+    if why is None:
+        happened(s, ctx, "grant.policy_revoke_cancelled", subject_type="grant", subject_id=grant.id,
+                 person_email=person.email, detail={"entitlement": grant.entitlement,
+                                                    "reason": "allowed again by the current policy"})
+        return False
+    end_grant.revoke(s, ctx, grant_id=grant.id, by=None, reason=f"no longer allowed: {why}",
+                     end_reason=EndReason.POLICY)
+    return True

@@ -1,0 +1,90 @@
+"""Timer entry points for the lifecycle's due actions. Stable names: they take ids only.
+
+The timer sweep (bot/timers) claims a due row, then calls ``HANDLERS[row.kind](deps, row.ref_id,
+row.payload)``; each handler re-reads the database and does nothing if the world moved on (the
+offboarding was cancelled, the grant already ended, the person moved back).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bot.domain.enums import Trigger
+from bot.domain.errors import DomainError
+from bot.lifecycle import access_review, apply
+from bot.offboarding import engine, prepare
+from bot.store.models import LifecycleEvent, Offboarding, Person
+from bot.workflow import due
+from bot.workflow.context import Actor
+from bot.workflow.events import happened
+
+log = logging.getLogger(__name__)
+TIMER = Actor.system("timer", Trigger.TIMER)
+
+Handler = Callable[[Any, str, dict[str, Any]], None]
+
+
+def offboard_scheduled(deps, ref_id: str, payload: dict[str, Any]) -> None:
+    """``person.offboard``: a scheduled leave date (IT, HR leaver, contract end) has come."""
+    ctx = deps.ctx(TIMER)
+    with deps.store.uow() as s:
+        person = s.get(Person, int(ref_id))
+        record = s.get(Offboarding, payload.get("offboarding_id")) if payload.get("offboarding_id") else None
+        if person is None or (record is not None and record.status != prepare.SCHEDULED):
+            log.info("scheduled offboarding of person %s no longer pending; nothing to do", ref_id)
+            return
+        reason = record.reason if record is not None else "scheduled offboarding"
+        record_id = prepare.start(s, ctx, person=person, reason=reason, source="timer").id
+    engine.drive(deps, [record_id])
+
+
+def resume_offboarding(deps, ref_id: str, payload: dict[str, Any]) -> None:
+    """``offboarding.resume``: retry what failed and refresh the report and its Slack message."""
+    engine.resume(deps, int(ref_id))
+
+
+def revoke_after_grace(deps, ref_id: str, payload: dict[str, Any]) -> None:
+    """``grant.policy_revoke``: a mover's grace period is over; revoke if still not allowed."""
+    ctx = deps.ctx(TIMER)
+    with deps.store.uow() as s:
+        revoked = access_review.revoke_if_still_disallowed(s, ctx, int(ref_id))
+    if revoked:
+        deps.kick()
+
+
+def apply_scheduled_event(deps, ref_id: str, payload: dict[str, Any]) -> None:
+    """``lifecycle.apply``: an HR change dated in the future takes effect."""
+    ctx = deps.ctx(TIMER)
+    try:
+        with deps.store.uow() as s:
+            row = s.get(LifecycleEvent, int(ref_id))
+            if row is None or row.status != "scheduled":
+                return
+            result = apply.apply_row(s, ctx, row)
+    except DomainError as error:
+        _reject(deps, int(ref_id), error)
+        return
+    engine.drive_later(deps, result.offboarding_ids)
+    deps.kick()
+
+
+def _reject(deps, row_id: int, error: DomainError) -> None:
+    """Nothing of the event was applied; say so where IT looks, and keep the event for a re-send."""
+    ctx = deps.ctx(TIMER)
+    with deps.store.uow() as s:
+        row = s.get(LifecycleEvent, row_id)
+        row.status, row.note = "rejected", error.message
+        happened(s, ctx, "lifecycle.rejected", subject_type="lifecycle_event", subject_id=row.id,
+                 person_email=row.email, detail={"event_id": row.event_id, "code": error.code,
+                                                 "reason": error.message,
+                                                 "channel": ctx.catalog.settings.it_channel}, notify=True)
+
+
+HANDLERS: dict[str, Handler] = {
+    due.OFFBOARD: offboard_scheduled,
+    due.OFFBOARDING_RESUME: resume_offboarding,
+    due.POLICY_REVOKE: revoke_after_grace,
+    due.LIFECYCLE_APPLY: apply_scheduled_event,
+}

@@ -1,0 +1,265 @@
+"""Run offboardings: every system in parallel, a bounded number of calls per system, one report.
+
+    report = engine.run(deps, email="alice@acme.example", actor=Actor.person(it_admin, Trigger.SLACK))
+
+The connector calls are the provisioning runner's own rows (``provisioning_action``), claimed and
+executed by ``ProvisioningRunner`` exactly as any other provisioning: written before the call,
+outcome recorded by ``bot.provisioning.outcomes`` (retries, alerts, grant states). This module only
+decides the order and the parallelism, tells the Slack layer how it goes (``offboarding.progress``
+per system, ``offboarding.finished`` with the per-system report) and stores the report on the
+Offboarding row and in the audit log. Running it again finishes only what failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.audit.log import _jsonable
+from bot.directory import service as directory
+from bot.domain.enums import ActionKind, ActionStatus, Trigger
+from bot.domain.errors import NotFoundError
+from bot.offboarding import accounts, prepare
+from bot.offboarding import report as reports
+from bot.offboarding.lanes import run_lanes
+from bot.provisioning.runner import UNFINISHED
+from bot.store.models import Offboarding, ProvisioningAction
+from bot.workflow import due
+from bot.workflow.context import Actor, Ctx
+from bot.workflow.events import emit, happened
+
+log = logging.getLogger(__name__)
+
+PER_SYSTEM = 4  # calls in flight per connector instance
+SETTLE_SECONDS = 30.0  # how long to wait for calls another worker is running
+WAITING_RECHECK = timedelta(minutes=15)  # a target or an IT task is still working: look again then
+ACCOUNT_FIRST = {ActionKind.SUSPEND: 0, ActionKind.END_SESSIONS: 1}
+Progress = Callable[[int, int], None]  # (finished, total)
+
+
+def run(deps, *, email: str, actor: Actor, reason: str = "", per_system: int = PER_SYSTEM,
+        on_progress: Progress | None = None) -> reports.OffboardReport:
+    """Offboard now (or resume an unfinished offboarding) and return the report."""
+    ctx = deps.ctx(actor)
+    with deps.store.uow() as s:
+        person = directory.require(s, email)
+        record_id = prepare.start(s, ctx, person=person, reason=reason, source=_source(actor)).id
+    return drive(deps, [record_id], per_system=per_system, on_progress=on_progress)[0]
+
+
+def start_many(deps, *, emails: list[str], actor: Actor, reason: str = "") -> list[int]:
+    """Prepare several offboardings (one transaction each); ``drive`` them together after."""
+    ids = []
+    for email in emails:
+        ctx = deps.ctx(actor)
+        with deps.store.uow() as s:
+            person = directory.require(s, email)
+            ids.append(prepare.start(s, ctx, person=person, reason=reason, source=_source(actor)).id)
+    return ids
+
+
+def drive_later(deps, record_ids: list[int]) -> Future | None:
+    """Drive prepared offboardings on the background executor (webhooks answer at once)."""
+    if not record_ids:
+        return None
+    return deps.executor.submit(_drive_logged, deps, list(record_ids))
+
+
+def _drive_logged(deps, record_ids: list[int]) -> None:
+    try:
+        drive(deps, record_ids)
+    except Exception:  # the outermost worker boundary: the resume job and the sweep will finish it
+        log.exception("offboarding %s stopped early; it resumes on its own", record_ids)
+
+
+def drive(deps, record_ids: list[int], *, per_system: int = PER_SYSTEM, on_progress: Progress | None = None,
+          settle_seconds: float = SETTLE_SECONDS) -> list[reports.OffboardReport]:
+    """Look up accounts, run every call of these offboardings, then write and announce the reports."""
+    ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
+    _discover_accounts(deps, ctx, record_ids, per_system)
+    tracker = _Tracker(deps, record_ids, on_progress)
+    run_lanes(_lanes(deps, tracker), per_system)
+    _settle(deps, record_ids, settle_seconds, tracker)
+    return [finish(deps, record_id) for record_id in record_ids]
+
+
+def _discover_accounts(deps, ctx: Ctx, record_ids: list[int], per_system: int) -> None:
+    todo = accounts.to_look_up(deps.store, deps.connectors, record_ids)
+    found: list[accounts.Lookup] = []
+    lock = threading.Lock()
+
+    def job(record_id, person_id, subject, name, kinds):
+        ok, error = accounts.look_up(deps.connectors[name], subject)
+        with lock:
+            found.append(accounts.Lookup(record_id, person_id, name, kinds, ok, error))
+
+    lanes = defaultdict(list)
+    for item in todo:
+        lanes[item[3]].append(lambda item=item: job(*item))
+    run_lanes(lanes, per_system)
+    if found:
+        accounts.record_lookups(deps.store, ctx, sorted(found, key=lambda f: (f.offboarding_id, f.connector)))
+
+
+class _Tracker:
+    """Counts finished calls per (offboarding, system); announces a system once all its calls settled."""
+
+    def __init__(self, deps, record_ids: list[int], on_progress: Progress | None):
+        self.deps, self.on_progress = deps, on_progress
+        self.lock = threading.Lock()
+        with deps.store.uow() as s:
+            rows = s.execute(select(ProvisioningAction.id, ProvisioningAction.offboarding_id,
+                                    ProvisioningAction.connector, ProvisioningAction.action,
+                                    ProvisioningAction.status, ProvisioningAction.created_at)
+                             .where(ProvisioningAction.offboarding_id.in_(record_ids))).all()
+        self.rows = rows
+        self.open = {r.id for r in rows if r.status in UNFINISHED}
+        self.remaining: dict[tuple[int, str], int] = defaultdict(int)
+        for r in rows:
+            if r.id in self.open:
+                self.remaining[(r.offboarding_id, r.connector)] += 1
+        self.total, self.finished = len(self.open), 0
+
+    def done(self, row) -> None:
+        with self.lock:
+            if row.id not in self.open:
+                return
+            self.open.discard(row.id)
+            self.finished += 1
+            key = (row.offboarding_id, row.connector)
+            self.remaining[key] -= 1
+            system_done = self.remaining[key] == 0
+            finished, total = self.finished, self.total
+        if self.on_progress:
+            self.on_progress(finished, total)
+        if system_done:
+            _announce_system(self.deps, *key)
+
+
+def _lanes(deps, tracker: _Tracker) -> dict[str, list[Callable[[], None]]]:
+    """Per system: each person's account calls first (suspend, then end sessions, as one job so the
+    sessions end after the account is disabled), then the revocations."""
+    chains: dict[tuple[str, int], list] = defaultdict(list)
+    revokes: dict[str, list] = defaultdict(list)
+    for row in sorted(tracker.rows, key=lambda r: (ACCOUNT_FIRST.get(r.action, 9), r.created_at)):
+        if row.id not in tracker.open:
+            continue
+        if row.action in ACCOUNT_FIRST:
+            chains[(row.connector, row.offboarding_id)].append(row)
+        else:
+            revokes[row.connector].append(row)
+    lanes: dict[str, list[Callable[[], None]]] = defaultdict(list)
+    for (connector, _), rows in chains.items():
+        lanes[connector].append(lambda rows=rows: [_execute(deps, tracker, r) for r in rows])
+    for connector, rows in revokes.items():
+        lanes[connector] += [lambda r=r: _execute(deps, tracker, r) for r in rows]
+    return lanes
+
+
+def _execute(deps, tracker: _Tracker, row) -> None:
+    """Claim the row through the runner (so no other worker runs it too) and run it."""
+    if deps.runner.claim(limit=1, only=row.id):
+        deps.runner.execute(row.id)  # records the outcome: the row has settled
+        tracker.done(row)
+    elif _status(deps, row.id) not in (ActionStatus.QUEUED, ActionStatus.IN_PROGRESS):
+        tracker.done(row)  # settled by someone else, or waiting for a retry or a target
+
+
+def _status(deps, action_id: str) -> str:
+    with deps.store.uow() as s:
+        return s.scalar(select(ProvisioningAction.status).where(ProvisioningAction.id == action_id))
+
+
+def _settle(deps, record_ids: list[int], seconds: float, tracker: _Tracker) -> None:
+    """Rows another worker claimed (or that waited on an earlier call of the same grant) get a
+    bounded wait and one more try, so the report rarely says "in progress"."""
+    deadline = time.monotonic() + seconds
+    while tracker.open and time.monotonic() < deadline:
+        for row in [r for r in tracker.rows if r.id in tracker.open]:
+            _execute(deps, tracker, row)
+        if tracker.open:
+            time.sleep(0.05)
+
+
+def _announce_system(deps, record_id: int, connector: str) -> None:
+    with deps.store.uow() as s:
+        record = s.get(Offboarding, record_id)
+        report = reports.build(s, record)
+        system = next((x for x in report.systems if x.system == connector), None)
+        if system is None:
+            return
+        ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
+        emit(s, ctx, "offboarding.progress", offboarding_id=record_id, person_email=report.person_email,
+             system=connector, state=system.state, mark=system.mark,
+             items=[{"what": i.what, "state": i.state, "mark": i.mark, "reason": i.reason} for i in system.items],
+             systems_done=sum(1 for x in report.systems if x.state != reports.PENDING),
+             systems_total=len(report.systems))
+    deps.wake()  # the notifier redraws the report now, not at its next sweep
+
+
+def finish(deps, record_id: int) -> reports.OffboardReport:
+    """Store the report, announce it, and come back later for whatever is still retrying."""
+    ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
+    with deps.store.uow() as s:
+        record = s.scalar(select(Offboarding).where(Offboarding.id == record_id).with_for_update())
+        before = (record.status, (record.report or {}).get("systems"))
+        if record.status not in (prepare.SCHEDULED, prepare.CANCELLED):
+            record.status = reports.overall(reports.build(s, record))
+            if record.status != prepare.DONE:
+                record.finished_at = None
+            elif record.finished_at is None:
+                record.finished_at = ctx.now
+        report = reports.build(s, record)
+        data = report.as_dict()
+        record.report = {**(record.report or {}), "systems": data["systems"], "totals": data["totals"]}
+        if (record.status, _jsonable(data["systems"])) != before:  # a resume that changed nothing stays quiet
+            happened(s, ctx, "offboarding.finished", subject_type="offboarding", subject_id=record.id,
+                     person_email=report.person_email, detail=data)
+            emit(s, ctx, "offboarding.finished", **data, channel=ctx.catalog.settings.it_channel)
+        _schedule_resume(s, ctx, record)
+    deps.wake()
+    return report
+
+
+def _schedule_resume(s, ctx: Ctx, record: Offboarding) -> None:
+    """Retries the runner scheduled (backoff) are also picked up by the sweep; this job makes sure
+    the report and the Slack message follow them."""
+    retry_at = s.scalar(select(ProvisioningAction.next_attempt_at).where(
+        ProvisioningAction.offboarding_id == record.id,
+        ProvisioningAction.status == ActionStatus.FAILED_RETRYABLE).order_by(ProvisioningAction.next_attempt_at))
+    waiting = record.status == prepare.WAITING
+    if retry_at is None and not waiting:
+        due.cancel(s, due.OFFBOARDING_RESUME, record.id)
+        return
+    at = retry_at if retry_at is not None else ctx.now + WAITING_RECHECK
+    due.schedule(s, due.OFFBOARDING_RESUME, record.id, max(at, ctx.now), now=ctx.now)
+
+
+def resume(deps, record_id: int) -> reports.OffboardReport:
+    """The OFFBOARDING_RESUME job: run what is due again and refresh the report."""
+    with deps.store.uow() as s:
+        record = s.get(Offboarding, record_id)
+        if record is None:
+            raise NotFoundError(f"Offboarding #{record_id} does not exist.")
+    return drive(deps, [record_id], settle_seconds=0)[0]
+
+
+def current_report(deps, email: str) -> reports.OffboardReport | None:
+    """The latest offboarding of ``email``, read now (background retries included)."""
+    with deps.store.uow() as s:
+        person = directory.require(s, email)
+        record = s.scalar(select(Offboarding).where(Offboarding.person_id == person.id)
+                          .order_by(Offboarding.id.desc()).limit(1))
+        return reports.build(s, record) if record is not None else None
+
+
+def _source(actor: Actor) -> str:
+    return {Trigger.HR: "hr", Trigger.SCIM: "scim"}.get(actor.trigger, "admin")
+

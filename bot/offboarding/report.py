@@ -1,0 +1,174 @@
+"""The offboarding report: one line per connector call, grouped per system, with ✅ / ❌ / ⏳.
+
+Built from the provisioning_action rows of the Offboarding (never from memory), so a report
+asked for later shows retries that finished in the background too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain.enums import DONE_ACTION_STATUSES, ActionKind, ActionStatus, GrantStatus
+from bot.store.models import Grant, Offboarding, Person, ProvisioningAction
+
+OK, FAILED, PENDING = "ok", "failed", "pending"
+MARKS = {OK: "✅", FAILED: "❌", PENDING: "⏳"}
+ORDER = {ActionKind.SUSPEND: 0, ActionKind.END_SESSIONS: 1, ActionKind.REVOKE: 2}
+VERBS = {ActionKind.REVOKE: "remove", ActionKind.SUSPEND: "suspend account",
+         ActionKind.END_SESSIONS: "end sessions", ActionKind.GRANT: "grant"}
+
+
+@dataclass(frozen=True)
+class Item:
+    action_id: str
+    kind: str
+    what: str
+    state: str  # ok, failed, pending
+    reason: str
+    attempts: int
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self.state]
+
+
+@dataclass(frozen=True)
+class SystemResult:
+    system: str
+    state: str
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self.state]
+
+
+@dataclass(frozen=True)
+class OffboardReport:
+    offboarding_id: int
+    person_email: str
+    status: str  # scheduled, running, waiting, partial, done, cancelled
+    reason: str
+    requested_by: str
+    scheduled_for: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    systems: list[SystemResult]
+    requests_cancelled: list[int]
+    approvals_rerouted: list[int]
+    no_account: list[str]
+    still_ending: list[int]  # grants being revoked outside this offboarding (e.g. an expiry in flight)
+
+    def count(self, state: str) -> int:
+        return sum(1 for system in self.systems for item in system.items if item.state == state)
+
+    @property
+    def failed(self) -> bool:
+        return self.count(FAILED) > 0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["totals"] = {state: self.count(state) for state in (OK, FAILED, PENDING)}
+        for system, raw in zip(self.systems, data["systems"], strict=True):
+            raw["mark"] = system.mark
+            for item, raw_item in zip(system.items, raw["items"], strict=True):
+                raw_item["mark"] = item.mark
+        return data
+
+
+def _state(action: ProvisioningAction) -> str:
+    if action.status in DONE_ACTION_STATUSES:
+        return OK
+    if action.status in (ActionStatus.FAILED_PERMANENT, ActionStatus.FAILED_RETRYABLE):
+        return FAILED
+    return PENDING
+
+
+def _reason(action: ProvisioningAction) -> str:
+    if action.status == ActionStatus.SUCCEEDED:
+        return "done"
+    if action.status == ActionStatus.ALREADY:
+        return "already done"
+    if action.status == ActionStatus.SKIPPED:
+        return action.summary or "not needed"
+    if action.status == ActionStatus.FAILED_RETRYABLE:
+        when = f"; retrying at {action.next_attempt_at:%Y-%m-%d %H:%M} UTC" if action.next_attempt_at else ""
+        return f"{action.error_kind}: {action.error_detail}{when}"
+    if action.status == ActionStatus.FAILED_PERMANENT:
+        return f"{action.error_kind}: {action.error_detail} (will not retry by itself)"
+    if action.status == ActionStatus.PENDING_EXTERNAL:
+        return "waiting for the target or an IT task"
+    return "in progress" if action.status == ActionStatus.IN_PROGRESS else "queued"
+
+
+def _what(action: ProvisioningAction) -> str:
+    verb = VERBS.get(ActionKind(action.action), action.action)
+    return f"{verb} {action.entitlement}" if action.entitlement else verb
+
+
+def build(s: Session, record: Offboarding) -> OffboardReport:
+    person = s.get(Person, record.person_id)
+    actions = sorted(s.scalars(select(ProvisioningAction).where(ProvisioningAction.offboarding_id == record.id)),
+                     key=lambda a: (a.connector, ORDER.get(a.action, 9), a.created_at, a.entitlement))
+    by_system: dict[str, list[Item]] = {}
+    for action in actions:
+        by_system.setdefault(action.connector, []).append(Item(
+            action_id=action.id, kind=action.action, what=_what(action), state=_state(action),
+            reason=_reason(action), attempts=action.attempts))
+    systems = [SystemResult(name, _worst(items), items) for name, items in sorted(by_system.items())]
+    linked = {a.grant_id for a in actions if a.grant_id}
+    ending = s.scalars(select(Grant.id).where(
+        Grant.person_id == person.id, Grant.status.in_((GrantStatus.REVOKING, GrantStatus.REVOKE_FAILED)))).all()
+    still_ending = [grant_id for grant_id in ending if grant_id not in linked]
+    prepared = record.report or {}
+    return OffboardReport(
+        offboarding_id=record.id, person_email=person.email, status=record.status, reason=record.reason,
+        requested_by=record.requested_by, scheduled_for=record.scheduled_for, started_at=record.started_at,
+        finished_at=record.finished_at, systems=systems,
+        requests_cancelled=list(prepared.get("requests_cancelled", [])),
+        approvals_rerouted=list(prepared.get("approvals_rerouted", [])),
+        no_account=sorted(prepared.get("no_account", [])), still_ending=list(still_ending))
+
+
+def _worst(items: list[Item]) -> str:
+    states = {item.state for item in items}
+    return FAILED if FAILED in states else PENDING if PENDING in states else OK
+
+
+def overall(report: OffboardReport) -> str:
+    """The Offboarding.status the rows add up to (for a started offboarding)."""
+    if report.failed:
+        return "partial"
+    if report.count(PENDING) or report.still_ending:
+        return "waiting"
+    return "done"
+
+
+def render(report: OffboardReport) -> str:
+    """Plain text for the CLI and logs; the Slack layer renders the same data as blocks."""
+    head = f"Offboarding #{report.offboarding_id} of {report.person_email}: {report.status}"
+    lines = [head]
+    if report.scheduled_for:
+        lines.append(f"  scheduled for {report.scheduled_for:%Y-%m-%d %H:%M} UTC")
+    if report.reason:
+        lines.append(f"  reason: {report.reason}")
+    lines.append(f"  requested by {report.requested_by}")
+    for system in report.systems:
+        lines.append(f"{system.mark} {system.system}")
+        for item in system.items:
+            lines.append(f"    {item.mark} {item.what}: {item.reason}")
+    if report.no_account:
+        lines.append(f"  no account in: {', '.join(report.no_account)}")
+    if report.requests_cancelled:
+        lines.append(f"  pending requests cancelled: {', '.join(f'#{i}' for i in report.requests_cancelled)}")
+    if report.approvals_rerouted:
+        lines.append(f"  approvals re-routed: {', '.join(f'#{i}' for i in report.approvals_rerouted)}")
+    if report.still_ending:
+        lines.append(f"  also being revoked elsewhere: {', '.join(f'grant #{i}' for i in report.still_ending)}")
+    lines.append(f"  {report.count(OK)} done, {report.count(FAILED)} failed, {report.count(PENDING)} pending")
+    return "\n".join(lines)
