@@ -1,0 +1,1 @@
+"""Command-line front end (typer). Each module holds one sub-app."""

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import typer
+
+from bot.settings import Settings
+
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def upgrade() -> None:
+    """Apply every pending migration (the bot also does this at start-up)."""
+    from bot.deps import open_store
+
+    store = open_store(Settings())
+    typer.echo(f"Database at {store.engine.url.render_as_string(hide_password=True)} is up to date.")
+    store.dispose()

@@ -1,0 +1,35 @@
+"""The ``accessbot`` command. Each sub-command lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.audit import audit_app
+from bot.cli.connectors import connectors_app
+from bot.cli.db import db_app
+from bot.cli.demo import demo_app
+from bot.cli.manifest import manifest
+from bot.cli.offboard import offboard_app
+from bot.cli.policy import policy_app
+from bot.cli.reconcile import reconcile_app
+from bot.cli.serve import serve
+
+app = typer.Typer(help="accessbot: self-service, time-bound access from Slack.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.add_typer(audit_app, name="audit")
+app.add_typer(connectors_app, name="connectors")
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(offboard_app, name="offboard")
+app.add_typer(policy_app, name="policy")
+app.add_typer(reconcile_app, name="reconcile")
+app.command()(serve)
+app.command()(manifest)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
