@@ -69,7 +69,7 @@ def offboardings(deps, email: str) -> list[Offboarding]:
         return list(s.scalars(select(Offboarding).where(Offboarding.person_id == p.id).order_by(Offboarding.id)))
 
 
-def wait_for_offboarding(deps, email: str, timeout: float = 10.0) -> Offboarding:
+def wait_for_offboarding(deps, email: str, timeout: float = 30.0) -> Offboarding:
     """Leaver events offboard in the background; wait (bounded) until the latest one settled."""
     deadline = time.monotonic() + timeout
     while True:
@@ -92,7 +92,7 @@ def start_scheduled_grants(deps) -> None:
     drain(deps)
 
 
-def drain(deps, timeout: float = 10.0) -> None:
+def drain(deps, timeout: float = 30.0) -> None:
     """Run queued provisioning until none is left; background kicks may hold some rows for a moment."""
     from bot.provisioning.runner import RUNNABLE
     from bot.store.models import ProvisioningAction

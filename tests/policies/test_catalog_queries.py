@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -145,20 +144,14 @@ def _generated_catalog(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_a_thousand_resources_load_quickly_and_search_is_fast_and_capped(tmp_path):
+def test_a_thousand_resources_load_and_search_is_capped(tmp_path):
+    """Speed is measured by bench/catalog_search.py; this checks what a big catalog answers."""
     (tmp_path / "big.yaml").write_text(_generated_catalog(1000))
-    started = time.perf_counter()
     catalog = load_catalog(tmp_path, connectors=["okta"])
-    load_seconds = time.perf_counter() - started
     assert len(catalog.entitlements) == 2000
-    assert load_seconds < 5, f"loading 1,000 resources took {load_seconds:.2f}s"
 
-    started = time.perf_counter()
     results = [catalog.search(q) for q in ("app", "application 099", "admin", "app-0999", "zzz", "a")]
-    search_seconds = (time.perf_counter() - started) / 6
     assert [len(r) for r in results] == [100, 22, 100, 2, 0, 100]  # 099: app-0099 and app-0990..0999
-    assert search_seconds < 0.05, f"one search took {search_seconds * 1000:.1f}ms"
     assert [e.ref for e in catalog.search("app-0999")] == ["app-0999:admin", "app-0999:user"]
     assert len(catalog.search("app", limit=7)) == 7
     assert catalog.search("app", limit=7) == catalog.search("app", limit=7)
-    print(f"\n1,000 resources loaded in {load_seconds:.2f}s; one search takes {search_seconds * 1000:.2f}ms")

@@ -121,7 +121,7 @@ class SlackWorld:
             return s.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None)))
 
     # -- waiting for the background work --------------------------------------------------------
-    def settle(self, timeout: float = 5.0, quiet: float = 0.1) -> None:
+    def settle(self, timeout: float = 20.0, quiet: float = 0.1) -> None:
         """Until the bot is idle: every outbox event dispatched and no Slack call for `quiet` seconds
         (listeners finish after their ack; the notifier runs in its own thread)."""
         deadline = time.monotonic() + timeout

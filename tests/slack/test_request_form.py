@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from bot.domain.enums import RequestStatus
@@ -122,18 +121,15 @@ def test_a_confirmed_slack_account_is_linked_once_then_found_by_its_id(bot):
     assert bot.fake.count("users.info", user=BOB) == lookups == 1
 
 
-def test_a_catalog_of_a_thousand_resources_answers_the_picker_fast(store, clock, tmp_path):
+def test_a_catalog_of_a_thousand_resources_answers_the_picker(store, clock, tmp_path):
     resources = "\n".join(f"  app{i:04d}:\n    name: App {i:04d}\n    entitlements:\n      user: {{target: t{i}}}"
                           for i in range(1000))
     catalog = ("defaults:\n  connector: mem\n  approval: [manager]\n  require_justification: false\n"
                f"resources:\n{resources}\n")
     with running_bot(store, clock, tmp_path, catalog=catalog) as big:
         form = big.open_form(ALICE)
-        started = time.perf_counter()
         options = big.sim.suggest(ALICE, form.id, "entitlement_picker", "app")
-        took = time.perf_counter() - started
         assert len(options) == 100 and options[0]["value"] == "app0000:user"
-        assert took < 0.5, took
         assert [o["value"] for o in big.sim.suggest(ALICE, form.id, "entitlement_picker", "0999")] == ["app0999:user"]
         big.sim.click(ALICE, on=form.id, action_id="entitlement_picker", value="app0999:user")
         big.fake.wait_until(lambda: "duration" in elements(big.fake.view(form.id)), what="redraw")

@@ -31,7 +31,7 @@ class FakeSlackQueries:
     def count(self, method: str, **match: Any) -> int:
         return len(self.calls(method, **match))
 
-    def wait_for_call(self, method: str, *, timeout: float = 3.0, after: int = 0, **match: Any) -> Call:
+    def wait_for_call(self, method: str, *, timeout: float = 15.0, after: int = 0, **match: Any) -> Call:
         """The first matching call with `seq > after`, waiting for it: listeners run after the ack."""
         found: list[Call] = []
 
@@ -45,7 +45,7 @@ class FakeSlackQueries:
                 raise AssertionError(f"no {method} call matching {match} within {timeout} s; saw {seen}")
             return found[0]
 
-    def wait_until(self, condition: Callable[[], Any], *, timeout: float = 3.0, what: str = "condition") -> Any:
+    def wait_until(self, condition: Callable[[], Any], *, timeout: float = 15.0, what: str = "condition") -> Any:
         """Poll a query (re-run on every call the app makes) until it returns something truthy."""
         deadline = time.monotonic() + timeout
         with self.workspace.changed:
