@@ -57,14 +57,16 @@ class Stage:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.runtime.notifier.wake()
-            if not self.runtime.notifier._drain_lock.locked() and self._idle():
+            if self._idle():
                 time.sleep(0.05)  # a last look: a drain may have just been woken
-                if not self.runtime.notifier._drain_lock.locked() and self._idle():
+                if self._idle():
                     return
             time.sleep(0.02)
         raise DemoError("the bot did not settle in time")
 
     def _idle(self) -> bool:
+        if self.runtime.listeners_busy or self.runtime.notifier.busy:
+            return False
         with self.deps.store.uow() as s:
             undispatched = s.scalar(select(func.count()).select_from(OutboxEvent)
                                     .where(OutboxEvent.dispatched_at.is_(None)))

@@ -5,7 +5,6 @@ handler and every listener. No module globals: tests and replicas each build the
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -17,6 +16,7 @@ from bot.slack.env import SlackEnv
 from bot.slack.errors import on_unexpected_error
 from bot.slack.home import HomePublisher
 from bot.slack.identity import Identity
+from bot.slack.work_pool import WorkPool
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,7 @@ def build_bolt_app(settings: Settings, deps, env: SlackEnv | None = None) -> App
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     app = App(
         name="accessbot", client=client, signing_secret=secret, process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=settings.slack_listener_threads,
-                                             thread_name_prefix="accessbot-slack"),
+        listener_executor=WorkPool(max_workers=settings.slack_listener_threads, thread_name_prefix="accessbot-slack"),
         raise_error_for_unhandled_request=False, logger=logging.getLogger("accessbot.slack.bolt"),
     )
     app.use(middleware.provide(env))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ from bot.operations import perform
 from bot.slack.errors import on_unexpected_error
 from bot.slack.home import HomePublisher
 from bot.slack.identity import Identity
+from bot.slack.work_pool import WorkPool
 from bot.workflow.context import Actor
 
 
@@ -20,7 +21,7 @@ class SlackEnv:
     deps: Deps
     identity: Identity
     homes: HomePublisher
-    work: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, thread_name_prefix="slack-work"))
+    work: WorkPool = field(default_factory=lambda: WorkPool(8, thread_name_prefix="slack-work"))
     wake_notifier: Callable[[], None] = lambda: None
 
     def perform(self, actor: Actor, name: str, fn: Callable, *, subject: tuple[str, object] = ("operation", "-")):

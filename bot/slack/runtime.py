@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -16,6 +15,7 @@ from bot.slack.env import SlackEnv
 from bot.slack.home import HomePublisher
 from bot.slack.identity import Identity
 from bot.slack.notify import Handlers, Notifier
+from bot.slack.work_pool import WorkPool
 
 
 @dataclass
@@ -31,6 +31,11 @@ class SlackRuntime:
         self.notifier.wake()  # events left undispatched by a previous run
         return self
 
+    @property
+    def listeners_busy(self) -> bool:
+        """True while a listener, or the work it handed on after its ack, is queued or running."""
+        return self.bolt.listener_runner.listener_executor.in_flight > 0 or self.env.work.in_flight > 0
+
     def stop(self) -> None:
         if self.notifier.wake in self.env.deps.after_commit_hooks:
             self.env.deps.after_commit_hooks.remove(self.notifier.wake)
@@ -45,7 +50,7 @@ def build_runtime(settings: Settings, deps, *, handlers: Handlers | None = None,
     client = slack_client(settings)
     identity = Identity(deps.store, deps.clock)
     homes = HomePublisher(deps, client)
-    work = ThreadPoolExecutor(max_workers=settings.slack_work_threads, thread_name_prefix="accessbot-slack-work")
+    work = WorkPool(max_workers=settings.slack_work_threads, thread_name_prefix="accessbot-slack-work")
     env = SlackEnv(deps, identity, homes, work)
     bolt = build_bolt_app(settings, deps, env)
     handlers = handlers or notices.register(Handlers())

@@ -138,7 +138,7 @@ class SlackWorld:
 
     def _busy(self) -> bool:
         self.runtime.notifier.wake()
-        return self.runtime.notifier.busy
+        return self.runtime.listeners_busy or self.runtime.notifier.busy
 
     def card_for(self, user: str, request_id: int) -> Message:
         """The latest copy of request #id in the user's DM."""
