@@ -18,15 +18,16 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.domain.clock import Clock
-from bot.store.db import Store
+from bot.store.db import Store, create_engine_for
 from bot.store.models import ConnectorFact
 from connectors.errors import TransientError
 from connectors.host import ConnectorHost, InProcessLocks, KeyedLock
@@ -107,3 +108,18 @@ class StoredFacts:
 def database_host(store: Store, clock: Clock) -> ConnectorHost:
     """What the bot lends its connectors: the lock and the facts above."""
     return ConnectorHost(lock=keyed_lock_for(store), facts=StoredFacts(store, clock))
+
+
+def existing_store_with_facts(database_url: str) -> Store | None:
+    """The bot's database, for reading learned facts, if it exists and holds them; never creates or migrates one."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return None
+    store = Store(create_engine_for(database_url))
+    try:
+        if inspect(store.engine).has_table(ConnectorFact.__tablename__):
+            return store
+    except SQLAlchemyError as exc:
+        log.warning("cannot read learned connector facts from the database: %s", type(exc).__name__)
+    store.dispose()
+    return None
