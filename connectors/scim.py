@@ -16,7 +16,9 @@ accessbot is the SCIM client here, in the role Okta and Entra play, and sends wh
   change (412). Nothing here does a read-modify-write PUT.
 * ``list_members`` reads the group's members (``member_listing: group``) or pages
   ``/Users?filter=groups.value eq …`` (``user_filter``) for servers that leave members out of
-  group reads; either way it returns all members or raises.
+  group reads; either way it returns all members or raises. Pages follow RFC 9865 cursors when
+  the server announces them (``pagination: auto``), since an index shifts when a user is removed
+  mid-listing and would skip someone; otherwise ``startIndex``.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class ScimOptions(ConnectorOptions):
     remove_style: Literal["filter", "value"] = "filter"
     member_listing: Literal["group", "user_filter"] = "group"
     page_size: int = Field(100, ge=1, le=1000)
+    pagination: Literal["auto", "index", "cursor"] = "auto"  # auto: cursor when /ServiceProviderConfig says so
     timeout: float = Field(15.0, gt=0, le=120)
     max_inline_wait: float = Field(5.0, ge=0, le=60)
     retry_backoff: float = Field(0.5, gt=0, le=10)
@@ -86,6 +89,7 @@ class ScimConnector(Connector):
         # What the target taught us; read from the host's facts on first use (None: not read yet).
         self._remove_style: str | None = None
         self._membership_filter_works: bool | None = None
+        self._cursor_paging: bool | None = None  # from the option, or /ServiceProviderConfig on first use
         self.http = ApiClient(
             self.settings.base_url,
             headers={"Authorization": f"Bearer {self.settings.token.get_secret_value()}",
@@ -264,8 +268,19 @@ class ScimConnector(Connector):
     def _group_members(self, group_id: str) -> list[PrincipalRef]:
         return [PrincipalRef(id=member_id, display=display) for member_id, display in self._read_members(group_id)]
 
+    def _pages_by_cursor(self) -> bool:
+        if self._cursor_paging is None:
+            if self.settings.pagination != "auto":
+                self._cursor_paging = self.settings.pagination == "cursor"
+            else:
+                response = self._get("/ServiceProviderConfig")
+                self._cursor_paging = response.is_success and wire.announces_cursor_paging(wire.json_body(response))
+        return self._cursor_paging
+
     def _page_users(self, scim_filter: str) -> list[PrincipalRef]:
         """Every user matching the filter, page by page; raises instead of returning a partial list."""
+        if self._pages_by_cursor():
+            return self._page_users_by_cursor(scim_filter)
         found: dict[str, PrincipalRef] = {}
         start = 1
         for _ in range(MAX_PAGES):
@@ -282,6 +297,28 @@ class ScimConnector(Connector):
             start += len(page.resources)
             if not page.resources or (page.total is not None and len(found) >= page.total):
                 return list(found.values())
+        raise InvalidRequest(f"{self.name}: more than {MAX_PAGES} pages of users; refusing a partial list")
+
+    def _page_users_by_cursor(self, scim_filter: str) -> list[PrincipalRef]:
+        """RFC 9865: an empty cursor asks for the first page, each page names the next, the last names none.
+
+        An expired or refused cursor mid-listing raises (InvalidRequest), never a partial list.
+        """
+        found: dict[str, PrincipalRef] = {}
+        cursor = ""
+        for _ in range(MAX_PAGES):
+            response = self._get("/Users", params={"filter": scim_filter, "cursor": cursor,
+                                                   "count": self.settings.page_size, "attributes": "id,userName"})
+            self._raise_unless_ok(response, "list users", not_found=TargetNotFound)
+            page = wire.list_page(response, f"{self.name}: user list")
+            for user in page.resources:
+                if user.get("id"):
+                    found[str(user["id"])] = PrincipalRef(id=str(user["id"]), display=str(user.get("userName") or ""))
+            if page.next_cursor is None:
+                return list(found.values())
+            if page.next_cursor == cursor:
+                raise InvalidRequest(f"{self.name}: the target repeats the same cursor; refusing a partial list")
+            cursor = page.next_cursor
         raise InvalidRequest(f"{self.name}: more than {MAX_PAGES} pages of users; refusing a partial list")
 
     def _patch_group(self, group_id: str, user_id: str, body: dict[str, Any], *, adding: bool) -> Outcome:

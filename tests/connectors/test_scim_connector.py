@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -251,6 +252,36 @@ def test_list_members_pages_through_users_when_configured(big_group):
     assert {p.id for p in connector.list_members(Target(group))} == members
     pages = [s for s in server.seen[before:] if s.path == "/Users"]
     assert len(pages) == 8  # the server caps count at 250: 2,000 / 250
+
+
+@pytest.mark.parametrize("pagination", ["cursor", "index"])
+def test_a_member_removed_mid_listing_makes_index_pages_skip_someone_but_not_cursor_pages(pagination):
+    server = ScimServer(cursor=True).start()
+    members = server.add_users(6)
+    group = server.add_group("engineering", members)
+    removed: list[str] = []
+
+    def remove_the_first_listed_after_page_one(seen, body):
+        if seen.path == "/Users" and not removed:  # someone leaves the group between page 1 and page 2
+            removed.append(json.loads(body)["Resources"][0]["id"])
+            group_resource = server.group(group)
+            group_resource.members = [m for m in group_resource.members if m.value != removed[0]]
+            server.storage.update(server._types["Group"], group_resource)
+
+    server.injector.after = remove_the_first_listed_after_page_one
+    connector = scim_connector_for(server, member_listing="user_filter", page_size=2,
+                                   pagination="auto" if pagination == "cursor" else "index")
+    try:
+        listed = {p.id for p in connector.list_members(Target(group))}
+    finally:
+        connector.close()
+        server.stop()
+    remaining = set(members) - set(removed)
+    if pagination == "cursor":  # chosen from /ServiceProviderConfig: the server announces RFC 9865 cursors
+        assert remaining <= listed
+        assert any("cursor=" in s.query for s in server.seen if s.path == "/Users")
+    else:  # the index shifted under the listing: a member who never left is missing
+        assert not remaining <= listed
 
 
 def test_a_failed_page_fails_the_whole_listing(big_group):
