@@ -82,6 +82,9 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, connectors: Co
     if sync_people and people_path is not None:
         with store.uow() as s:
             sync_people_file(s, people_path, now=clock.now())
-    connectors = connectors if connectors is not None else load_connectors_for(settings)
+    if connectors is None:
+        from bot.store.connector_host import database_host
+
+        connectors = load_connectors_for(settings, database_host(store, clock))
     catalog = catalog if catalog is not None else load_catalog_for(settings, store, connectors)
     return Deps(settings=settings, store=store, catalog=catalog, connectors=connectors, clock=clock)

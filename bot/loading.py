@@ -8,17 +8,19 @@ from sqlalchemy import select
 from bot.settings import Settings
 from bot.store.db import Store
 from bot.store.models import Person
+from connectors.host import ConnectorHost
 from connectors.registry import ConnectorSet
 from policies import load_catalog
 
 
-def load_connectors_for(settings: Settings) -> ConnectorSet:
+def load_connectors_for(settings: Settings, host: ConnectorHost | None = None) -> ConnectorSet:
+    """``host``: what the connectors share with the other replicas (bot.store.connector_host)."""
     from connectors.registry import load_connectors
 
     path = settings.resolved_connectors_file()
     if path is None:
         return ConnectorSet()
-    return load_connectors(path, simulate=settings.simulate_connectors)
+    return load_connectors(path, simulate=settings.simulate_connectors, host=host)
 
 
 def load_catalog_for(settings: Settings, store: Store, connectors: ConnectorSet):

@@ -113,6 +113,9 @@ class Connector(abc.ABC):
 
     kind: ClassVar[str]
     capabilities: ClassVar[Capabilities] = Capabilities()
+    # True for classes whose __init__ takes ``host=`` (a connectors.host.ConnectorHost): the
+    # registry then passes the service's shared lock and learned facts.
+    uses_host: ClassVar[bool] = False
 
     def __init__(self, name: str, options: Mapping[str, Any]):
         self.name = name

@@ -3,7 +3,8 @@
 ``KINDS`` maps a configuration ``type`` to its class, imported lazily so an instance of one
 vendor never needs another vendor's libraries installed. ``load_connectors`` turns a
 connectors file (see ``connectors.config``) into a ``ConnectorSet``; ``build_connectors`` does
-the same from an in-memory mapping.
+the same from an in-memory mapping. ``host`` (see ``connectors.host``) is what the service lends
+the classes that need it: a lock shared by its replicas and a memory of learned facts.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from connectors.config import (
     resolve_references,
 )
 from connectors.errors import ConfigError
+from connectors.host import ConnectorHost
 
 KINDS: dict[str, str] = {
     "memory": "connectors.memory:MemoryConnector",
@@ -49,8 +51,14 @@ def connector_class(kind: str) -> type[Connector]:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-def build(name: str, kind: str, options: Mapping[str, Any]) -> Connector:
-    return connector_class(kind)(name, options)
+def build(name: str, kind: str, options: Mapping[str, Any], *, host: ConnectorHost | None = None) -> Connector:
+    return instantiate(connector_class(kind), name, options, host)
+
+
+def instantiate(cls: type[Connector], name: str, options: Mapping[str, Any], host: ConnectorHost | None) -> Connector:
+    if cls.uses_host and host is not None:
+        return cls(name, options, host=host)
+    return cls(name, options)
 
 
 class ConnectorSet(Mapping[str, Connector]):
@@ -88,19 +96,20 @@ class ConnectorSet(Mapping[str, Connector]):
 
 # -- instances from configuration ------------------------------------------------------------------
 def load_connectors(path: str | Path, *, environ: Mapping[str, str] = os.environ,
-                    simulate: bool = False) -> ConnectorSet:
+                    simulate: bool = False, host: ConnectorHost | None = None) -> ConnectorSet:
     """Build every instance of a connectors YAML file; raises ConnectorConfigError listing all problems.
 
     ``simulate=True`` replaces each instance by a MemoryConnector of the same name and resolves no
     credential (the demo and the embedded defaults run with no target and no secret).
     """
-    return build_connectors(load_config(path, known_types=KINDS), environ=environ, simulate=simulate)
+    return build_connectors(load_config(path, known_types=KINDS), environ=environ, simulate=simulate, host=host)
 
 
 def build_connectors(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping[str, str] = os.environ,
-                     simulate: bool = False, source: str = "<config>") -> ConnectorSet:
+                     simulate: bool = False, source: str = "<config>",
+                     host: ConnectorHost | None = None) -> ConnectorSet:
     """Like ``load_connectors`` from an in-memory configuration (``{"instances": {...}}``)."""
-    connectors, failures = build_each(config, environ=environ, simulate=simulate, source=source)
+    connectors, failures = build_each(config, environ=environ, simulate=simulate, source=source, host=host)
     if failures:
         connectors.close()
         raise ConnectorConfigError([problem for failure in failures for problem in failure.problems])
@@ -117,15 +126,20 @@ class BuildFailure:
 
 
 def build_each(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping[str, str] = os.environ,
-               simulate: bool = False, source: str = "<config>") -> tuple[ConnectorSet, list[BuildFailure]]:
-    """Build what can be built and report, per instance, what cannot (``connectors check`` shows both)."""
+               simulate: bool = False, source: str = "<config>",
+               host: ConnectorHost | None = None) -> tuple[ConnectorSet, list[BuildFailure]]:
+    """Build what can be built and report, per instance, what cannot (``connectors check`` shows both).
+
+    Without ``host`` every instance gets an in-process one (one lock and one memory per process).
+    """
     if not isinstance(config, ConnectorsConfig):
         config = parse_config(config, source=source, known_types=KINDS)
+    host = host or ConnectorHost()
     connectors = ConnectorSet()
     failures: list[BuildFailure] = []
     for instance in config.instances.values():
         try:
-            connectors.add(build_instance(instance, environ=environ, simulate=simulate),
+            connectors.add(build_instance(instance, environ=environ, simulate=simulate, host=host),
                            configured_type=instance.type)
         except ConnectorConfigError as exc:
             failures.append(BuildFailure(instance.name, instance.type, exc.problems))
@@ -133,14 +147,14 @@ def build_each(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping
 
 
 def build_instance(instance: InstanceConfig, *, environ: Mapping[str, str] = os.environ,
-                   simulate: bool = False) -> Connector:
+                   simulate: bool = False, host: ConnectorHost | None = None) -> Connector:
     if simulate:
         from connectors.memory import MemoryConnector
 
         return MemoryConnector(instance.name, {})
     options = resolve_references(instance, environ)
     try:
-        return connector_class(instance.type)(instance.name, options)
+        return instantiate(connector_class(instance.type), instance.name, options, host)
     except OptionsError as exc:
         raise ConnectorConfigError(
             instance.at(option).problem(f"option {option!r}: {reason}" if option else reason)

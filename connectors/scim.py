@@ -8,12 +8,17 @@ accessbot is the SCIM client here, in the role Okta and Entra play, and sends wh
   ``members`` are read instead. Duplicate answers (409, 400 uniqueness) and ``noTarget`` on
   remove still map to ALREADY when another writer raced us.
 * Removal names the member, by filter (RFC/Okta) or by value (Entra). A remove of ``members``
-  without either would empty the group and is refused before it is sent.
+  without either would empty the group and is refused before it is sent. A target that refuses
+  the Entra form, or the membership filter, is remembered through the host's learned facts
+  (``connectors.host``): the bot keeps them in its database, so a restart or another replica does
+  not learn it again with a failing call.
 * No If-Match on membership PATCH: add/remove commute, and a stale ETag would fail a correct
   change (412). Nothing here does a read-modify-write PUT.
 * ``list_members`` reads the group's members (``member_listing: group``) or pages
   ``/Users?filter=groups.value eq …`` (``user_filter``) for servers that leave members out of
-  group reads; either way it returns all members or raises.
+  group reads; either way it returns all members or raises. Pages follow RFC 9865 cursors when
+  the server announces them (``pagination: auto``), since an index shifts when a user is removed
+  mid-listing and would skip someone; otherwise ``startIndex``.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from connectors.errors import (
     PrincipalNotFound,
     TargetNotFound,
 )
+from connectors.host import ConnectorHost
 from connectors.http import ApiClient, raise_for_status
 
 log = logging.getLogger(__name__)
@@ -48,6 +54,9 @@ LOOKUP_FILTERS = {
     "work_email": 'emails[type eq "work"].value eq {}',
 }
 MAX_PAGES = 10_000
+# Learned facts (connectors.host.LearnedFacts) and the one value each may hold.
+REMOVE_STYLE = "remove_style"  # "filter": the target refused the Entra form
+MEMBERSHIP_CHECK = "membership_check"  # "read_members": the target refuses or ignores the membership filter
 
 
 class ScimOptions(ConnectorOptions):
@@ -57,6 +66,7 @@ class ScimOptions(ConnectorOptions):
     remove_style: Literal["filter", "value"] = "filter"
     member_listing: Literal["group", "user_filter"] = "group"
     page_size: int = Field(100, ge=1, le=1000)
+    pagination: Literal["auto", "index", "cursor"] = "auto"  # auto: cursor when /ServiceProviderConfig says so
     timeout: float = Field(15.0, gt=0, le=120)
     max_inline_wait: float = Field(5.0, ge=0, le=60)
     retry_backoff: float = Field(0.5, gt=0, le=10)
@@ -70,12 +80,16 @@ class ScimOptions(ConnectorOptions):
 class ScimConnector(Connector):
     kind = "scim"
     capabilities = Capabilities(list_members=True, suspend=True)
+    uses_host = True
 
-    def __init__(self, name: str, options: Mapping[str, Any]):
+    def __init__(self, name: str, options: Mapping[str, Any], *, host: ConnectorHost | None = None):
         super().__init__(name, options)
         self.settings = parse_options(ScimOptions, name, options)
-        self.remove_style = self.settings.remove_style  # may switch once if the target refuses it
-        self._membership_filter_works = True
+        self.host = host or ConnectorHost()
+        # What the target taught us; read from the host's facts on first use (None: not read yet).
+        self._remove_style: str | None = None
+        self._membership_filter_works: bool | None = None
+        self._cursor_paging: bool | None = None  # from the option, or /ServiceProviderConfig on first use
         self.http = ApiClient(
             self.settings.base_url,
             headers={"Authorization": f"Bearer {self.settings.token.get_secret_value()}",
@@ -159,7 +173,7 @@ class ScimConnector(Connector):
     # -- checks --------------------------------------------------------------------------------
     def check(self) -> list[Check]:
         checks = [Check("config", True, f"{self.settings.base_url} (users by {self.settings.user_lookup}, "
-                                        f"remove by {self.remove_style})")]
+                                        f"remove by {self.remove_style}{self._learned_note()})")]
         try:
             checks.append(self._check_service_provider())
             checks.append(self._check_token())
@@ -167,6 +181,15 @@ class ScimConnector(Connector):
             name = "credentials" if isinstance(exc, AuthError) else "reachability"
             checks.append(Check(name, False, exc.detail, exc.kind))
         return checks
+
+    def _learned_note(self) -> str:
+        """What the target taught us, for ``connectors check``: the configuration may want updating."""
+        notes = []
+        if self.remove_style != self.settings.remove_style:
+            notes.append(f"learned: the target refuses remove_style {self.settings.remove_style}")
+        if not self.membership_filter_works:
+            notes.append("learned: the target refuses the membership filter, members are read instead")
+        return "".join(f"; {note}" for note in notes)
 
     def _check_service_provider(self) -> Check:
         response = self._get("/ServiceProviderConfig")
@@ -185,16 +208,40 @@ class ScimConnector(Connector):
         self._raise_unless_ok(response, "read /Users with the token", not_found=NotFound)
         return Check("credentials", True, "token accepted")
 
+    # -- what the target taught us -------------------------------------------------------------
+    @property
+    def remove_style(self) -> str:
+        """The configured removal form, unless the target refused the Entra form (then the RFC form)."""
+        if self._remove_style is None:
+            refused = (self.settings.remove_style == "value"
+                       and self.host.facts.recall(self.name, REMOVE_STYLE) == "filter")
+            self._remove_style = "filter" if refused else self.settings.remove_style
+        return self._remove_style
+
+    @property
+    def membership_filter_works(self) -> bool:
+        if self._membership_filter_works is None:
+            self._membership_filter_works = self.host.facts.recall(self.name, MEMBERSHIP_CHECK) != "read_members"
+        return self._membership_filter_works
+
+    def _learn_remove_style_filter(self) -> None:
+        self._remove_style = "filter"
+        self.host.facts.remember(self.name, REMOVE_STYLE, "filter")
+
+    def _learn_membership_filter_fails(self) -> None:
+        self._membership_filter_works = False
+        self.host.facts.remember(self.name, MEMBERSHIP_CHECK, "read_members")
+
     # -- membership internals ------------------------------------------------------------------
     def _is_member(self, group_id: str, user_id: str) -> bool:
-        if self._membership_filter_works:
+        if self.membership_filter_works:
             response = self._get("/Groups", params={"filter": wire.membership_filter(group_id, user_id),
                                                     "excludedAttributes": "members"})
             refusal = wire.scim_error(response) if response.status_code in (400, 501) else None
             if refusal is not None and refusal.scim_type != "tooMany":
                 log.warning("%s: membership filter refused (%s); reading group members instead",
                             self.name, refusal.describe())
-                self._membership_filter_works = False
+                self._learn_membership_filter_fails()
             else:
                 self._raise_unless_ok(response, f"check membership in group {group_id}", not_found=TargetNotFound)
                 groups = wire.list_page(response, self.name).resources
@@ -202,7 +249,7 @@ class ScimConnector(Connector):
                     return bool(groups)
                 # Other groups came back: the filter was ignored and says nothing about membership.
                 log.warning("%s: the target ignores the membership filter; reading group members instead", self.name)
-                self._membership_filter_works = False
+                self._learn_membership_filter_fails()
         return any(member_id == user_id for member_id, _ in self._read_members(group_id))
 
     def _require_group(self, group_id: str) -> None:
@@ -221,8 +268,19 @@ class ScimConnector(Connector):
     def _group_members(self, group_id: str) -> list[PrincipalRef]:
         return [PrincipalRef(id=member_id, display=display) for member_id, display in self._read_members(group_id)]
 
+    def _pages_by_cursor(self) -> bool:
+        if self._cursor_paging is None:
+            if self.settings.pagination != "auto":
+                self._cursor_paging = self.settings.pagination == "cursor"
+            else:
+                response = self._get("/ServiceProviderConfig")
+                self._cursor_paging = response.is_success and wire.announces_cursor_paging(wire.json_body(response))
+        return self._cursor_paging
+
     def _page_users(self, scim_filter: str) -> list[PrincipalRef]:
         """Every user matching the filter, page by page; raises instead of returning a partial list."""
+        if self._pages_by_cursor():
+            return self._page_users_by_cursor(scim_filter)
         found: dict[str, PrincipalRef] = {}
         start = 1
         for _ in range(MAX_PAGES):
@@ -239,6 +297,28 @@ class ScimConnector(Connector):
             start += len(page.resources)
             if not page.resources or (page.total is not None and len(found) >= page.total):
                 return list(found.values())
+        raise InvalidRequest(f"{self.name}: more than {MAX_PAGES} pages of users; refusing a partial list")
+
+    def _page_users_by_cursor(self, scim_filter: str) -> list[PrincipalRef]:
+        """RFC 9865: an empty cursor asks for the first page, each page names the next, the last names none.
+
+        An expired or refused cursor mid-listing raises (InvalidRequest), never a partial list.
+        """
+        found: dict[str, PrincipalRef] = {}
+        cursor = ""
+        for _ in range(MAX_PAGES):
+            response = self._get("/Users", params={"filter": scim_filter, "cursor": cursor,
+                                                   "count": self.settings.page_size, "attributes": "id,userName"})
+            self._raise_unless_ok(response, "list users", not_found=TargetNotFound)
+            page = wire.list_page(response, f"{self.name}: user list")
+            for user in page.resources:
+                if user.get("id"):
+                    found[str(user["id"])] = PrincipalRef(id=str(user["id"]), display=str(user.get("userName") or ""))
+            if page.next_cursor is None:
+                return list(found.values())
+            if page.next_cursor == cursor:
+                raise InvalidRequest(f"{self.name}: the target repeats the same cursor; refusing a partial list")
+            cursor = page.next_cursor
         raise InvalidRequest(f"{self.name}: more than {MAX_PAGES} pages of users; refusing a partial list")
 
     def _patch_group(self, group_id: str, user_id: str, body: dict[str, Any], *, adding: bool) -> Outcome:
@@ -268,7 +348,7 @@ class ScimConnector(Connector):
             if style != "value" or exc.provider_code not in wire.FORM_REFUSED:
                 raise
         log.warning("%s: the target refused the Entra remove form; using the RFC filter form from now on", self.name)
-        self.remove_style = "filter"
+        self._learn_remove_style_filter()
         return self._patch_group(group_id, user_id, wire.remove_member_body(user_id, "filter"), adding=False)
 
     # -- account internals ---------------------------------------------------------------------

@@ -102,6 +102,7 @@ def as_bool(value: Any) -> bool | None:
 class ListPage:
     total: int | None
     resources: list[Mapping[str, Any]]
+    next_cursor: str | None = None  # RFC 9865: the next page's cursor; None on the last page
 
 
 def list_page(response: httpx.Response, what: str) -> ListPage:
@@ -113,8 +114,16 @@ def list_page(response: httpx.Response, what: str) -> ListPage:
     if not isinstance(resources, list):
         raise InvalidRequest(f"{what}: 'Resources' is not a list", http_status=response.status_code)
     total = body.get("totalResults")
+    next_cursor = body.get("nextCursor")
     return ListPage(int(total) if isinstance(total, int | str) and str(total).isdigit() else None,
-                    [r for r in resources if isinstance(r, Mapping)])
+                    [r for r in resources if isinstance(r, Mapping)],
+                    str(next_cursor) if isinstance(next_cursor, str) and next_cursor else None)
+
+
+def announces_cursor_paging(config: Any) -> bool:
+    """Whether a /ServiceProviderConfig body announces RFC 9865 cursor paging."""
+    pagination = config.get("pagination") if isinstance(config, Mapping) else None
+    return isinstance(pagination, Mapping) and as_bool(pagination.get("cursor")) is True
 
 
 def user_matches(user: Mapping[str, Any], email: str, *, by_email: bool) -> bool:

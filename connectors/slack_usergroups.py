@@ -8,8 +8,9 @@ grant and revoke are read-modify-write under a per-group lock, then read back to
 
     lock(group) → usergroups.users.list → compute → usergroups.users.update → usergroups.users.list
 
-The lock is per connector instance by default; a service with several replicas passes
-``group_lock`` (e.g. a database advisory lock) so that two replicas cannot interleave either.
+The lock comes from the ``ConnectorHost`` (``connectors.host``), keyed ``"<instance>:<group id>"``:
+the bot passes one shared by every replica (a PostgreSQL advisory lock), so two replicas cannot
+interleave either; without a host it is an in-process lock.
 
 Other quirks handled:
 
@@ -27,7 +28,6 @@ Other quirks handled:
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
@@ -46,14 +46,13 @@ from connectors.errors import (
     TargetNotFound,
     TransientError,
 )
+from connectors.host import ConnectorHost
 from connectors.http import ApiClient, raise_for_status
 from connectors.vendor_http import json_body
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
 
 log = logging.getLogger(__name__)
-
-GroupLock = Callable[[str], AbstractContextManager]
 
 AUTH_ERRORS = {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired", "no_permission",
                "missing_scope", "permission_denied", "not_allowed_token_type", "team_access_not_granted",
@@ -69,18 +68,6 @@ class SlackUsergroupOptions(VendorOptions):
     reenable_groups_disabled_by_others: bool = False
     timeout_seconds: float = pydantic.Field(15.0, gt=0)
     max_inline_wait_seconds: float = pydantic.Field(5.0, ge=0)
-
-
-class KeyedLocks:
-    """One in-process lock per key (a user group id)."""
-
-    def __init__(self):
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-
-    def __call__(self, key: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(key, threading.Lock())
 
 
 def slack_error(method: str, error: str) -> ConnectorError:
@@ -105,8 +92,9 @@ def slack_error(method: str, error: str) -> ConnectorError:
 class SlackUsergroupConnector(Connector):
     kind = "slack_usergroups"
     capabilities = Capabilities(list_members=True)
+    uses_host = True
 
-    def __init__(self, name: str, options: Mapping[str, Any], *, group_lock: GroupLock | None = None,
+    def __init__(self, name: str, options: Mapping[str, Any], *, host: ConnectorHost | None = None,
                  sleep: Callable[[float], None] = time.sleep):
         super().__init__(name, options)
         self.config = parse_options(SlackUsergroupOptions, self.kind, name, options)
@@ -114,7 +102,7 @@ class SlackUsergroupConnector(Connector):
                              headers={"Authorization": f"Bearer {self.config.token.get_secret_value()}"},
                              timeout=self.config.timeout_seconds,
                              max_inline_wait=self.config.max_inline_wait_seconds, sleep=sleep)
-        self.group_lock = group_lock or KeyedLocks()
+        self.host = host or ConnectorHost()
         self._own_user_id: str | None = None
 
     def close(self) -> None:
@@ -204,8 +192,11 @@ class SlackUsergroupConnector(Connector):
         self._call("usergroups.enable", usergroup=group["id"], include_count="false")
         log.info("slack_usergroups %s: re-enabled %s (action %s)", self.name, group["id"], action_id)
 
+    def _group_lock(self, group_id: str) -> AbstractContextManager[object]:
+        return self.host.lock(f"{self.name}:{group_id}")
+
     def grant(self, principal: PrincipalRef, target: Target, *, action_id: str, dry_run: bool = False) -> ActionResult:
-        with self.group_lock(target.ref):
+        with self._group_lock(target.ref):
             group, users = self._state(target.ref)
             self._ensure_changeable(group)
             if principal.id in users:
@@ -223,7 +214,7 @@ class SlackUsergroupConnector(Connector):
         return ActionResult(Outcome.APPLIED, detail="re-enabled the group" if disabled else None)
 
     def revoke(self, principal: PrincipalRef, target: Target, *, action_id: str, dry_run: bool = False) -> ActionResult:
-        with self.group_lock(target.ref):
+        with self._group_lock(target.ref):
             group, users = self._state(target.ref)
             self._ensure_changeable(group)
             if principal.id not in users:

@@ -6,6 +6,7 @@ left with fewer people than its quorum gets the catalog's fallback approvers add
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,6 +18,9 @@ class Directory(Protocol):
     def manager_of(self, email: str) -> str | None: ...
 
     def members_of(self, group: str) -> list[str]: ...
+
+    def departments_of(self, emails: Iterable[str]) -> list[str]:
+        """The departments of those of ``emails`` who are active (``owner_departments`` in conditions)."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ from celpy import celtypes
 from policies.errors import did_you_mean
 
 _MACROS = {"has", "all", "exists", "exists_one", "map", "filter"}
+LIST: tuple[str, ...] = ()  # the "fields" of a top-level variable that is a list of strings
+_OPERAND_LEVELS = {"relation", "addition", "multiplication", "unary", "member", "primary"}
+_COMPARISONS = {"relation_eq", "relation_ne", "relation_lt", "relation_le", "relation_gt", "relation_ge"}
 
 
 def _lower_ascii(value: celtypes.StringType) -> celtypes.StringType:
@@ -68,6 +71,7 @@ class CelResult:
 class Condition:
     source: str
     _program: celpy.Runner
+    names: frozenset[str] = frozenset()  # the top-level variables it reads
 
     def evaluate(self, activation: Mapping[str, Any]) -> CelResult:
         """True/False, or False with the reason when the expression fails or is not a bool."""
@@ -89,7 +93,8 @@ _COMPILED: dict[tuple[str, tuple], Condition | CelCompileError] = {}
 
 
 def compile_condition(source: str, variables: Mapping[str, tuple[str, ...]]) -> Condition:
-    """Parse and check ``source``. ``variables`` maps each top-level name to its known fields.
+    """Parse and check ``source``. ``variables`` maps each top-level name to its known fields;
+    no fields (``LIST``) marks a list of strings, which has no fields and is not compared to a string.
 
     Results are shared by text: a thousand resources with the same rule compile it once.
     """
@@ -116,7 +121,9 @@ def _compile(source: str, variables: Mapping[str, tuple[str, ...]]) -> Condition
     except celpy.CELParseError as exc:
         raise CelCompileError(_parse_message(exc, source), exc.line or 1) from None
     _check_names(tree, variables)
-    return Condition(source, env.program(tree, functions=EXTRA_FUNCTIONS))
+    read = frozenset(str(node.children[0]) for node in tree.iter_subtrees()
+                     if node.data == "ident" and str(node.children[0]) in variables)
+    return Condition(source, env.program(tree, functions=EXTRA_FUNCTIONS), read)
 
 
 def _parse_message(exc: celpy.CELParseError, source: str) -> str:
@@ -149,17 +156,48 @@ def _check_names(tree: lark.Tree, variables: Mapping[str, tuple[str, ...]]) -> N
                 raise CelCompileError(f"unknown function {name}(){_suggest_function(name)}", _line(node))
         elif node.data == "member_dot":
             _check_field(node, variables)
+        elif node.data == "relation" and _is_comparison(node):
+            _check_list_comparison(node, variables)
 
 
 def _check_field(node: lark.Tree, variables: Mapping[str, tuple[str, ...]]) -> None:
     inner, field_token = node.children[0], str(node.children[1])
     root = _root_ident(inner)
+    if root in variables and variables[root] == LIST:
+        raise CelCompileError(f"{root} is a list of strings and has no field {field_token!r}; "
+                              f'test membership with "..." in {root}', _line(node))
     if root in variables and variables[root]:
         known = variables[root]
         if field_token not in known:
             raise CelCompileError(
                 f"{root} has no field {field_token!r}{did_you_mean(field_token, known)}; "
                 f"known fields: {', '.join(known)}", _line(node))
+
+
+def _is_comparison(node: lark.Tree) -> bool:
+    first = node.children[0] if node.children else None
+    return isinstance(first, lark.Tree) and first.data in _COMPARISONS
+
+
+def _check_list_comparison(node: lark.Tree, variables: Mapping[str, tuple[str, ...]]) -> None:
+    """``owner_departments == "Finance"`` is always false (a list is never a string): refuse it at load."""
+    comparison, right = node.children[0], node.children[1]
+    sides = [_bare(comparison.children[0]), _bare(right)]
+    names = [str(side.children[0]) for side in sides if isinstance(side, lark.Tree) and side.data == "ident"]
+    lists = [name for name in names if name in variables and variables[name] == LIST]
+    strings = [side for side in sides if isinstance(side, lark.Tree) and side.data == "literal"
+               and str(side.children[0])[:1] in ("'", '"')]
+    if lists and strings:
+        raise CelCompileError(f"{lists[0]} is a list of strings, never equal to a string; "
+                              f"write {strings[0].children[0]} in {lists[0]}", _line(node))
+
+
+def _bare(node: Any) -> Any:
+    """The ident or literal an operand is made of, through the grammar's one-child levels; else the operand."""
+    while (isinstance(node, lark.Tree) and node.data in _OPERAND_LEVELS and len(node.children) == 1
+           and isinstance(node.children[0], lark.Tree)):
+        node = node.children[0]
+    return node
 
 
 def _root_ident(member: Any) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -18,6 +18,12 @@ PERSON_FIELDS = (
 )
 REQUEST_FIELDS = ("duration_hours", "justification", "ticket")
 ENTITLEMENT_FIELDS = ("ref", "resource", "role", "risk", "connector", "target", "owners")
+# The departments of the entitlement's active owners, from the directory at the time of the check.
+OWNER_DEPARTMENTS = "owner_departments"
+
+
+class MissingFacts(ValueError):
+    """A rule reads something the caller did not pass: a bug in the caller, never "not eligible"."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,10 @@ def request_value(request: RequestFacts) -> Any:
 
 def entitlement_value(facts: Mapping[str, Any]) -> Any:
     return celpy.json_to_cel(dict(facts))
+
+
+def departments_value(departments: Iterable[str]) -> Any:
+    return celpy.json_to_cel(sorted({d for d in departments if d}))
 
 
 def _plain(value: Any) -> Any:

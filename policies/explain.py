@@ -36,13 +36,14 @@ def explain(catalog: Catalog, ref: str, person: PersonFacts, directory: Director
     entitlement = catalog.entitlement(ref)
     request = request or RequestFacts(entitlement.durations.default)
     held = list(holding)
+    owner_departments = directory.departments_of(entitlement.owners)
     return Explanation(
         person=person, entitlement=entitlement, request=request,
-        eligibility=entitlement.is_eligible(person),
+        eligibility=entitlement.is_eligible(person, owner_departments),
         request_problems=entitlement.check_request(request),
         steps=resolve_chain(entitlement, person.email, directory, catalog.settings),
-        auto_approve=entitlement.auto_approve_rule(person, request),
-        auto_approve_trace=entitlement.auto_approve_trace(person, request),
+        auto_approve=entitlement.auto_approve_rule(person, request, owner_departments),
+        auto_approve_trace=entitlement.auto_approve_trace(person, request, owner_departments),
         holding=held, sod_conflicts=catalog.sod_conflicts(held, ref),
     )
 

@@ -7,6 +7,7 @@ references checked and CEL compiled. Nothing in this module reads files.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -14,7 +15,16 @@ from typing import Any
 
 from policies import durations
 from policies.cel import Condition
-from policies.context import PersonFacts, RequestFacts, entitlement_value, person_value, request_value
+from policies.context import (
+    OWNER_DEPARTMENTS,
+    MissingFacts,
+    PersonFacts,
+    RequestFacts,
+    departments_value,
+    entitlement_value,
+    person_value,
+    request_value,
+)
 
 SHORT_GRANT_WARNING = timedelta(minutes=10)
 
@@ -153,13 +163,33 @@ class Entitlement:
             "connector": self.connector, "target": self.target, "owners": list(self.owners),
         })
 
-    def is_eligible(self, person: PersonFacts) -> Eligibility:
+    @cached_property
+    def reads_owner_departments(self) -> bool:
+        """Whether a rule reads ``owner_departments``: callers must then pass the owners' departments."""
+        rules = [self.eligibility, *self.auto_approve]
+        return any(rule is not None and OWNER_DEPARTMENTS in rule.condition.names for rule in rules)
+
+    def _activation(self, person: PersonFacts, owner_departments: Collection[str] | None,
+                    request: RequestFacts | None = None) -> dict[str, Any]:
+        if owner_departments is None and self.reads_owner_departments:
+            raise MissingFacts(f"a rule of {self.ref} reads owner_departments: pass owner_departments= "
+                               f"(the departments of its owners {', '.join(self.owners)})")
+        activation = {"person": person_value(person), "entitlement": self._cel_entitlement}
+        if request is not None:
+            activation["request"] = request_value(request)
+        if owner_departments is not None:
+            activation[OWNER_DEPARTMENTS] = departments_value(owner_departments)
+        return activation
+
+    def is_eligible(self, person: PersonFacts, owner_departments: Collection[str] | None = None) -> Eligibility:
+        """``owner_departments``: the departments of the owners' directory entries (needed when
+        ``reads_owner_departments``; MissingFacts otherwise, never a silent "not eligible")."""
         if not person.is_active:
             return Eligibility(False, f"{person.email} is not active (status: {person.status})")
         rule = self.eligibility
         if rule is None:
             return Eligibility(True, f"{self.label} has no eligibility rule: every active person may request it")
-        result = rule.condition.evaluate({"person": person_value(person), "entitlement": self._cel_entitlement})
+        result = rule.condition.evaluate(self._activation(person, owner_departments))
         if result.error:
             return Eligibility(False, f"the eligibility rule {rule.text} for {self.label} could not be "
                                       f"evaluated for {person.email}: {result.error} ({rule.origin})")
@@ -168,7 +198,8 @@ class Entitlement:
         return Eligibility(False, f"{person.email} does not meet the eligibility rule {rule.text} "
                                   f"for {self.label} ({rule.origin})")
 
-    def auto_approve_rule(self, person: PersonFacts, request: RequestFacts) -> str | None:
+    def auto_approve_rule(self, person: PersonFacts, request: RequestFacts,
+                          owner_departments: Collection[str] | None = None) -> str | None:
         """Why this request needs no human approval, or None when it goes through the approval chain."""
         if not person.is_active:
             return None
@@ -176,17 +207,16 @@ class Entitlement:
             return f"{self.label} has no approval steps: requests are approved on submission"
         if not self.auto_approve:
             return None
-        activation = {"person": person_value(person), "request": request_value(request),
-                      "entitlement": self._cel_entitlement}
+        activation = self._activation(person, owner_departments, request)
         for rule in self.auto_approve:
             if rule.condition.evaluate(activation).value:
                 return f"auto-approve rule '{rule.name}': {rule.text} ({rule.origin})"
         return None
 
-    def auto_approve_trace(self, person: PersonFacts, request: RequestFacts) -> list[tuple[Rule, bool, str | None]]:
+    def auto_approve_trace(self, person: PersonFacts, request: RequestFacts,
+                           owner_departments: Collection[str] | None = None) -> list[tuple[Rule, bool, str | None]]:
         """Every auto-approve rule with its outcome and error, for explanations."""
-        activation = {"person": person_value(person), "request": request_value(request),
-                      "entitlement": self._cel_entitlement}
+        activation = self._activation(person, owner_departments, request)
         out = []
         for rule in self.auto_approve:
             result = rule.condition.evaluate(activation)

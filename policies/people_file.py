@@ -8,6 +8,7 @@ file and line, all at once, as a PolicyLoadError.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,10 @@ class PeopleDirectory:
 
     def is_manager(self, email: str) -> bool:
         return bool(self._reports.get(email.lower()))
+
+    def departments_of(self, emails: Iterable[str]) -> list[str]:
+        records = [self.get(email) for email in emails]
+        return sorted({r.department for r in records if r is not None and r.status == "active" and r.department})
 
     def facts(self, email: str, on: date | None = None) -> PersonFacts | None:
         record = self.get(email)

@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from policies.catalog import Catalog
-from policies.cel import CelCompileError, Condition, compile_condition
-from policies.context import ENTITLEMENT_FIELDS, PERSON_FIELDS, REQUEST_FIELDS
+from policies.cel import LIST, CelCompileError, Condition, compile_condition
+from policies.context import ENTITLEMENT_FIELDS, OWNER_DEPARTMENTS, PERSON_FIELDS, REQUEST_FIELDS
 from policies.errors import PolicyIssue, did_you_mean
 from policies.layers import CATALOG, ENTITLEMENT, RESOURCE, Layer, Layers, Picked
 from policies.model import ApprovalStepSpec, Entitlement, Resource, Rule, SourceRef
@@ -18,8 +18,9 @@ from policies.schema import ApprovalStepSpecIn, ResourceSpec
 from policies.settings import BusinessHours, Settings, parse_clock, parse_days
 from policies.yaml_source import PathKey, YamlDocument
 
-ELIGIBILITY_VARIABLES = {"person": PERSON_FIELDS, "entitlement": ENTITLEMENT_FIELDS}
-AUTO_APPROVE_VARIABLES = {"person": PERSON_FIELDS, "request": REQUEST_FIELDS, "entitlement": ENTITLEMENT_FIELDS}
+ELIGIBILITY_VARIABLES = {"person": PERSON_FIELDS, "entitlement": ENTITLEMENT_FIELDS, OWNER_DEPARTMENTS: LIST}
+AUTO_APPROVE_VARIABLES = {"person": PERSON_FIELDS, "request": REQUEST_FIELDS, "entitlement": ENTITLEMENT_FIELDS,
+                          OWNER_DEPARTMENTS: LIST}
 
 DEFAULT_EXPIRY_WARNINGS = [timedelta(days=1), timedelta(hours=1)]
 BUILT_IN: dict[str, Any] = {

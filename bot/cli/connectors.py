@@ -13,8 +13,12 @@ from typing import Annotated
 
 import typer
 
+from bot.domain.clock import SystemClock
+from bot.store.connector_host import StoredFacts, existing_store_with_facts
+from bot.store.db import Store
 from connectors.checks import CheckRow, failed, run_checks
 from connectors.config import ConnectorConfigError, load_config
+from connectors.host import ConnectorHost
 from connectors.registry import KINDS, build_each
 
 connectors_app = typer.Typer(help="Connector instances: check configuration, credentials and reachability.",
@@ -42,11 +46,15 @@ def check(config: ConfigOption = Path("connectors.yaml"),
         for problem in exc.problems:
             typer.echo(problem, err=True)
         raise typer.Exit(2) from None
-    connectors, build_failures = build_each(parsed, environ=os.environ)
+    store = _database_with_learned_facts()
+    host = ConnectorHost(facts=StoredFacts(store, SystemClock())) if store is not None else None
+    connectors, build_failures = build_each(parsed, environ=os.environ, host=host)
     try:
         rows = run_checks(connectors, timeout=timeout, build_failures=build_failures)
     finally:
         connectors.close()
+        if store is not None:
+            store.dispose()
     typer.echo(render_table(rows))
     bad = failed(rows)
     instances = {row.instance for row in rows}
@@ -54,6 +62,13 @@ def check(config: ConfigOption = Path("connectors.yaml"),
     typer.echo(f"\n{len(instances)} instance(s), {len(failing)} failing")
     if bad:
         raise typer.Exit(1)
+
+
+def _database_with_learned_facts() -> Store | None:
+    """The bot's database, so the check shows what the running bot learned about its targets."""
+    from bot.settings import Settings
+
+    return existing_store_with_facts(Settings().database_url)
 
 
 def render_table(rows: list[CheckRow]) -> str:

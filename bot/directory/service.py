@@ -6,6 +6,7 @@ history is kept the same way whatever told us.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
@@ -76,6 +77,16 @@ def members_of_group(s: Session, group: str) -> list[Person]:
 def is_manager(s: Session, person: Person) -> bool:
     return bool(s.scalar(select(func.count()).select_from(Person).where(
         Person.manager_id == person.id, Person.status == PersonStatus.ACTIVE)))
+
+
+def owner_departments(s: Session, owners: Iterable[str]) -> list[str]:
+    """The departments of the active people among ``owners`` (``owner_departments`` in policy conditions)."""
+    emails = [normalise_email(email) for email in owners]
+    if not emails:
+        return []
+    found = s.scalars(select(Person.department).where(Person.email.in_(emails),
+                                                      Person.status == PersonStatus.ACTIVE))
+    return sorted({department for department in found if department})
 
 
 def facts(s: Session, person: Person) -> PersonFacts:

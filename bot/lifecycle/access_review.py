@@ -33,7 +33,7 @@ class Review:
     granted: list[int]  # new birthright grants
 
 
-def not_allowed(ctx: Ctx, grant: Grant, facts: PersonFacts, rights: set[str]) -> str | None:
+def not_allowed(s: Session, ctx: Ctx, grant: Grant, facts: PersonFacts, rights: set[str]) -> str | None:
     """Why ``grant`` is no longer allowed, or None when it still is."""
     try:
         entitlement = ctx.catalog.entitlement(grant.entitlement)
@@ -43,7 +43,7 @@ def not_allowed(ctx: Ctx, grant: Grant, facts: PersonFacts, rights: set[str]) ->
         return None
     if birthright.is_birthright(grant):
         return f"no birthright rule gives {entitlement.label} to {facts.email} any more"
-    verdict = entitlement.is_eligible(facts)
+    verdict = entitlement.is_eligible(facts, directory.owner_departments(s, entitlement.owners))
     return None if verdict.allowed else verdict.reason
 
 
@@ -54,7 +54,7 @@ def review(s: Session, ctx: Ctx, person: Person, *, reason: str) -> Review:
     losing = []
     for grant in s.scalars(select(Grant).where(Grant.person_id == person.id, Grant.status.in_(REVIEWED))
                            .order_by(Grant.id)):
-        why = not_allowed(ctx, grant, facts, rights)
+        why = not_allowed(s, ctx, grant, facts, rights)
         if why is None:
             due.cancel(s, due.POLICY_REVOKE, grant.id)
             continue
@@ -81,7 +81,7 @@ def revoke_if_still_disallowed(s: Session, ctx: Ctx, grant_id: int) -> bool:
     if grant is None or grant.status not in REVIEWED:
         return False
     person = s.get(Person, grant.person_id)
-    why = not_allowed(ctx, grant, directory.facts(s, person), birthright.due_to(s, ctx, person))
+    why = not_allowed(s, ctx, grant, directory.facts(s, person), birthright.due_to(s, ctx, person))
     if why is None:
         happened(s, ctx, "grant.policy_revoke_cancelled", subject_type="grant", subject_id=grant.id,
                  person_email=person.email, detail={"entitlement": grant.entitlement,

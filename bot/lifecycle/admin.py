@@ -46,7 +46,7 @@ def push_grant(s: Session, ctx: Ctx, *, admin: Person, person: Person, entitleme
     if not reason.strip():
         raise MissingJustification("Say why this access is pushed without approval.", field="reason")
     ent = lookup_entitlement(ctx.catalog, entitlement)
-    verdict = ent.is_eligible(directory.facts(s, person))
+    verdict = ent.is_eligible(directory.facts(s, person), directory.owner_departments(s, ent.owners))
     if not verdict.allowed:
         raise NotEligible(f"{person.email} is not eligible for {ent.label}: {verdict.reason}", field="entitlement")
     chosen = ent.durations.default if duration is USE_DEFAULT else duration

@@ -66,7 +66,8 @@ def push_grant(s: Session, ctx: Ctx, *, admin: Person, person: Person, entitleme
     happened(s, ctx, "request.admin_pushed", subject_type="request", subject_id=request.id,
              person_email=person.email,
              detail={"entitlement": ent.ref, "duration_seconds": request.duration_seconds, "reason": reason,
-                     "by": admin.email, "eligible": ent.is_eligible(directory.facts(s, person)).allowed})
+                     "by": admin.email, "eligible": ent.is_eligible(directory.facts(s, person),
+                                                 directory.owner_departments(s, ent.owners)).allowed})
     approve.finalise_approved(s, ctx, request, person, granted_by=f"admin: {admin.email}")
     return request
 

@@ -67,7 +67,8 @@ def submit(s: Session, ctx: Ctx, *, requester: Person, entitlement: str, duratio
     s.add(request)
     s.flush()
     steps = _create_steps(s, ctx, request, ent, requester)
-    rule = ent.auto_approve_rule(facts, RequestFacts(duration=chosen, justification=justification, ticket=ticket))
+    rule = ent.auto_approve_rule(facts, RequestFacts(duration=chosen, justification=justification, ticket=ticket),
+                                 directory.owner_departments(s, ent.owners))
     if rule is None and not steps:
         rule = "no approval required by the catalog"
     happened(s, ctx, "request.submitted", subject_type="request", subject_id=request.id,
@@ -93,7 +94,7 @@ def _check(s, ctx, ent, requester, facts, duration: timedelta | None, justificat
            starts_at: datetime | None) -> None:
     if not requester.is_active:
         raise NotEligible(f"{requester.email} is not an active employee.")
-    verdict = ent.is_eligible(facts)
+    verdict = ent.is_eligible(facts, directory.owner_departments(s, ent.owners))
     if not verdict.allowed:
         raise NotEligible(f"You are not eligible for {ent.title or ent.ref}: {verdict.reason}", field="entitlement")
     problem = ent.durations.validate(duration)

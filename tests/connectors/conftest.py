@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.host import ConnectorHost
 from connectors.scim import ScimConnector
 from tests.support.scim_server import TOKEN, ScimServer
 
 
-def scim_connector_for(server: ScimServer, name: str = "app", **options) -> ScimConnector:
+def scim_connector_for(server: ScimServer, name: str = "app", *, host: ConnectorHost | None = None,
+                       **options) -> ScimConnector:
     """A SCIM connector on the test server; short backoff keeps retry tests fast."""
     settings = {"base_url": server.url, "token": TOKEN, "retry_backoff": 0.01, "timeout": 5.0, **options}
-    return ScimConnector(name, settings)
+    return ScimConnector(name, settings, host=host)
 
 
 @pytest.fixture(params=["rfc", "entra"])

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.connectors import connectors_app
+from bot.store.connector_host import StoredFacts
 from connectors.base import Check, PrincipalRef, Subject, Target
 from connectors.checks import run_checks
 from connectors.errors import AuthError
@@ -107,6 +108,23 @@ def test_cli_check_exits_zero_when_all_pass(tmp_path, scim_target, monkeypatch):
     result = CliRunner().invoke(connectors_app, ["check", "-c", str(path)])
     assert result.exit_code == 0, result.output
     assert "1 instance(s), 0 failing" in result.output
+
+
+def test_cli_check_shows_what_the_bot_learned_about_a_target(tmp_path, scim_target, monkeypatch, store, clock):
+    StoredFacts(store, clock).remember("app", "remove_style", "filter")  # as the running bot would
+    path = tmp_path / "connectors.yaml"
+    path.write_text(f"instances:\n  app:\n    type: scim\n    base_url: {scim_target.url}\n    token: {{env: T}}\n"
+                    "    remove_style: value\n")
+    monkeypatch.setenv("T", TOKEN)
+    monkeypatch.setenv("DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
+    result = CliRunner().invoke(connectors_app, ["check", "-c", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "remove by filter; learned: the target refuses remove_style value" in result.output
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/none/accessbot.db")  # no database: nothing learned
+    result = CliRunner().invoke(connectors_app, ["check", "-c", str(path)])
+    assert "remove by value)" in result.output
+    assert not (tmp_path / "none").exists()  # a check creates no database
 
 
 def test_cli_check_exits_2_on_an_invalid_file(tmp_path):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from connectors.config import ConnectorConfigError, Secret, is_secret_name, load_config, parse_duration
+from connectors.host import ConnectorHost
 from connectors.memory import MemoryConnector
 from connectors.registry import build_connectors, load_connectors
 from connectors.scim import ScimConnector
@@ -50,6 +51,23 @@ def test_instances_are_built_with_credentials_resolved_from_env_and_file(tmp_pat
         assert "secret" not in repr(notion.settings)
     finally:
         connectors.close()
+
+
+def test_the_service_host_reaches_the_connectors_that_use_one():
+    host = ConnectorHost()
+    connectors = build_connectors({"instances": {
+        "hr": {"type": "scim", "base_url": "https://hr.example.com/scim/v2", "token": {"env": "T"}},
+        "groups": {"type": "slack_usergroups", "token": {"env": "T"}},
+        "notes": {"type": "memory"},
+    }}, environ={"T": "x"}, host=host)
+    assert connectors["hr"].host is host and connectors["groups"].host is host
+    assert not hasattr(connectors["notes"], "host")
+    connectors.close()
+
+    alone = build_connectors({"instances": {"hr": {"type": "scim", "base_url": "https://hr.example.com/scim/v2",
+                                                   "token": {"env": "T"}}}}, environ={"T": "x"})
+    assert alone["hr"].host is not host  # without one, an in-process host
+    alone.close()
 
 
 def test_a_literal_token_is_refused_with_file_line_and_the_fix(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -16,8 +17,10 @@ from connectors.errors import (
     TargetNotFound,
     TransientError,
 )
-from tests.connectors.conftest import scim_connector_for
+from bot.store.connector_host import StoredFacts
+from connectors.host import ConnectorHost
 from connectors.scim import ScimConnector
+from tests.connectors.conftest import scim_connector_for
 from tests.support.scim_server import TOKEN, Fault, ScimServer
 
 
@@ -97,6 +100,30 @@ def test_entra_remove_form_falls_back_to_the_rfc_form_on_a_strict_server(rfc_sci
     assert connector.remove_style == "filter"  # learned: the next remove goes straight to the RFC form
     patches = [s for s in rfc_scim_server.seen if s.method == "PATCH"]
     assert len(patches) == 2
+
+
+def test_what_the_target_refused_is_learned_once_for_every_replica_and_restart(rfc_scim_server, store, clock):
+    facts = StoredFacts(store, clock)  # the bot's: one database for every replica
+    alice, bob, carol = rfc_scim_server.add_users(3)
+    group = rfc_scim_server.add_group("engineering", [alice, bob, carol])
+    first = scim_connector_for(rfc_scim_server, remove_style="value", host=ConnectorHost(facts=facts))
+    first.revoke(PrincipalRef(alice), Target(group), action_id="r1")
+    first.close()
+    assert sum(1 for s in rfc_scim_server.seen if s.method == "PATCH") == 2  # refused, then the RFC form
+
+    restarted = scim_connector_for(rfc_scim_server, remove_style="value", host=ConnectorHost(facts=facts))
+    assert restarted.revoke(PrincipalRef(bob), Target(group), action_id="r2").outcome is Outcome.APPLIED
+    assert sum(1 for s in rfc_scim_server.seen if s.method == "PATCH") == 3  # straight to the RFC form
+    assert rfc_scim_server.member_ids(group) == {carol}
+    config = restarted.check()[0]
+    assert "remove by filter; learned: the target refuses remove_style value" in config.detail
+    restarted.close()
+
+    # A configuration that asks for the RFC form anyway is unaffected, and another instance learned nothing.
+    assert scim_connector_for(rfc_scim_server, host=ConnectorHost(facts=facts)).remove_style == "filter"
+    other = scim_connector_for(rfc_scim_server, "other-app", remove_style="value", host=ConnectorHost(facts=facts))
+    assert other.remove_style == "value"
+    other.close()
 
 
 def test_entra_remove_form_is_kept_where_the_server_accepts_it():
@@ -227,6 +254,36 @@ def test_list_members_pages_through_users_when_configured(big_group):
     assert len(pages) == 8  # the server caps count at 250: 2,000 / 250
 
 
+@pytest.mark.parametrize("pagination", ["cursor", "index"])
+def test_a_member_removed_mid_listing_makes_index_pages_skip_someone_but_not_cursor_pages(pagination):
+    server = ScimServer(cursor=True).start()
+    members = server.add_users(6)
+    group = server.add_group("engineering", members)
+    removed: list[str] = []
+
+    def remove_the_first_listed_after_page_one(seen, body):
+        if seen.path == "/Users" and not removed:  # someone leaves the group between page 1 and page 2
+            removed.append(json.loads(body)["Resources"][0]["id"])
+            group_resource = server.group(group)
+            group_resource.members = [m for m in group_resource.members if m.value != removed[0]]
+            server.storage.update(server._types["Group"], group_resource)
+
+    server.injector.after = remove_the_first_listed_after_page_one
+    connector = scim_connector_for(server, member_listing="user_filter", page_size=2,
+                                   pagination="auto" if pagination == "cursor" else "index")
+    try:
+        listed = {p.id for p in connector.list_members(Target(group))}
+    finally:
+        connector.close()
+        server.stop()
+    remaining = set(members) - set(removed)
+    if pagination == "cursor":  # chosen from /ServiceProviderConfig: the server announces RFC 9865 cursors
+        assert remaining <= listed
+        assert any("cursor=" in s.query for s in server.seen if s.path == "/Users")
+    else:  # the index shifted under the listing: a member who never left is missing
+        assert not remaining <= listed
+
+
 def test_a_failed_page_fails_the_whole_listing(big_group):
     server, group, _ = big_group
     connector = scim_connector_for(server, member_listing="user_filter", page_size=250)
@@ -298,6 +355,13 @@ def test_membership_filter_refused_falls_back_to_reading_members(rfc_scim_server
     member_reads = [s for s in rfc_scim_server.seen if s.path == f"/Groups/{group}" and "members" in s.query]
     assert len(member_reads) == 2
     assert rfc_scim_server.member_ids(group) == set()
+    # Remembered through the host: a restarted instance does not try the filter again.
+    restarted = scim_connector_for(rfc_scim_server, host=scim.host)
+    filtered = sum(1 for s in rfc_scim_server.seen if s.path == "/Groups")
+    assert restarted.is_granted(alice, Target(group)) is False
+    assert sum(1 for s in rfc_scim_server.seen if s.path == "/Groups") == filtered
+    assert "refuses the membership filter" in restarted.check()[0].detail
+    restarted.close()
 
 
 def test_principal_without_id_is_refused_before_any_call(rfc_scim_server, scim):

@@ -130,13 +130,30 @@ def test_a_list_answer_that_is_not_json_is_refused(connector, target):
         connector.resolve(Subject("alice@example.com"))
 
 
-def test_a_server_that_ignores_start_index_cannot_produce_a_partial_list(target):
+@pytest.mark.parametrize(("pagination", "same_page", "refusal"), [
+    ("index", {"totalResults": 5, "Resources": [{"id": "u1", "userName": "a"}, {"id": "u2", "userName": "b"}]},
+     "does not advance"),  # the server ignores startIndex
+    ("cursor", {"totalResults": 5, "nextCursor": "c1", "Resources": [{"id": "u1", "userName": "a"}]},
+     "repeats the same cursor"),
+])
+def test_a_server_whose_paging_does_not_advance_cannot_produce_a_partial_list(target, pagination, same_page, refusal):
     connector = ScimConnector("app", {"base_url": BASE, "token": "t", "member_listing": "user_filter",
-                                      "page_size": 2})
+                                      "page_size": 2, "pagination": pagination})
     target.get(f"/Groups/{GROUP.ref}").mock(return_value=httpx.Response(200, json={"id": GROUP.ref}))
-    same_page = {"totalResults": 5, "Resources": [{"id": "u1", "userName": "a"}, {"id": "u2", "userName": "b"}]}
     target.get("/Users").mock(return_value=httpx.Response(200, json=same_page))
-    with pytest.raises(InvalidRequest, match="does not advance"):
+    with pytest.raises(InvalidRequest, match=refusal):
+        list(connector.list_members(GROUP))
+
+
+def test_an_expired_cursor_mid_listing_raises_instead_of_returning_part(target):
+    """RFC 9865 §2.3: a cursor may expire between pages (400 expiredCursor)."""
+    connector = ScimConnector("app", {"base_url": BASE, "token": "t", "member_listing": "user_filter",
+                                      "page_size": 1, "pagination": "cursor"})
+    target.get(f"/Groups/{GROUP.ref}").mock(return_value=httpx.Response(200, json={"id": GROUP.ref}))
+    first = {"totalResults": 2, "nextCursor": "c1", "Resources": [{"id": "u1", "userName": "a"}]}
+    target.get("/Users", params={"cursor": ""}).mock(return_value=httpx.Response(200, json=first))
+    target.get("/Users", params={"cursor": "c1"}).mock(return_value=scim_error(400, "expiredCursor", "too old"))
+    with pytest.raises(InvalidRequest, match="expiredCursor"):
         list(connector.list_members(GROUP))
 
 

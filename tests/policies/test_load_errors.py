@@ -84,7 +84,7 @@ def test_cel_unknown_field_is_a_load_error_with_a_suggestion(issues_from):
 def test_cel_variable_not_available_in_eligibility(issues_from):
     issues = issues_from(GITHUB.replace("risk: low", "risk: low\n        eligibility: request.duration_hours < 4.0"))
     assert issues == ["catalog.yaml:10: github:member: eligibility: unknown name 'request'; a condition here "
-                      "can use entitlement, person"]
+                      "can use entitlement, owner_departments, person"]
 
 
 def test_cel_unknown_function(issues_from):

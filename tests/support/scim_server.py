@@ -1,7 +1,8 @@
 """A real SCIM 2.0 server (scim2-server) on 127.0.0.1:0, with a fault injector in front of it.
 
 ``policy="rfc"`` is scim2-server's strict RFC behaviour; ``policy="entra"`` accepts Entra's
-``remove members + value`` form. The injector (a WSGI middleware) logs every request and can
+``remove members + value`` form. ``cursor=True`` also announces and serves the cursor paging of
+RFC 9865 (scim2-server's ``cursor`` extra). The injector (a WSGI middleware) logs every request and can
 answer the next matching requests with a scripted status (429 + Retry-After, 503, HTML 502...)
 before they reach the server. Seeding goes straight to the storage, so a 2,000-member group costs
 no HTTP.
@@ -12,12 +13,24 @@ from __future__ import annotations
 import functools
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from scim2_models import Email, Group, GroupMember, GroupMembership, NotFoundException, ScimPolicy, ScimProvider, User
+from scim2_models import (
+    Email,
+    Group,
+    GroupMember,
+    GroupMembership,
+    NotFoundException,
+    Pagination,
+    ScimPolicy,
+    ScimProvider,
+    User,
+)
 from scim2_server.memory import InMemoryStorage
+from scim2_server.service import ScimService
 from scim2_server.testserver.application import BEARER_TOKEN_SCHEME, BearerTokenApplication
 from scim2_server.utils import (
     load_default_resource_types,
@@ -112,14 +125,20 @@ class FaultInjector:
         self.app = app
         self.faults: deque[Fault] = deque()
         self.seen: list[Seen] = []
+        self.after: Callable[[Seen, bytes], None] | None = None  # sees each answer before the client does
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO", "").removeprefix("/v2")
         fault = self._take(method, path)
+        seen = Seen(method, path, environ.get("QUERY_STRING", ""), fault is not None)
         with self._lock:
-            self.seen.append(Seen(method, path, environ.get("QUERY_STRING", ""), fault is not None))
+            self.seen.append(seen)
+        if fault is None and self.after is not None:
+            body = b"".join(self.app(environ, start_response))
+            self.after(seen, body)
+            return [body]
         if fault is None:
             return self.app(environ, start_response)
         headers = [("Content-Length", str(len(fault.body))), *fault.headers.items()]
@@ -145,24 +164,28 @@ def _resource_types():
 
 
 @functools.lru_cache(maxsize=None)
-def _provider(policy: str, max_results: int | None) -> ScimProvider:
+def _provider(policy: str, max_results: int | None, cursor: bool = False) -> ScimProvider:
     """Built once per variant: reading the RFC schemas costs more than a whole test."""
     config = load_default_service_provider_config()
     config.authentication_schemes = [BEARER_TOKEN_SCHEME]  # 401s carry WWW-Authenticate
     if max_results is not None:
         config.filter.max_results = max_results
+    if cursor:
+        config.pagination = Pagination(cursor=True, index=True, default_pagination_method="index")
     scim_policy = ScimPolicy(remove_value_as_filter=ScimPolicy.RemoveValue.apply) if policy == "entra" else None
     return ScimProvider.from_discovery(load_default_schemas().values(), load_default_resource_types().values(),
                                        config=config, policy=scim_policy)
 
 
 class ScimServer:
-    def __init__(self, policy: str = "rfc", token: str = TOKEN, max_results: int | None = None):
-        self.provider = _provider(policy, max_results)
+    def __init__(self, policy: str = "rfc", token: str = TOKEN, max_results: int | None = None, cursor: bool = False):
+        self.provider = _provider(policy, max_results, cursor)
         self.policy = policy
         self.token = token
         self.storage = GroupAwareStorage()
-        self.injector = FaultInjector(BearerTokenApplication(self.storage, self.provider, bearer_tokens=[token]))
+        service = ScimService(self.provider, secret="test-cursor-secret") if cursor else None
+        self.injector = FaultInjector(BearerTokenApplication(self.storage, self.provider, service=service,
+                                                             bearer_tokens=[token]))
         self._httpd = make_server("127.0.0.1", 0, self.injector, server_class=_ThreadedServer, handler_class=_Quiet)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self._types = _resource_types()

@@ -6,8 +6,16 @@ from datetime import timedelta
 
 import pytest
 
+from bot.directory import service as directory
 from bot.domain.enums import GrantStatus, RequestStatus
-from bot.domain.errors import InvalidDuration, MissingJustification, NotFoundError, SeparationOfDuties
+from bot.domain.errors import (
+    InvalidDuration,
+    MissingJustification,
+    NotEligible,
+    NotFoundError,
+    SeparationOfDuties,
+)
+from tests.support.world import CATALOG, make_world
 
 
 def test_duration_above_the_maximum_is_refused(world):
@@ -65,3 +73,25 @@ def test_requesting_held_access_extends_the_existing_grant(world):
     assert grants[0].ends_at == world.clock.now() + timedelta(hours=4)
     assert grants[0].status == GrantStatus.ACTIVE
     assert world.mem.calls.count(("grant", "alice@acme.test", "erp-pay-create")) == 1
+
+
+OWNED_BY_DEPARTMENT = CATALOG.replace('''      member: {target: gh-members, approval: []}''', '''      member: {target: gh-members, approval: []}
+      triage:
+        target: gh-triage
+        eligibility: person.department in owner_departments
+        auto_approve: person.department in owner_departments''')
+
+
+def test_owner_departments_come_from_the_directory_at_submission(store, clock, tmp_path):
+    world = make_world(store, clock, tmp_path, OWNED_BY_DEPARTMENT)  # GitHub's owner Olga is in Engineering
+
+    request_id = world.submit("alice@acme.test", "github:triage")  # Engineering, like Olga
+    assert world.request(request_id).auto_approved
+    with pytest.raises(NotEligible, match="owner_departments"):
+        world.submit("bob@acme.test", "github:triage")  # Sales
+
+    with store.uow() as s:  # Olga moves to Sales: the rule follows the directory, no reload needed
+        directory.upsert(s, directory.PersonInput(email="olga@acme.test", department="Sales"), source="test",
+                         now=clock.now())
+        assert directory.owner_departments(s, ["olga@acme.test", "nobody@acme.test"]) == ["Sales"]
+    assert world.request(world.submit("bob@acme.test", "github:triage")).auto_approved

@@ -13,7 +13,8 @@ from connectors.errors import (
     RateLimited,
     TransientError,
 )
-from connectors.slack_usergroups import KeyedLocks, SlackUsergroupConnector
+from connectors.host import ConnectorHost, InProcessLocks
+from connectors.slack_usergroups import SlackUsergroupConnector
 from tests.support.vendors.factory import connector_factory
 from tests.support.vendors.slack_usergroups import TOKEN, SlackUsergroupsFake
 
@@ -202,8 +203,8 @@ def run_concurrently(*jobs) -> list[BaseException | None]:
 
 def test_two_writers_sharing_the_group_lock_lose_no_update(make, fake):
     fake.list_delay = 0.05  # both writers would read the same old list without the lock
-    shared = KeyedLocks()  # what a service passes to all replicas (a DB advisory lock in production)
-    first, second = make({"group_lock": shared}), make({"group_lock": shared})
+    shared = ConnectorHost(lock=InProcessLocks())  # the bot passes a PostgreSQL advisory lock (tests/store)
+    first, second = make({"host": shared}), make({"host": shared})
 
     outcomes = run_concurrently(lambda: first.grant(ALICE, ONCALL, action_id="a1"),
                                 lambda: second.grant(PrincipalRef("UDAN"), ONCALL, action_id="a2"))

@@ -13,7 +13,9 @@ Follows api.slack.com/methods/usergroups.* and users.lookupByEmail:
 
 ``list_delay`` makes usergroups.users.list slow, and ``sync_readers(n)`` holds the next n
 usergroups.users.list calls until all n have arrived, so a test can force two writers to read
-the same list, the start of a lost update, without relying on timing.
+the same list, the start of a lost update, without relying on timing. ``hold_next_read_until``
+holds one read until a condition of the test's choosing holds (e.g. "the other writer is waiting
+on the lock"), so a test can put a second writer in the middle of the first one's change.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -40,6 +43,8 @@ class SlackUsergroupsFake:
         self.throttle: list[int] = []  # Retry-After values for the next requests
         self._readers: tuple[threading.Barrier, list[int]] | None = None
         self._reads_wait_for: tuple[threading.Event, list[int]] | None = None
+        self._held_read: tuple[Callable[[], bool], threading.Event] | None = None
+        self.held_read_timed_out = False
         self.lock = threading.RLock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -68,6 +73,31 @@ class SlackUsergroupsFake:
     def hold_later_reads_until_updates(self, count: int) -> None:
         """Reads after the synchronised ones wait until ``count`` updates were made (deterministic races)."""
         self._reads_wait_for = (threading.Event(), [count])
+
+    def hold_next_read_until(self, release: Callable[[], bool], *, timeout: float = 30.0) -> threading.Event:
+        """The next usergroups.users.list waits, before reading, until ``release()`` is true.
+
+        Returns an event set once that read is waiting. After ``timeout`` seconds the read goes on
+        and ``held_read_timed_out`` is set, so a test can tell "released" from "gave up".
+        """
+        waiting = threading.Event()
+        self._held_read = (release, waiting)
+        self._held_read_timeout = timeout
+        return waiting
+
+    def _hold_if_asked(self) -> None:
+        with self.lock:
+            held, self._held_read = self._held_read, None
+        if held is None:
+            return
+        release, waiting = held
+        waiting.set()
+        deadline = time.monotonic() + self._held_read_timeout
+        while not release():
+            if time.monotonic() > deadline:
+                self.held_read_timed_out = True
+                return
+            time.sleep(0.01)
 
     def _claim_synchronised_read(self) -> threading.Barrier | None:
         """The barrier to meet at when this read is one of the synchronised readers."""
@@ -136,6 +166,7 @@ class SlackUsergroupsFake:
             return 200, {"ok": False, "error": "unknown_method"}, {}
         barrier = None
         if method == "usergroups.users.list":  # outside the lock: concurrent readers really overlap
+            self._hold_if_asked()
             barrier = self._claim_synchronised_read()
             if barrier is None:
                 self._wait_for_updates()
