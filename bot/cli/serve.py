@@ -199,7 +199,9 @@ class WorkerProcess:
     def _spawn(self) -> None:
         with self._lock:
             if not self._stopping.is_set():
-                self._process = subprocess.Popen(self.command)
+                # Its own session: a Ctrl-C in the terminal reaches only `serve`, which stops the
+                # worker itself (the watcher must not mistake that for a crash and restart it).
+                self._process = subprocess.Popen(self.command, start_new_session=True)
                 log.info("worker process %s started", self._process.pid)
 
     def _watch(self) -> None:
