@@ -132,7 +132,7 @@ def test_accessbot_serve_runs_the_web_front_and_a_worker_process(store, clock, t
         serve = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], cwd=tmp_path, env=env)
         try:
             url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, alive=lambda: serve.poll() is None)
+            wait_healthy(url, timeout=120.0, alive=lambda: serve.poll() is None)
             workers = children_of(serve.pid)
             assert len(workers) == 1
             bot = SlackWorld(world, fake, SlackSim(url, fake, SECRET), None, None)
