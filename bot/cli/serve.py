@@ -116,7 +116,8 @@ def serve(
     role: Annotated[Role, typer.Option(help="both: the web front here and the worker (connector calls, timers, "
                                        "Slack notifications) in a child process; web / worker: one of them "
                                        "(run each on its own machine); all: everything in one process")] = Role.BOTH,
-    exit_with_parent: Annotated[int | None, typer.Option(hidden=True, help="(worker) stop when this process ends")] = None,
+    exit_with_parent: Annotated[int | None, typer.Option(hidden=True,
+                                                         help="(worker) stop when this process ends")] = None,
 ) -> None:
     """Run accessbot."""
     settings = Settings()
