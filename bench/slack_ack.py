@@ -5,11 +5,15 @@
 decision on a pending request until the approver runs out of requests; after that the clicks are
 refused by the domain ("already approved"), which is answered through response_url like in Slack.
 
-Three processes, so the measurement is not skewed by one GIL: this one runs the fake Slack (tests/support)
-and orchestrates; one runs the bot under uvicorn; one runs the 50 clients.
+The bot is `accessbot serve` itself, configured through its environment like in production (the
+connector is a `type: memory` instance in a connectors file), so by default it is the web front plus
+its worker process. This process runs the fake Slack (tests/support) and orchestrates; one more runs
+the 50 clients, so the measurement is not skewed by one GIL.
 
     python bench/slack_ack.py                      # SQLite in a temporary directory
     python bench/slack_ack.py --postgres           # a throwaway PostgreSQL database on 127.0.0.1:5432
+    python bench/slack_ack.py --role all           # everything in one process (the old layout)
+    python bench/slack_ack.py --baseline           # an empty endpoint: this machine's own floor
     python bench/slack_ack.py --clients 50 --seconds 30 --pause 0.2 --json
 
 Goal: p99 ack < 100 ms and no failed requests. Latency is measured by the clients (send → answer).
@@ -22,8 +26,9 @@ import http.client
 import json
 import multiprocessing
 import os
-import socket
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -61,31 +66,24 @@ class Approver:
 
 
 # -- the bot process ---------------------------------------------------------------------------------
-def run_bot(database_url: str, catalog: str, api_url: str, bot_token: str, port: int, delay: float,
-            work_threads: int, baseline: bool) -> None:
-    import logging
+def bot_command(port: int, role: str | None) -> list[str]:
+    """`accessbot serve` exactly as production runs it (by default: web front + worker process)."""
+    return [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)] + (
+        ["--role", role] if role else [])
 
+
+def bot_environment(database_url: str, catalog: Path, connectors: Path, api_url: str, bot_token: str,
+                    work_threads: int) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url, "SLACK_API_URL": api_url, "SLACK_BOT_TOKEN": bot_token,
+            "SLACK_SIGNING_SECRET": SECRET, "ACCESSBOT_CATALOG": str(catalog),
+            "ACCESSBOT_CONNECTORS_FILE": str(connectors), "ACCESSBOT_SLACK_WORK_THREADS": str(work_threads),
+            "ACCESSBOT_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+
+
+def run_baseline(port: int) -> None:
     import uvicorn
 
-    from bot.deps import Deps, open_store
-    from bot.http.app import create_app
-    from bot.settings import Settings
-    from bot.slack.endpoint import slack_plugin
-    from connectors.memory import MemoryConnector
-    from connectors.registry import ConnectorSet
-    from policies import load_catalog
-
-    logging.basicConfig(level=logging.WARNING)
-    settings = Settings(database_url=database_url, slack_api_url=api_url, slack_bot_token=bot_token,
-                        slack_signing_secret=SECRET, catalog=Path(catalog),
-                        slack_work_threads=work_threads)
-    store = open_store(settings)
-    connectors = ConnectorSet({"mem": MemoryConnector("mem", {"delay_seconds": delay})})
-    deps = Deps(settings, store, load_catalog(catalog, connectors=["mem"]), connectors, _clock())
-    app = create_app(settings, deps=deps, plugins=[slack_plugin])
-    if baseline:
-        app = baseline_app()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(baseline_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def baseline_app():
@@ -101,12 +99,6 @@ def baseline_app():
         return Response(b"")
 
     return app
-
-
-def _clock():
-    from bot.domain.clock import SystemClock
-
-    return SystemClock()
 
 
 # -- the client process ------------------------------------------------------------------------------
@@ -226,22 +218,31 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def family(pid: int) -> list[int]:
+    """The process and its children (the worker `accessbot serve` starts)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *map(int, children)]
 
 
-def wait_healthy(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def is_running(bot) -> bool:
+    return bot.poll() is None if isinstance(bot, subprocess.Popen) else bot.is_alive()
+
+
+def stop(bot) -> None:
+    children = family(bot.pid)[1:]
+    bot.kill()
+    for child in children:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the bot did not start")
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if isinstance(bot, subprocess.Popen):
+        bot.wait(10)
+    else:
+        bot.join(10)
 
 
 def postgres_database() -> tuple[str, callable]:
@@ -273,6 +274,8 @@ def main() -> int:
     parser.add_argument("--reports", type=int, default=40, help="pending requests per approver")
     parser.add_argument("--delay", type=float, default=2.0, help="seconds per connector call")
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--role", choices=["both", "web", "worker", "all"], default=None,
+                        help="accessbot serve --role (default: serve's own default, web front + worker process)")
     parser.add_argument("--work-threads", type=int, default=8, help="settings.slack_work_threads")
     parser.add_argument("--baseline", action="store_true",
                         help="serve an empty /slack/events instead of the bot: the machine's own latency floor")
@@ -280,6 +283,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from tests.support.fake_slack import FakeSlack
+    from tests.support.live_server import free_port, wait_healthy
 
     spawn = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp, FakeSlack.start() as fake:
@@ -290,20 +294,28 @@ def main() -> int:
             clicks = int(args.seconds / max(args.pause, 0.005)) + 50
             scene = seed(database_url, catalog, fake, args.clients, args.reports, clicks)
             port = free_port()
-            bot = spawn.Process(target=run_bot, args=(database_url, str(catalog), fake.api_url, fake.bot_token, port,
-                                                      args.delay, args.work_threads, args.baseline), daemon=True)
-            bot.start()
-            wait_healthy(port)
-            out = spawn.Queue()
-            load = spawn.Process(target=run_clients, args=(port, scene, args.seconds, args.pause, out))
-            load.start()
-            cpu_before = process_cpu_seconds(bot.pid)
-            measured = out.get(timeout=args.seconds + 120)
-            measured["bot_cpu_s"] = process_cpu_seconds(bot.pid) - cpu_before
-            load.join()
-            metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
-            bot.kill()  # the backlog behind the clicks is not measured; stop at once
-            bot.join(10)
+            connectors = Path(tmp) / "connectors.yaml"
+            connectors.write_text(f"instances:\n  mem: {{type: memory, delay_seconds: {args.delay}}}\n")
+            if args.baseline:
+                bot = spawn.Process(target=run_baseline, args=(port,), daemon=True)
+                bot.start()
+            else:
+                bot = subprocess.Popen(bot_command(port, args.role), cwd=tmp, env=bot_environment(
+                    database_url, catalog, connectors, fake.api_url, fake.bot_token, args.work_threads))
+            try:
+                wait_healthy(f"http://127.0.0.1:{port}", alive=lambda: is_running(bot))
+                out = spawn.Queue()
+                load = spawn.Process(target=run_clients, args=(port, scene, args.seconds, args.pause, out))
+                load.start()
+                cpu_before = {pid: process_cpu_seconds(pid) for pid in family(bot.pid)}
+                measured = out.get(timeout=args.seconds + 120)
+                cpu = {pid: process_cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in family(bot.pid)}
+                measured["bot_cpu_s"] = cpu.get(bot.pid, 0.0)
+                measured["worker_cpu_s"] = sum(v for pid, v in cpu.items() if pid != bot.pid)
+                load.join()
+                metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+            finally:
+                stop(bot)  # the backlog behind the clicks is not measured; stop at once
         finally:
             drop()
     report = summarise(measured, metrics, args)
@@ -320,6 +332,7 @@ def summarise(measured: dict, metrics: str, args) -> dict:
               if line.startswith("accessbot_grants{") and not line.endswith(" 0.0")}
     return {
         "database": "postgresql" if args.postgres else "sqlite", "baseline": args.baseline,
+        "role": args.role or "default (both)",
         "clients": args.clients, "seconds": args.seconds, "pause_s": args.pause, "connector_delay_s": args.delay,
         "requests": len(latencies), "failed": sum(1 for _, status, _ in results if status != 200),
         "throughput_per_s": round(len(latencies) / args.seconds, 1),
@@ -328,6 +341,7 @@ def summarise(measured: dict, metrics: str, args) -> dict:
         "p99_after_first_second_ms": _ms(percentile(warm, 0.99)),
         "server_ack_under_100ms": server_share(metrics, 0.1),
         "bot_cpu_ms_per_click": round(measured["bot_cpu_s"] * 1000 / max(1, len(latencies)), 2),
+        "worker_cpu_ms_per_click": round(measured["worker_cpu_s"] * 1000 / max(1, len(latencies)), 2),
         "load_average": round(os.getloadavg()[0], 1), "grants": grants, "errors": measured["errors"],
     }
 
@@ -347,15 +361,17 @@ def server_share(metrics: str, bound: float) -> float | None:
 
 
 def render(report: dict) -> str:
-    what = "an empty endpoint (baseline)" if report["baseline"] else report["database"]
+    what = ("an empty endpoint (baseline)" if report["baseline"]
+            else f"{report['database']}, accessbot serve role {report['role']}")
     return "\n".join([
         f"{report['clients']} clients × {report['seconds']:g} s on {what} (connector {report['connector_delay_s']:g} "
         f"s/call, pause {report['pause_s']:g} s): {report['requests']} clicks, {report['throughput_per_s']}/s, "
         f"failed {report['failed']}",
         f"ack latency p50 {report['p50_ms']} ms, p90 {report['p90_ms']} ms, p99 {report['p99_ms']} ms, "
         f"max {report['max_ms']} ms (p99 after the first second {report['p99_after_first_second_ms']} ms)",
-        f"route answered {report['server_ack_under_100ms']} of clicks within 100 ms; bot CPU "
-        f"{report['bot_cpu_ms_per_click']} ms per click; machine load {report['load_average']}",
+        f"route answered {report['server_ack_under_100ms']} of clicks within 100 ms; CPU per click: web "
+        f"{report['bot_cpu_ms_per_click']} ms, worker {report['worker_cpu_ms_per_click']} ms; machine load "
+        f"{report['load_average']}",
         f"grants by status at the end: {report['grants']}",
     ])
 

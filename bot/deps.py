@@ -32,7 +32,11 @@ class Deps:
     # Called after a transaction that queued work or notifications: wake the workers now rather
     # than at the next sweep. Front ends register listeners (the Slack notifier does).
     after_commit_hooks: list[Callable[[], None]] = field(default_factory=list)
+    # False in the web process of a split deployment (bot/worker.py): connector calls, timers and
+    # Slack notifications run in the worker process, so kick() only wakes it (an after-commit hook).
+    runs_background_work: bool = True
     _kick_lock: threading.Lock = field(default_factory=threading.Lock)
+    _kick_queued: Future | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.runner = ProvisioningRunner(self.store, self.connectors, self.clock, lambda: self.catalog,
@@ -44,8 +48,18 @@ class Deps:
         return Ctx(self.catalog, self.clock.now(), actor)
 
     def kick(self) -> Future:
-        """Run due provisioning and notifications in the background (never in the caller's thread)."""
-        return self.executor.submit(self._drain)
+        """Run due provisioning and notifications in the background (never in the caller's thread).
+
+        Kicks that arrive before the queued drain has begun share it: its claim sees their commits."""
+        if not self.runs_background_work:
+            self.wake()
+            done: Future = Future()
+            done.set_result(None)
+            return done
+        with self._kick_lock:
+            if self._kick_queued is None:
+                self._kick_queued = self.executor.submit(self._drain)
+            return self._kick_queued
 
     def wake(self) -> None:
         """Tell the after-commit listeners (notifiers, timers) that something was committed."""
@@ -53,6 +67,8 @@ class Deps:
             hook()
 
     def _drain(self) -> None:
+        with self._kick_lock:
+            self._kick_queued = None  # a commit from now on may come after our claim: it needs a drain of its own
         try:
             self.runner.run_due()
             self.wake()

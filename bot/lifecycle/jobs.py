@@ -42,7 +42,8 @@ def offboard_scheduled(deps, ref_id: str, payload: dict[str, Any]) -> None:
 
 def resume_offboarding(deps, ref_id: str, payload: dict[str, Any]) -> None:
     """``offboarding.resume``: retry what failed and refresh the report and its Slack message."""
-    engine.resume(deps, int(ref_id))
+    settle = engine.SETTLE_SECONDS if payload.get(engine.FIRST_DRIVE) else 0
+    engine.resume(deps, int(ref_id), settle_seconds=settle)
 
 
 def revoke_after_grace(deps, ref_id: str, payload: dict[str, Any]) -> None:

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 PER_SYSTEM = 4  # calls in flight per connector instance
 SETTLE_SECONDS = 30.0  # how long to wait for calls another worker is running
 WAITING_RECHECK = timedelta(minutes=15)  # a target or an IT task is still working: look again then
+FIRST_DRIVE = "first_drive"  # resume payload: the worker drives it for the first time, wait for stragglers
 ACCOUNT_FIRST = {ActionKind.SUSPEND: 0, ActionKind.END_SESSIONS: 1}
 Progress = Callable[[int, int], None]  # (finished, total)
 
@@ -66,8 +67,16 @@ def start_many(deps, *, emails: list[str], actor: Actor, reason: str = "") -> li
 
 
 def drive_later(deps, record_ids: list[int]) -> Future | None:
-    """Drive prepared offboardings on the background executor (webhooks answer at once)."""
+    """Drive prepared offboardings in the background (webhooks answer at once): on the executor, or
+    in the worker process of a split deployment, through a resume timer due now."""
     if not record_ids:
+        return None
+    if not deps.runs_background_work:
+        now = deps.clock.now()
+        with deps.store.uow() as s:
+            for record_id in record_ids:
+                due.schedule(s, due.OFFBOARDING_RESUME, record_id, now, now=now, payload={FIRST_DRIVE: True})
+        deps.kick()
         return None
     return deps.executor.submit(_drive_logged, deps, list(record_ids))
 
@@ -242,13 +251,13 @@ def _schedule_resume(s, ctx: Ctx, record: Offboarding) -> None:
     due.schedule(s, due.OFFBOARDING_RESUME, record.id, max(at, ctx.now), now=ctx.now)
 
 
-def resume(deps, record_id: int) -> reports.OffboardReport:
+def resume(deps, record_id: int, *, settle_seconds: float = 0) -> reports.OffboardReport:
     """The OFFBOARDING_RESUME job: run what is due again and refresh the report."""
     with deps.store.uow() as s:
         record = s.get(Offboarding, record_id)
         if record is None:
             raise NotFoundError(f"Offboarding #{record_id} does not exist.")
-    return drive(deps, [record_id], settle_seconds=0)[0]
+    return drive(deps, [record_id], settle_seconds=settle_seconds)[0]
 
 
 def current_report(deps, email: str) -> reports.OffboardReport | None:

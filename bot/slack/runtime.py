@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.settings import Settings
 from bot.slack import notices
@@ -22,13 +23,12 @@ from bot.slack.work_pool import WorkPool
 class SlackRuntime:
     bolt: App
     env: SlackEnv
-    notifier: Notifier
+    notifier: Notifier | None  # None in the web process of a split deployment: the worker notifies
 
     def start(self) -> SlackRuntime:
         self.env.identity.warm()
-        self.notifier.start()
-        self.env.deps.after_commit_hooks.append(self.notifier.wake)
-        self.notifier.wake()  # events left undispatched by a previous run
+        if self.notifier is not None:
+            start_notifier(self.notifier, self.env.deps)
         return self
 
     @property
@@ -37,12 +37,30 @@ class SlackRuntime:
         return self.bolt.listener_runner.listener_executor.in_flight > 0 or self.env.work.in_flight > 0
 
     def stop(self) -> None:
-        if self.notifier.wake in self.env.deps.after_commit_hooks:
-            self.env.deps.after_commit_hooks.remove(self.notifier.wake)
-        self.notifier.stop()
+        if self.notifier is not None:
+            stop_notifier(self.notifier, self.env.deps)
         self.env.close()
         executor = self.bolt.listener_runner.listener_executor
         executor.shutdown(wait=True, cancel_futures=False)
+
+
+def build_notifier(settings: Settings, deps, client: WebClient, identity: Identity, homes: HomePublisher, *,
+                   handlers: Handlers | None = None, pacer: Pacer | None = None) -> Notifier:
+    handlers = handlers or notices.register(Handlers())
+    return Notifier(deps, Outbound(deps, client, identity, pacer), handlers, homes.publish,
+                    interval=settings.sweep_interval_seconds)
+
+
+def start_notifier(notifier: Notifier, deps) -> None:
+    notifier.start()
+    deps.after_commit_hooks.append(notifier.wake)
+    notifier.wake()  # events left undispatched by a previous run
+
+
+def stop_notifier(notifier: Notifier, deps) -> None:
+    if notifier.wake in deps.after_commit_hooks:
+        deps.after_commit_hooks.remove(notifier.wake)
+    notifier.stop()
 
 
 def build_runtime(settings: Settings, deps, *, handlers: Handlers | None = None,
@@ -53,8 +71,9 @@ def build_runtime(settings: Settings, deps, *, handlers: Handlers | None = None,
     work = WorkPool(max_workers=settings.slack_work_threads, thread_name_prefix="accessbot-slack-work")
     env = SlackEnv(deps, identity, homes, work)
     bolt = build_bolt_app(settings, deps, env)
-    handlers = handlers or notices.register(Handlers())
-    notifier = Notifier(deps, Outbound(deps, client, identity, pacer), handlers, homes.publish,
-                        interval=settings.sweep_interval_seconds)
-    env.wake_notifier = notifier.wake
+    notifier = None
+    if deps.runs_background_work:
+        notifier = build_notifier(settings, deps, client, identity, homes, handlers=handlers, pacer=pacer)
+        env.wake_notifier = notifier.wake
+    # Otherwise perform()'s kick already woke the worker, whose notifier redraws the cards.
     return SlackRuntime(bolt, env, notifier)

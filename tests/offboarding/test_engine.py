@@ -8,10 +8,11 @@ from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, GrantStatus, PersonStatus, RequestStatus, Trigger
 from bot.domain.errors import NotEligible
 from bot.offboarding import engine
-from bot.store.models import AuditEvent, Offboarding, OutboxEvent, ProvisioningAction
+from bot.store.models import AuditEvent, DueAction, Offboarding, OutboxEvent, ProvisioningAction
 from bot.workflow.context import Actor
 from connectors.errors import AuthError
 from tests.offboarding.conftest import holding
+from tests.support.deps import close, deps_for
 
 IT = Actor("ivan@acme.test", Trigger.CLI)
 ALICE_GRANTS = ("github:member", "okta:apps", "erp:payments-create", "wiki:editor")
@@ -169,3 +170,29 @@ def test_calls_are_bounded_per_system_and_systems_run_in_parallel(store, clock, 
     spans = {n: (min(r.started_at for r in rows if r.connector == n)) for n in ("mem", "gh", "okta")}
     assert len(set(spans.values())) == 1, "every system started at once (same injected clock instant)"
     assert sum(r.duration_ms for r in rows) >= 12 * 50  # sequential sum of the calls
+
+
+def test_in_a_split_deployment_the_web_process_hands_the_offboarding_to_the_worker(world, deps):
+    from bot.offboarding import prepare
+    from bot.timers.service import TimerService
+    from bot.worker import web_deps
+    from bot.workflow import due
+
+    holding(world, "alice@acme.test", *ALICE_GRANTS)
+    web = web_deps(deps_for(world))
+    try:
+        with web.store.uow() as s:
+            record_id = prepare.start(s, web.ctx(IT), person=directory.require(s, "alice@acme.test"),
+                                      reason="left", source="admin").id
+        assert engine.drive_later(web, [record_id]) is None
+        assert {r.status for r in _rows(web)} == {ActionStatus.QUEUED}  # nothing ran in the web process
+        with web.store.uow() as s:  # a resume row due now waits for the worker
+            row = s.scalar(select(DueAction).where(DueAction.key == due.key_of(due.OFFBOARDING_RESUME, record_id)))
+            assert row.status == "scheduled" and row.due_at == world.clock.now() and row.payload[engine.FIRST_DRIVE]
+    finally:
+        close(web)
+
+    assert TimerService(deps).sweep_once() == 1  # the worker's timers drive it
+    report = engine.current_report(deps, "alice@acme.test")
+    assert report.status == "done" and not report.failed
+    assert all("alice@acme.test" in world.connectors[name].suspended for name in ("gh", "mem", "okta"))

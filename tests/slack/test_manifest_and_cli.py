@@ -106,6 +106,8 @@ def test_serve_without_slack_settings_says_what_is_missing_and_where_to_get_it(m
     assert "SLACK_SIGNING_SECRET" not in result.output
     socket = runner.invoke(cli, ["serve", "--socket-mode"])
     assert "SLACK_APP_TOKEN is not set" in socket.output and "connections:write" in socket.output
+    worker = runner.invoke(cli, ["serve", "--role", "worker"])  # it sends Slack messages: it needs the bot token
+    assert worker.exit_code == 2 and "SLACK_BOT_TOKEN is not set" in worker.output
 
 
 def test_serve_with_a_token_slack_refuses_explains_it(store, clock, tmp_path):

@@ -6,9 +6,11 @@ event loop behave as in production (a TestClient would hide a blocked loop).
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,3 +36,25 @@ def serve_asgi(app: Any, *, startup_timeout: float = 10.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, *, timeout: float = 60.0, alive: Callable[[], bool] = lambda: True) -> None:
+    """Until ``url``/healthz answers 200 (a server started in another process); ``alive`` says
+    whether that process still runs, so a crash fails at once rather than at the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError("the server process exited")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer /healthz within {timeout} s")

@@ -1,0 +1,99 @@
+"""The worker: accessbot's background work, in a process of its own.
+
+`accessbot serve` runs the web front (Slack endpoint, admin API, hooks, health, metrics) in one
+process and this worker in another: connector calls and their bookkeeping, timers, and the outbox
+notifier that renders Block Kit and calls Slack. They would otherwise compete with the Slack acks
+for the web process's GIL (measured: bench/slack_ack.py). The web process commits and wakes the
+worker (bot/wakeups.py); the database stays the only truth, and the worker's periodic sweeps
+(timers, notifier) find anything a lost wake-up left behind.
+
+Several workers may share one database: runner rows, due actions and outbox events are all
+claimed with leases (FOR UPDATE SKIP LOCKED on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from bot import wakeups
+from bot.deps import Deps
+from bot.timers.service import TimerService
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, deps: Deps, *, slack: bool = True):
+        self.deps, self.slack = deps, slack
+        self.timers: TimerService | None = None
+        self.notifier = None
+        self._wanted = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> Worker:
+        if self.slack:
+            self.notifier = _slack_notifier(self.deps)
+        self.timers = TimerService(self.deps)
+        self.timers.start()  # after the notifier: its catch-up sweep may already notify
+        self._spawn(self._wake_loop, "accessbot-worker-wake")
+        self._spawn(lambda: wakeups.listen(self.deps.store.engine, self._wanted.set, self._stopping),
+                    "accessbot-worker-listen")
+        self._wanted.set()  # connector work left queued by a previous run
+        log.info("worker started (replica %s, Slack notifications %s)", self.timers.replica_id,
+                 "on" if self.notifier else "off")
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wanted.set()
+        for thread in self._threads:
+            thread.join(10)
+        if self.timers is not None:
+            self.timers.stop()
+        if self.notifier is not None:
+            from bot.slack.runtime import stop_notifier
+
+            stop_notifier(self.notifier, self.deps)
+
+    def _spawn(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _wake_loop(self) -> None:
+        """A burst of wake-ups becomes one round: notifier and timers first (cards are redrawn at
+        once, not after the connector calls), then the provisioning runner."""
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self.deps.wake()
+                self.deps.kick()
+            except Exception:  # the worker's outermost boundary: the periodic sweeps cover it
+                log.exception("handling a wake-up failed; the periodic sweep will pick the work up")
+
+
+def _slack_notifier(deps: Deps):
+    from bot.slack.bolt import slack_client
+    from bot.slack.home import HomePublisher
+    from bot.slack.identity import Identity
+    from bot.slack.runtime import build_notifier, start_notifier
+
+    client = slack_client(deps.settings)
+    identity = Identity(deps.store, deps.clock)
+    identity.warm()
+    notifier = build_notifier(deps.settings, deps, client, identity, HomePublisher(deps, client))
+    start_notifier(notifier, deps)
+    return notifier
+
+
+def web_deps(deps: Deps) -> Deps:
+    """Turn deps into the web half of a split deployment: commits wake the worker instead of
+    running background work here."""
+    deps.runs_background_work = False
+    deps.after_commit_hooks.append(wakeups.announcer(deps.store.engine))
+    return deps
