@@ -14,7 +14,7 @@ from bot.slack.metadata import HomePage
 def on_home_opened(event, client, env, actor) -> None:
     if event.get("tab", "home") != "home":
         return  # the Messages tab: nothing to draw
-    env.homes.publish(actor.person_id, client=client)
+    env.homes.publish(actor.person_id, client=client, seen_hash=(event.get("view") or {}).get("hash"))
 
 
 @after_ack
