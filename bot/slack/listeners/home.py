@@ -21,7 +21,8 @@ def on_home_opened(event, client, env, actor) -> None:
 def on_show_more(ack, body, client, env, actor) -> None:
     ack()
     page = parse.action_meta(body, HomePage)
-    env.homes.publish(actor.person_id, limits={page.section: page.limit}, client=client)
+    env.homes.publish(actor.person_id, limits={page.section: page.limit}, client=client,
+                      seen_hash=(body.get("view") or {}).get("hash"))
 
 
 def register(app: App) -> None:
