@@ -52,10 +52,17 @@ def unconfirmed(s: Session, person: Person) -> Offboarding | None:
 RESUME_SAFETY_NET = timedelta(minutes=2)
 
 
+def lock_person(s: Session, person_id: int) -> None:
+    """Every change to a person's offboardings takes this row lock first, then the offboarding rows:
+    one order for all (the timer, HR, a confirm, a cancel), so two of them wait instead of deadlocking."""
+    s.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+
+
 def start(s: Session, ctx: Ctx, *, person: Person, reason: str = "", source: str = "admin",
           proposal: Offboarding | None = None) -> Offboarding:
     """Offboard ``person`` now: a new record, or the unfinished (or scheduled) one resumed, or the
     confirmed ``proposal`` (which keeps the name of the IT admin who asked for it)."""
+    lock_person(s, person.id)
     record = proposal if proposal is not None else latest(s, person)
     resuming = proposal is None and record is not None and (
         record.status in UNFINISHED or (record.status == DONE and person.status == PersonStatus.LEAVER))
@@ -135,6 +142,7 @@ def schedule(s: Session, ctx: Ctx, *, person: Person, at: datetime, reason: str 
         raise InvalidState("That time has passed: offboard now instead.")
     if person.status == PersonStatus.LEAVER:
         raise InvalidState(f"{person.email} has already left.")
+    lock_person(s, person.id)
     record = proposal if proposal is not None else latest(s, person)
     if record is None or (proposal is None and record.status != SCHEDULED):
         record = Offboarding(person_id=person.id, requested_by=ctx.actor.label, trigger=ctx.actor.trigger,
@@ -171,9 +179,7 @@ def cancel(s: Session, ctx: Ctx, *, offboarding_id: int, reason: str) -> Offboar
     The row is locked first, so a cancel and the timer starting it never both win: whichever takes
     the lock second sees the other's status.
     """
-    record = s.scalar(select(Offboarding).where(Offboarding.id == offboarding_id).with_for_update())
-    if record is None:
-        raise NotFoundError(f"Offboarding #{offboarding_id} does not exist.")
+    record = locked(s, offboarding_id)
     cancelled = (record.report or {}).get("cancelled") or {}
     if record.status == CANCELLED:
         by = f" by {cancelled['by']}" if cancelled.get("by") else ""
@@ -196,10 +202,21 @@ def cancel(s: Session, ctx: Ctx, *, offboarding_id: int, reason: str) -> Offboar
     return record
 
 
+def locked(s: Session, offboarding_id: int) -> Offboarding:
+    """The offboarding, its person's lock and then its own row lock taken (see ``lock_person``)."""
+    person_id = s.scalar(select(Offboarding.person_id).where(Offboarding.id == offboarding_id))
+    if person_id is None:
+        raise NotFoundError(f"Offboarding #{offboarding_id} does not exist.")
+    lock_person(s, person_id)
+    return s.scalar(select(Offboarding).where(Offboarding.id == offboarding_id).with_for_update()
+                    .execution_options(populate_existing=True))
+
+
 def request_confirmation(s: Session, ctx: Ctx, *, person: Person, at: datetime | None, reason: str,
                          privileged: tuple[str, ...], rule: str) -> Offboarding:
     """An offboarding proposal waiting for a second IT admin (four eyes). Asking again moves the
     asker's own proposal; someone else's is refused, so two people never confirm each other by accident."""
+    lock_person(s, person.id)
     record = unconfirmed(s, person)
     if record is not None and record.requested_by != ctx.actor.label:
         raise AlreadyDecided(f"Offboarding #{record.id} of {person.email} is already waiting for a second IT admin "

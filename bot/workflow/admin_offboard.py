@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import AlreadyDecided, InvalidState, NotAuthorized, NotFoundError
@@ -77,9 +76,7 @@ def confirm_offboarding(s: Session, ctx: Ctx, *, admin: Person, offboarding_id: 
     """The second IT admin confirms: the offboarding starts (or is scheduled, if its time is ahead).
     Whoever asked for it cannot confirm it; nor can the person being offboarded."""
     require_it_admin(ctx, admin, "confirm offboardings")
-    record = s.scalar(select(Offboarding).where(Offboarding.id == offboarding_id).with_for_update())
-    if record is None:
-        raise NotFoundError(f"Offboarding #{offboarding_id} does not exist.")
+    record = prepare.locked(s, offboarding_id)
     if record.status != prepare.UNCONFIRMED:
         confirmed = ((record.report or {}).get("confirmation") or {}).get("confirmed_by")
         state = f"was already confirmed by {confirmed}" if confirmed else f"is {record.status}"
