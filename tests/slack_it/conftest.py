@@ -66,8 +66,9 @@ def it_connectors() -> dict:
 
 
 @contextmanager
-def it_bot(store, clock, tmp_path, *, second_admin: bool = False):
-    """``second_admin``: Kim, another IT admin (in the directory before the bot starts), for four eyes."""
+def it_bot(store, clock, tmp_path, *, second_admin: bool = False, **settings):
+    """``second_admin``: Kim, another IT admin (in the directory before the bot starts), for four eyes;
+    ``settings``: overrides of the bot's Settings (e.g. the HR webhook secret)."""
     fake = FakeSlack.start()
     try:
         seed_slack_users(fake)
@@ -81,7 +82,8 @@ def it_bot(store, clock, tmp_path, *, second_admin: bool = False):
                                                           groups=["it-admins"]), source="test", now=clock.now())
         fake.add_channel(IT_CHANNEL, "it-ops", it_people)
         fake.add_channel(DESK_CHANNEL, "badge-desk", it_people)
-        with running_bot(store, clock, tmp_path, catalog=CATALOG, fake=fake, connectors=it_connectors()) as world:
+        with running_bot(store, clock, tmp_path, catalog=CATALOG, fake=fake, connectors=it_connectors(),
+                         **settings) as world:
             yield world
         fake.assert_no_unexpected_errors()
     finally:

@@ -3,11 +3,13 @@ Slack does (signed requests, the fake Web API), on both databases."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
 
 from bot.domain.enums import GrantStatus
+from bot.http.hooks import hooks_plugin, sign
 from bot.lifecycle import jobs
 from bot.store.models import Offboarding
 from bot.workflow import due
@@ -139,3 +141,25 @@ def test_break_glass_from_slack_needs_a_reason_and_is_shown_on_the_report(bot):
     [event] = bot.audit("offboarding.break_glass")
     assert event.detail["privileged"] == ["github:admin"]
     assert bot.world.connectors["gh"].members["gh-admins"] == set()
+
+
+def test_a_signed_hr_leaver_is_never_held_and_withdraws_a_waiting_proposal(store, clock, tmp_path):
+    with it_bot(store, clock, tmp_path, second_admin=True, hr_webhook_secret="hr-secret",
+                plugins=(hooks_plugin,)) as bot:
+        holding(bot, "alice@acme.test", "github:admin")
+        bot.sim.submit(IVAN, _plan(bot, IVAN, "@alice").id, {})
+        proposal = _report(bot, "Waiting for a second IT admin")
+        raw = json.dumps({"event_id": "wd-9", "type": "leaver", "occurred_at": clock.now().isoformat(),
+                          "termination": "immediate", "person": {"email": "alice@acme.test"}}).encode()
+        ts = int(clock.now().timestamp())
+        answer = bot.sim.transport.client.post("/hooks/hr", content=raw, headers={
+            "X-Accessbot-Timestamp": str(ts), "X-Accessbot-Signature": sign("hr-secret", ts, raw),
+            "Content-Type": "application/json"})
+        assert answer.status_code == 202, answer.text
+        bot.fake.wait_until(lambda: not bot.world.connectors["gh"].members["gh-admins"], timeout=20,
+                            what="the HR leaver's GitHub admin removed")
+        bot.settle()
+        withdrawn = bot.fake.message(*proposal.ref)
+        assert "Cancelled" in withdrawn.visible_text and "superseded: offboarding #2 started" in withdrawn.visible_text
+        assert action_ids(withdrawn.blocks) == []
+        assert _offboarding(bot, 2).requested_by == "system:hr" and _offboarding(bot, 2).status != "unconfirmed"
