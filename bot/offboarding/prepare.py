@@ -164,6 +164,7 @@ def schedule(s: Session, ctx: Ctx, *, person: Person, at: datetime, reason: str 
 def cancel_scheduled(s: Session, ctx: Ctx, *, person: Person, reason: str,
                      origins: tuple[str, ...] | None = None) -> Offboarding | None:
     """Withdraw a scheduled offboarding (rehire, contract extended...). None when there was none."""
+    lock_person(s, person.id)  # so what ``latest`` reads is still true when ``cancel`` locks it
     record = latest(s, person)
     if record is None or record.status != SCHEDULED:
         return None
@@ -176,8 +177,8 @@ def cancel(s: Session, ctx: Ctx, *, offboarding_id: int, reason: str) -> Offboar
     """Withdraw an offboarding nothing has been removed for yet (scheduled, or awaiting its second IT
     admin): its due run goes, and the refusal is clear if it has already started.
 
-    The row is locked first, so a cancel and the timer starting it never both win: whichever takes
-    the lock second sees the other's status.
+    The person's row and then the offboarding's are locked first (``locked``), so a cancel and the
+    timer starting it never both win: whichever takes the lock second sees the other's status.
     """
     record = locked(s, offboarding_id)
     cancelled = (record.report or {}).get("cancelled") or {}

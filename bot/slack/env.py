@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ class SlackEnv:
     homes: HomePublisher
     work: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, thread_name_prefix="slack-work"))
     wake_notifier: Callable[[], None] = lambda: None
+    _in_flight: int = 0  # listener bodies queued or running on ``work``
+    _in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def perform(self, actor: Actor, name: str, fn: Callable, *, subject: tuple[str, object] = ("operation", "-")):
         """Run a domain operation (one transaction, refusals audited and re-raised as DomainError), then
@@ -33,7 +36,21 @@ class SlackEnv:
     def later(self, listener: Callable[..., None], **kwargs: Any) -> Future:
         """Run the rest of a listener on the work pool. Bolt's error handler does not see it there, so
         failures are mapped here the same way (errors.on_unexpected_error)."""
-        return self.work.submit(self._run, listener, kwargs)
+        with self._in_flight_lock:
+            self._in_flight += 1
+        future = self.work.submit(self._run, listener, kwargs)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: Future) -> None:
+        with self._in_flight_lock:
+            self._in_flight -= 1
+
+    @property
+    def busy(self) -> bool:
+        """Some click's work, queued after its ack, has not finished yet (the test harness waits on it)."""
+        with self._in_flight_lock:
+            return self._in_flight > 0
 
     @staticmethod
     def _run(listener: Callable[..., None], kwargs: dict[str, Any]) -> None:

@@ -138,7 +138,9 @@ class SlackWorld:
 
     def _busy(self) -> bool:
         self.runtime.notifier.wake()
-        return self.runtime.notifier.busy
+        # A click's work runs after its ack on the Slack work pool: on a loaded machine it may not have
+        # touched the database or Slack yet when the quiet period starts.
+        return self.runtime.notifier.busy or self.runtime.env.busy
 
     def card_for(self, user: str, request_id: int) -> Message:
         """The latest copy of request #id in the user's DM."""
