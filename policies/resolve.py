@@ -15,7 +15,7 @@ from policies.pieces import Collected, Known, Piece
 from policies.resolve_durations import resolve_durations
 from policies.resolve_rules import RuleResolver
 from policies.schema import ApprovalStepSpecIn, ResourceSpec
-from policies.settings import BusinessHours, Settings, parse_clock, parse_days
+from policies.settings import BusinessHours, OffboardingSettings, Settings, parse_clock, parse_days
 from policies.yaml_source import PathKey, YamlDocument
 
 ELIGIBILITY_VARIABLES = {"person": PERSON_FIELDS, "entitlement": ENTITLEMENT_FIELDS, OWNER_DEPARTMENTS: LIST}
@@ -258,7 +258,13 @@ class _Resolver:
             if hours else BusinessHours(),
             timezone=spec.timezone, **reminders,
             **({"mover_grace_period": spec.mover_grace_period} if spec.mover_grace_period is not None else {}),
+            **({"offboarding": _offboarding_settings(spec.offboarding)} if spec.offboarding is not None else {}),
         )
+
+
+def _offboarding_settings(spec) -> OffboardingSettings:
+    return OffboardingSettings(second_confirmation=spec.second_confirmation,
+                               privileged_risks=frozenset(spec.privileged_risks), break_glass=spec.break_glass)
 
 
 def _close(word: str, known: frozenset[str]) -> str:

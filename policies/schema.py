@@ -271,6 +271,14 @@ class BusinessHoursSpec(Spec):
         return self
 
 
+class OffboardingSettingsSpec(Spec):
+    # When a second IT admin must confirm an offboarding IT asked for (HR/IdP leavers never wait).
+    second_confirmation: Literal["privileged", "always", "never"] = "privileged"
+    privileged_risks: list[Risk] = Field(default=["high", "critical"], min_length=1)
+    # One IT admin may skip the second confirmation in an emergency (a reason is required; audited).
+    break_glass: bool = True
+
+
 class SettingsSpec(Spec):
     it_admins_group: Name | None = None
     it_channel: ChannelId | None = None
@@ -279,6 +287,7 @@ class SettingsSpec(Spec):
     timezone: str = "UTC"
     # How long a mover keeps access the new attributes no longer allow, so the hand-over can happen.
     mover_grace_period: FiniteDuration | None = None
+    offboarding: OffboardingSettingsSpec | None = None
 
     @field_validator("timezone")
     @classmethod

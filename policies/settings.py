@@ -72,6 +72,23 @@ class BusinessHours:
         return f"{self.start:%H:%M}-{self.end:%H:%M} {days}"
 
 
+PRIVILEGED_RISKS = frozenset({"high", "critical"})
+
+
+@dataclass(frozen=True)
+class OffboardingSettings:
+    """Four-eyes offboarding: when a second IT admin must confirm an IT admin's offboarding.
+
+    ``second_confirmation``: "privileged" (the leaver holds a live grant whose risk is in
+    ``privileged_risks``), "always" or "never". ``break_glass`` lets one IT admin skip it in an
+    emergency, with a reason; it is audited and announced either way. HR and IdP leavers are never held.
+    """
+
+    second_confirmation: str = "privileged"
+    privileged_risks: frozenset[str] = PRIVILEGED_RISKS
+    break_glass: bool = True
+
+
 @dataclass(frozen=True)
 class Settings:
     it_admins_group: str | None = None
@@ -85,6 +102,7 @@ class Settings:
     default_escalate_after_reminders: int = 2
     default_request_timeout: timedelta = timedelta(days=3)
     mover_grace_period: timedelta = timedelta(days=7)
+    offboarding: OffboardingSettings = field(default_factory=OffboardingSettings)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -2,11 +2,13 @@
 
     accessbot offboard run alice@acme.example [--dry-run] [--at 2026-11-30T17:00] [--reason "..."]
     accessbot offboard report alice@acme.example
-    accessbot offboard cancel alice@acme.example          (a scheduled offboarding)
+    accessbot offboard confirm 12 --as second.admin@acme.example   (four eyes: a second IT admin)
+    accessbot offboard cancel 12                          (or the email: a scheduled or unconfirmed one)
     accessbot offboard --csv leavers.csv [--dry-run]      (also: accessbot offboard bulk --csv ...)
 
 Exit codes: 0 everything done (or scheduled, or previewed); 1 something failed or was refused;
-2 bad input (unknown person, unreadable CSV...), in which case nothing changed.
+2 bad input (unknown person, unreadable CSV...), in which case nothing changed; 3 held for a second
+IT admin's confirmation (someone with privileged access; ``--break-glass --reason`` skips it, audited).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from bot.directory import service as directory
 from bot.domain.errors import DomainError
 from bot.offboarding import engine, plan, prepare
 from bot.offboarding import report as reports
+from bot.operations import record_refusal
+from bot.store.models import Offboarding, Person
+from bot.workflow import admin_offboard
 
 offboard_app = typer.Typer(help="Offboard people: every grant, account and session, on every system.",
                            invoke_without_command=True)
@@ -32,52 +37,98 @@ PerSystem = Annotated[int, typer.Option("--per-system", min=1, max=32, help="Cal
 Reason = Annotated[str, typer.Option("--reason", help="Why; shown in the report and the audit log")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; change nothing")]
 CsvOption = Annotated[Path | None, typer.Option("--csv", help="Offboard everyone in this file (email,at,reason)")]
+BreakGlass = Annotated[bool, typer.Option("--break-glass", help="Emergency: skip the second IT admin's confirmation "
+                                                                "(needs --reason; audited)")]
+WAITING_FOR_CONFIRMATION = 3  # exit code: held for a second IT admin (four eyes)
 
 
 @offboard_app.callback()
 def offboard(ctx: typer.Context, csv: CsvOption = None, dry_run: DryRun = False, reason: Reason = "",
-             per_system: PerSystem = engine.PER_SYSTEM, as_email: AsOption = None) -> None:
+             per_system: PerSystem = engine.PER_SYSTEM, as_email: AsOption = None,
+             break_glass: BreakGlass = False) -> None:
     if ctx.invoked_subcommand is not None:
         return
     if csv is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(2)
-    bulk(ctx, csv=csv, dry_run=dry_run, reason=reason, per_system=per_system, as_email=as_email)
+    bulk(ctx, csv=csv, dry_run=dry_run, reason=reason, per_system=per_system, as_email=as_email,
+         break_glass=break_glass)
 
 
 @offboard_app.command("run")
 def run(ctx: typer.Context, email: Email, dry_run: DryRun = False, reason: Reason = "",
         at: Annotated[str | None, typer.Option("--at", help="Later: 2026-11-30T17:00 (catalog time zone), "
                                                               "or a date for the end of that day")] = None,
-        per_system: PerSystem = engine.PER_SYSTEM, as_email: AsOption = None) -> None:
-    """Offboard one person now (or resume their unfinished offboarding), or schedule it."""
+        per_system: PerSystem = engine.PER_SYSTEM, as_email: AsOption = None,
+        break_glass: BreakGlass = False) -> None:
+    """Offboard one person now (or resume their unfinished offboarding), or schedule it. Someone holding
+    privileged access waits for a second IT admin (exit 3) unless --break-glass."""
     with opened_deps(ctx) as deps:
         try:
             if dry_run:
                 _print_plan(plan.preview(deps, email))
                 return
+            moment = _moment(deps, at)
             actor = actor_for(deps, as_email)
-            if at is not None:
-                _schedule(deps, email, at, reason, actor)
-                return
-            with _Progress() as progress:
-                result = engine.run(deps, email=email, actor=actor, reason=reason, per_system=per_system,
-                                    on_progress=progress)
+            record = _act(deps, actor, "offboard", ("person", email), lambda s, c: _begin(
+                s, c, email=email, at=moment, reason=reason, break_glass=break_glass))
         except DomainError as error:
             raise refuse(error) from None
-        typer.echo(reports.render(result))
-        raise typer.Exit(1 if result.failed else 0)
+        _finish(deps, record, email, per_system)
 
 
-def _schedule(deps, email: str, at: str, reason: str, actor) -> None:
+def _finish(deps, record, email: str, per_system: int) -> None:
+    """Drive a started offboarding to its report; a scheduled or held one is announced. Exits."""
+    if record.status != prepare.RUNNING:
+        raise typer.Exit(_announce(deps, record, email))
+    with _Progress() as progress:
+        result = engine.drive(deps, [record.id], per_system=per_system, on_progress=progress)[0]
+    typer.echo(reports.render(result))
+    raise typer.Exit(1 if result.failed else 0)
+
+
+def _moment(deps, at: str | None):
+    if at is None:
+        return None
     try:
-        moment = parse_moment(at, deps.catalog.settings.zone)
+        return parse_moment(at, deps.catalog.settings.zone)
     except ValueError as error:
         raise fail(str(error)) from None
-    with deps.store.uow() as s:
-        record = prepare.schedule(s, deps.ctx(actor), person=directory.require(s, email), at=moment, reason=reason)
-        typer.echo(f"Offboarding #{record.id} of {email} scheduled for {moment:%Y-%m-%d %H:%M} UTC "
-                   f"({moment.astimezone(deps.catalog.settings.zone):%Y-%m-%d %H:%M %Z}).")
+
+
+def _begin(s, ctx, *, email: str, at, reason: str, break_glass: bool):
+    """As IT's /offboard: ``--as`` names the admin (checked, never themselves); without it the shell
+    operator asks. Four eyes apply either way."""
+    person = directory.require(s, email)
+    if ctx.actor.person_id is not None:
+        admin_offboard.target_of(s, ctx, admin=s.get(Person, ctx.actor.person_id), person_id=person.id)
+    return admin_offboard.begin(s, ctx, person=person, at=at, reason=reason, break_glass=break_glass)
+
+
+def _act(deps, actor, name: str, subject: tuple[str, object], fn):
+    """One transaction; a refusal is audited like any front end's (no background kick: the CLI drives)."""
+    ctx = deps.ctx(actor)
+    try:
+        with deps.store.uow() as s:
+            return fn(s, ctx)
+    except DomainError as error:
+        record_refusal(deps, ctx, name, error, subject)
+        raise
+
+
+def _announce(deps, record, email: str) -> int:
+    """What a scheduled or held offboarding means, and its exit code."""
+    zone = deps.catalog.settings.zone
+    when = (f"{record.scheduled_for:%Y-%m-%d %H:%M} UTC ({record.scheduled_for.astimezone(zone):%Y-%m-%d %H:%M %Z})"
+            if record.scheduled_for else None)
+    if record.status == prepare.SCHEDULED:
+        typer.echo(f"Offboarding #{record.id} of {email} scheduled for {when}.")
+        return 0
+    why = ", ".join((record.report or {}).get("confirmation", {}).get("privileged") or []) or "the catalog's rule"
+    typer.echo(f"Offboarding #{record.id} of {email}{' for ' + when if when else ''} waits for a second IT admin "
+               f"(four eyes: {why}).\nThey confirm it on its message in the IT channel, or with:\n"
+               f"  accessbot offboard confirm {record.id} --as THEIR_EMAIL")
+    return WAITING_FOR_CONFIRMATION
 
 
 @offboard_app.command("report")
@@ -94,26 +145,67 @@ def report(ctx: typer.Context, email: Email) -> None:
     raise typer.Exit(1 if current.failed else 0)
 
 
-@offboard_app.command("cancel")
-def cancel(ctx: typer.Context, email: Email, reason: Reason = "cancelled from the command line",
-           as_email: AsOption = None) -> None:
-    """Withdraw a scheduled offboarding of EMAIL."""
+@offboard_app.command("confirm")
+def confirm(ctx: typer.Context, offboarding_id: Annotated[int, typer.Argument(help="The offboarding's number")],
+            as_email: AsOption = None, per_system: PerSystem = engine.PER_SYSTEM) -> None:
+    """Confirm, as a second IT admin, an offboarding another IT admin asked for (four eyes)."""
+    if not as_email:
+        raise fail("Say who confirms with --as EMAIL: a second IT admin, not the one who asked.")
     with opened_deps(ctx) as deps:
         try:
             actor = actor_for(deps, as_email)
-            with deps.store.uow() as s:
-                record = prepare.cancel_scheduled(s, deps.ctx(actor), person=directory.require(s, email), reason=reason)
+            record = _act(deps, actor, "confirm_offboarding", ("offboarding", offboarding_id),
+                          lambda s, c: admin_offboard.confirm_offboarding(
+                              s, c, admin=s.get(Person, actor.person_id), offboarding_id=offboarding_id))
+            email = _email_of(deps, record)
         except DomainError as error:
             raise refuse(error) from None
-    if record is None:
-        raise fail(f"No offboarding of {email} is scheduled.", 1)
+        _finish(deps, record, email, per_system)
+
+
+@offboard_app.command("cancel")
+def cancel(ctx: typer.Context,
+           which: Annotated[str, typer.Argument(help="The offboarding's number, or the leaver's email")],
+           reason: Reason = "cancelled from the command line", as_email: AsOption = None) -> None:
+    """Withdraw an offboarding that has not started: scheduled, or waiting for a second IT admin."""
+    with opened_deps(ctx) as deps:
+        try:
+            actor = actor_for(deps, as_email)
+            offboarding_id = _offboarding_id(deps, which)
+            if offboarding_id is None:
+                raise fail(f"No offboarding of {which} is scheduled or waiting for confirmation.", 1)
+            record = _act(deps, actor, "cancel_offboarding", ("offboarding", offboarding_id), lambda s, c: (
+                admin_offboard.cancel_offboarding(s, c, admin=s.get(Person, actor.person_id),
+                                                  offboarding_id=offboarding_id, reason=reason)
+                if actor.person_id is not None else prepare.cancel(s, c, offboarding_id=offboarding_id, reason=reason)))
+            email = _email_of(deps, record)
+        except DomainError as error:
+            raise refuse(error) from None
     typer.echo(f"Offboarding #{record.id} of {email} cancelled.")
+
+
+def _offboarding_id(deps, which: str) -> int | None:
+    """``12`` or ``#12`` is an offboarding; an email means that person's scheduled or unconfirmed one."""
+    if which.lstrip("#").isdigit():
+        return int(which.lstrip("#"))
+    with deps.store.uow() as s:
+        person = directory.require(s, which)
+        current = prepare.latest(s, person)
+        if current is not None and current.status == prepare.SCHEDULED:
+            return current.id
+        proposal = prepare.unconfirmed(s, person)
+        return proposal.id if proposal is not None else None
+
+
+def _email_of(deps, record) -> str:
+    with deps.store.uow() as s:
+        return s.get(Person, record.person_id).email
 
 
 @offboard_app.command("bulk")
 def bulk(ctx: typer.Context, csv: Annotated[Path, typer.Option("--csv", help="email,at,reason")],
          dry_run: DryRun = False, reason: Reason = "", per_system: PerSystem = engine.PER_SYSTEM,
-         as_email: AsOption = None) -> None:
+         as_email: AsOption = None, break_glass: BreakGlass = False) -> None:
     """Offboard everyone in a CSV file: checked first, then all systems in parallel."""
     with opened_deps(ctx) as deps:
         leavers, problems = read_leavers(csv, deps)
@@ -126,23 +218,25 @@ def bulk(ctx: typer.Context, csv: Annotated[Path, typer.Option("--csv", help="em
                 _print_plan(plan.preview(deps, leaver.email))
             return
         try:
-            results, scheduled = _bulk(deps, leavers, actor_for(deps, as_email), reason, per_system)
+            results, later = _bulk(deps, leavers, actor_for(deps, as_email), reason, per_system, break_glass)
         except DomainError as error:
             raise refuse(error) from None
-    _print_summary(results, scheduled)
-    raise typer.Exit(1 if any(r.failed for r in results) else 0)
+    _print_summary(results, later)
+    held = any(record.status == prepare.UNCONFIRMED for _, record in later)
+    raise typer.Exit(1 if any(r.failed for r in results) else WAITING_FOR_CONFIRMATION if held else 0)
 
 
-def _bulk(deps, leavers: list[Leaver], actor, reason: str, per_system: int):
+def _bulk(deps, leavers: list[Leaver], actor, reason: str, per_system: int, break_glass: bool):
     now = deps.clock.now()
-    later = [leaver for leaver in leavers if leaver.at is not None and leaver.at > now]
-    for leaver in later:
-        with deps.store.uow() as s:
-            prepare.schedule(s, deps.ctx(actor), person=directory.require(s, leaver.email), at=leaver.at,
-                             reason=leaver.reason or reason)
-    ids = []
-    for leaver in (x for x in leavers if x not in later):
-        ids += engine.start_many(deps, emails=[leaver.email], actor=actor, reason=leaver.reason or reason)
+    ids, later = [], []
+    for leaver in leavers:
+        at = leaver.at if leaver.at is not None and leaver.at > now else None
+        record = _act(deps, actor, "offboard", ("person", leaver.email), lambda s, c, leaver=leaver, at=at: _begin(
+            s, c, email=leaver.email, at=at, reason=leaver.reason or reason, break_glass=break_glass))
+        if record.status == prepare.RUNNING:
+            ids.append(record.id)
+        else:
+            later.append((leaver, record))
     with _Progress() as progress:
         results = engine.drive(deps, ids, per_system=per_system, on_progress=progress) if ids else []
     return results, later
@@ -181,16 +275,28 @@ def _print_plan(preview: plan.OffboardPlan) -> None:
         typer.echo(f"  no account in: {', '.join(preview.no_account)}")
     if preview.privileged:
         typer.echo(f"  privileged access: {', '.join(preview.privileged)}")
+    if preview.second_confirmation:
+        typer.echo(f"  a second IT admin must confirm it (four eyes: {preview.second_confirmation_why}); "
+                   "HR and IdP leavers do not wait")
+    if preview.awaiting:
+        typer.echo(f"  offboarding #{preview.awaiting[0]} already waits for confirmation (asked by {preview.awaiting[1]})")
 
 
-def _print_summary(results: list[reports.OffboardReport], scheduled: list[Leaver]) -> None:
+def _print_summary(results: list[reports.OffboardReport], later: list[tuple[Leaver, Offboarding]]) -> None:
     typer.echo(f"{'person':<36} {'status':<9} {'✅':>4} {'❌':>4} {'⏳':>4}  first problem")
     for r in results:
         problem = next((f"{s.system}: {i.what}: {i.reason}" for s in r.systems for i in s.items
                         if i.state == reports.FAILED), "")
         typer.echo(f"{r.person_email:<36} {r.status:<9} {r.count(reports.OK):>4} {r.count(reports.FAILED):>4} "
                    f"{r.count(reports.PENDING):>4}  {problem}")
-    for leaver in scheduled:
-        typer.echo(f"{leaver.email:<36} {'scheduled':<9} {'':>4} {'':>4} {'':>4}  at {leaver.at:%Y-%m-%d %H:%M} UTC")
+    for leaver, record in later:
+        when = f"at {record.scheduled_for:%Y-%m-%d %H:%M} UTC" if record.scheduled_for else "now"
+        if record.status == prepare.UNCONFIRMED:
+            typer.echo(f"{leaver.email:<36} {'held':<9} {'':>4} {'':>4} {'':>4}  {when}, once a second IT admin "
+                       f"confirms #{record.id}")
+        else:
+            typer.echo(f"{leaver.email:<36} {'scheduled':<9} {'':>4} {'':>4} {'':>4}  {when}")
     failed = sum(1 for r in results if r.failed)
-    typer.echo(f"{len(results)} offboarded ({failed} with failures), {len(scheduled)} scheduled.")
+    held = sum(1 for _, record in later if record.status == prepare.UNCONFIRMED)
+    typer.echo(f"{len(results)} offboarded ({failed} with failures), {len(later) - held} scheduled"
+               + (f", {held} waiting for a second IT admin." if held else "."))

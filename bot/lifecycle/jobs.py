@@ -30,8 +30,11 @@ def offboard_scheduled(deps, ref_id: str, payload: dict[str, Any]) -> None:
     """``person.offboard``: a scheduled leave date (IT, HR leaver, contract end) has come."""
     ctx = deps.ctx(TIMER)
     with deps.store.uow() as s:
-        person = s.get(Person, int(ref_id))
-        record = s.get(Offboarding, payload.get("offboarding_id")) if payload.get("offboarding_id") else None
+        # Locked (the person first, as every offboarding change does): an IT admin cancelling it at this
+        # moment either wins (we see "cancelled") or is refused ("already started").
+        person = s.get(Person, int(ref_id), with_for_update=True)
+        record = (s.get(Offboarding, payload["offboarding_id"], with_for_update=True)
+                  if payload.get("offboarding_id") else None)
         if person is None or (record is not None and record.status != prepare.SCHEDULED):
             log.info("scheduled offboarding of person %s no longer pending; nothing to do", ref_id)
             return

@@ -219,7 +219,7 @@ def finish(deps, record_id: int) -> reports.OffboardReport:
     with deps.store.uow() as s:
         record = s.scalar(select(Offboarding).where(Offboarding.id == record_id).with_for_update())
         before = (record.status, (record.report or {}).get("systems"))
-        if record.status not in (prepare.SCHEDULED, prepare.CANCELLED):
+        if record.status not in (prepare.SCHEDULED, prepare.CANCELLED, prepare.UNCONFIRMED):
             record.status = reports.overall(reports.build(s, record))
             if record.status != prepare.DONE:
                 record.finished_at = None

@@ -18,15 +18,12 @@ from sqlalchemy import select
 
 from bot.directory import service as directory
 from bot.domain.enums import ActionKind, RequestStatus, StepStatus
-from bot.offboarding import prepare
+from bot.offboarding import four_eyes, prepare
 from bot.offboarding.accounts import account_kinds
 from bot.offboarding.lanes import run_lanes
 from bot.store.models import AccessRequest, ApprovalStep, Grant, Person
 from connectors.base import Connector, Subject, Target
 from connectors.errors import ConnectorError, PrincipalNotFound
-
-PRIVILEGED_RISKS = ("high", "critical")
-
 
 @dataclass(frozen=True)
 class PlannedStep:
@@ -47,8 +44,11 @@ class OffboardPlan:
     requests_to_cancel: list[tuple[int, str]]  # (request id, entitlement)
     approvals_to_reroute: list[tuple[int, str]]  # (request id, step label) waiting on this person
     no_account: list[str]
-    privileged: list[str]  # high-risk entitlements held: ask a second person to confirm
+    privileged: list[str]  # privileged entitlements held (the catalog's settings.offboarding.privileged_risks)
     scheduled_for: datetime | None = None
+    second_confirmation: bool = False  # IT's offboarding waits for a second IT admin (four eyes)
+    second_confirmation_why: str = ""
+    awaiting: tuple[int, str] | None = None  # (offboarding id, asked by): a proposal already waits for confirmation
     systems: list[str] = field(default_factory=list)
 
     @property
@@ -61,8 +61,10 @@ def preview(deps, email: str, *, per_system: int = 4) -> OffboardPlan:
         person = directory.require(s, email)
         subject = directory.subject(person)
         targets = _targets(s, person, deps.catalog)
-        privileged = sorted({ref for ref, _, _ in targets.values()
-                             if _risk(deps.catalog, ref) in PRIVILEGED_RISKS})
+        need = four_eyes.assess(s, deps.catalog, person)
+        privileged = list(four_eyes.privileged_access(s, deps.catalog, person))
+        proposal = prepare.unconfirmed(s, person)
+        awaiting = (proposal.id, proposal.requested_by) if proposal is not None else None
         requests = [(r.id, r.entitlement) for r in s.scalars(select(AccessRequest).where(
             AccessRequest.requester_id == person.id, AccessRequest.status == RequestStatus.PENDING)
             .order_by(AccessRequest.id))]
@@ -73,7 +75,8 @@ def preview(deps, email: str, *, per_system: int = 4) -> OffboardPlan:
     steps, no_account = _dry_run(deps.connectors, subject, targets, per_system)
     return OffboardPlan(*head, steps=steps, requests_to_cancel=requests, approvals_to_reroute=approvals,
                         no_account=no_account, privileged=privileged, scheduled_for=scheduled,
-                        systems=sorted({step.system for step in steps}))
+                        systems=sorted({step.system for step in steps}), second_confirmation=need.required,
+                        second_confirmation_why=need.why, awaiting=awaiting)
 
 
 def _targets(s, person: Person, catalog) -> dict[tuple[str, str], tuple[str, list[int], dict]]:
@@ -93,13 +96,6 @@ def _options(catalog, ref: str) -> dict:
         return dict(catalog.entitlement(ref).target_options)
     except KeyError:
         return {}
-
-
-def _risk(catalog, ref: str) -> str:
-    try:
-        return catalog.entitlement(ref).risk
-    except KeyError:
-        return ""
 
 
 def _waiting_on(s, person: Person) -> list[tuple[int, str]]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, EndReason, GrantStatus, PersonStatus, RequestStatus
-from bot.domain.errors import InvalidState
+from bot.domain.errors import AlreadyDecided, InvalidState, NotFoundError
 from bot.lifecycle import reroute
 from bot.store.models import AccessRequest, Grant, Offboarding, Person, ProvisioningAction
 from bot.workflow import cancel as cancel_op
@@ -27,34 +27,57 @@ from bot.workflow.events import happened
 
 # Offboarding.status values
 SCHEDULED, RUNNING, WAITING, PARTIAL, DONE, CANCELLED = "scheduled", "running", "waiting", "partial", "done", "cancelled"
+# Asked for by one IT admin, waiting for a second one (four eyes: bot/offboarding/four_eyes.py). A
+# proposal only: nothing is scheduled or ended until it is confirmed, and ``latest`` never returns it.
+UNCONFIRMED = "unconfirmed"
 UNFINISHED = (SCHEDULED, RUNNING, WAITING, PARTIAL)
+CANCELLABLE = (UNCONFIRMED, SCHEDULED)  # nothing has been removed yet
 FAILED_STATUSES = (ActionStatus.FAILED_RETRYABLE, ActionStatus.FAILED_PERMANENT)
 ENDABLE = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE, GrantStatus.REVOKE_FAILED)
 
 
 def latest(s: Session, person: Person) -> Offboarding | None:
-    return s.scalar(select(Offboarding).where(Offboarding.person_id == person.id, Offboarding.status != CANCELLED)
+    """The person's current offboarding: proposals awaiting a second IT admin and cancelled ones aside."""
+    return s.scalar(select(Offboarding).where(Offboarding.person_id == person.id,
+                                              Offboarding.status.not_in((CANCELLED, UNCONFIRMED)))
+                    .order_by(Offboarding.id.desc()).limit(1))
+
+
+def unconfirmed(s: Session, person: Person) -> Offboarding | None:
+    """The person's offboarding proposal still waiting for a second IT admin, if any."""
+    return s.scalar(select(Offboarding).where(Offboarding.person_id == person.id, Offboarding.status == UNCONFIRMED)
                     .order_by(Offboarding.id.desc()).limit(1))
 
 
 RESUME_SAFETY_NET = timedelta(minutes=2)
 
 
-def start(s: Session, ctx: Ctx, *, person: Person, reason: str = "", source: str = "admin") -> Offboarding:
-    """Offboard ``person`` now: a new record, or the unfinished (or scheduled) one resumed."""
-    record = latest(s, person)
-    resuming = record is not None and (record.status in UNFINISHED or
-                                       (record.status == DONE and person.status == PersonStatus.LEAVER))
-    if not resuming:
+def lock_person(s: Session, person_id: int) -> None:
+    """Every change to a person's offboardings takes this row lock first, then the offboarding rows:
+    one order for all (the timer, HR, a confirm, a cancel), so two of them wait instead of deadlocking."""
+    s.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+
+
+def start(s: Session, ctx: Ctx, *, person: Person, reason: str = "", source: str = "admin",
+          proposal: Offboarding | None = None) -> Offboarding:
+    """Offboard ``person`` now: a new record, or the unfinished (or scheduled) one resumed, or the
+    confirmed ``proposal`` (which keeps the name of the IT admin who asked for it)."""
+    lock_person(s, person.id)
+    record = proposal if proposal is not None else latest(s, person)
+    resuming = proposal is None and record is not None and (
+        record.status in UNFINISHED or (record.status == DONE and person.status == PersonStatus.LEAVER))
+    if record is None or (proposal is None and not resuming):
         record = Offboarding(person_id=person.id, requested_by=ctx.actor.label, trigger=ctx.actor.trigger,
                              status=RUNNING, reason=reason, created_at=ctx.now, report={})
         s.add(record)
         s.flush()
     was = record.status
-    if record.status == SCHEDULED or not resuming:
+    if record.status in (SCHEDULED, UNCONFIRMED) or not resuming:
         record.status, record.started_at = RUNNING, ctx.now
-        record.requested_by, record.trigger = ctx.actor.label, ctx.actor.trigger
+        if proposal is None:
+            record.requested_by, record.trigger = ctx.actor.label, ctx.actor.trigger
     due.cancel(s, due.OFFBOARD, person.id)
+    _withdraw_proposals(s, ctx, person, started=record)
     happened(s, ctx, "offboarding.resumed" if resuming and was != SCHEDULED else "offboarding.started",
              subject_type="offboarding", subject_id=record.id, person_email=person.email,
              detail={"person_email": person.email, "reason": reason or record.reason,
@@ -108,8 +131,9 @@ def _requeue_failed(s: Session, ctx: Ctx, record: Offboarding) -> list[str]:
 
 
 def schedule(s: Session, ctx: Ctx, *, person: Person, at: datetime, reason: str = "",
-             origin: str = "manual") -> Offboarding:
-    """Offboard ``person`` at ``at`` (durable: a due action). Re-scheduling moves the same record.
+             origin: str = "manual", proposal: Offboarding | None = None) -> Offboarding:
+    """Offboard ``person`` at ``at`` (durable: a due action). Re-scheduling moves the same record;
+    a confirmed ``proposal`` becomes the scheduled record.
 
     ``origin`` says who asked: "manual" (IT), "leaver_event" (HR/IdP) or "end_date" (the directory's
     end date); only the last two are withdrawn when HR clears the end date.
@@ -118,13 +142,15 @@ def schedule(s: Session, ctx: Ctx, *, person: Person, at: datetime, reason: str 
         raise InvalidState("That time has passed: offboard now instead.")
     if person.status == PersonStatus.LEAVER:
         raise InvalidState(f"{person.email} has already left.")
-    record = latest(s, person)
-    if record is None or record.status != SCHEDULED:
+    lock_person(s, person.id)
+    record = proposal if proposal is not None else latest(s, person)
+    if record is None or (proposal is None and record.status != SCHEDULED):
         record = Offboarding(person_id=person.id, requested_by=ctx.actor.label, trigger=ctx.actor.trigger,
                              status=SCHEDULED, created_at=ctx.now, report={})
         s.add(record)
         s.flush()
-    moved_from = record.scheduled_for
+    record.status = SCHEDULED
+    moved_from = record.scheduled_for if proposal is None else None
     record.scheduled_for, record.reason = at, reason or record.reason
     record.report = {**(record.report or {}), "origin": origin}
     due.schedule(s, due.OFFBOARD, person.id, at, now=ctx.now, payload={"offboarding_id": record.id, "origin": origin})
@@ -138,16 +164,84 @@ def schedule(s: Session, ctx: Ctx, *, person: Person, at: datetime, reason: str 
 def cancel_scheduled(s: Session, ctx: Ctx, *, person: Person, reason: str,
                      origins: tuple[str, ...] | None = None) -> Offboarding | None:
     """Withdraw a scheduled offboarding (rehire, contract extended...). None when there was none."""
+    lock_person(s, person.id)  # so what ``latest`` reads is still true when ``cancel`` locks it
     record = latest(s, person)
     if record is None or record.status != SCHEDULED:
         return None
     if origins is not None and (record.report or {}).get("origin") not in origins:
         return None
+    return cancel(s, ctx, offboarding_id=record.id, reason=reason)
+
+
+def cancel(s: Session, ctx: Ctx, *, offboarding_id: int, reason: str) -> Offboarding:
+    """Withdraw an offboarding nothing has been removed for yet (scheduled, or awaiting its second IT
+    admin): its due run goes, and the refusal is clear if it has already started.
+
+    The person's row and then the offboarding's are locked first (``locked``), so a cancel and the
+    timer starting it never both win: whichever takes the lock second sees the other's status.
+    """
+    record = locked(s, offboarding_id)
+    cancelled = (record.report or {}).get("cancelled") or {}
+    if record.status == CANCELLED:
+        by = f" by {cancelled['by']}" if cancelled.get("by") else ""
+        raise AlreadyDecided(f"Offboarding #{record.id} was already cancelled{by}.")
+    if record.status not in CANCELLABLE:
+        raise AlreadyDecided(f"Offboarding #{record.id} has already started ({record.status}): it can no longer be "
+                             "cancelled. What it removed stays removed; grant access again through a request.")
+    person = s.get(Person, record.person_id)
+    was = record.status
     record.status = CANCELLED
-    due.cancel(s, due.OFFBOARD, person.id)
+    record.report = {**(record.report or {}),
+                     "cancelled": {"by": ctx.actor.label, "at": ctx.now.isoformat(), "reason": reason, "was": was}}
+    if was == SCHEDULED:  # the due run is keyed by person: only the scheduled record owns it
+        due.cancel(s, due.OFFBOARD, person.id)
+    due.cancel(s, due.OFFBOARDING_RESUME, record.id)
     happened(s, ctx, "offboarding.cancelled", subject_type="offboarding", subject_id=record.id,
              person_email=person.email,
-             detail={"person_email": person.email, "reason": reason, "was_scheduled_for": record.scheduled_for},
-             notify=True)
+             detail={"person_email": person.email, "reason": reason, "was": was,
+                     "was_scheduled_for": record.scheduled_for}, notify=True)
     return record
 
+
+def locked(s: Session, offboarding_id: int) -> Offboarding:
+    """The offboarding, its person's lock and then its own row lock taken (see ``lock_person``)."""
+    person_id = s.scalar(select(Offboarding.person_id).where(Offboarding.id == offboarding_id))
+    if person_id is None:
+        raise NotFoundError(f"Offboarding #{offboarding_id} does not exist.")
+    lock_person(s, person_id)
+    return s.scalar(select(Offboarding).where(Offboarding.id == offboarding_id).with_for_update()
+                    .execution_options(populate_existing=True))
+
+
+def request_confirmation(s: Session, ctx: Ctx, *, person: Person, at: datetime | None, reason: str,
+                         privileged: tuple[str, ...], rule: str) -> Offboarding:
+    """An offboarding proposal waiting for a second IT admin (four eyes). Asking again moves the
+    asker's own proposal; someone else's is refused, so two people never confirm each other by accident."""
+    lock_person(s, person.id)
+    record = unconfirmed(s, person)
+    if record is not None and record.requested_by != ctx.actor.label:
+        raise AlreadyDecided(f"Offboarding #{record.id} of {person.email} is already waiting for a second IT admin "
+                             f"(asked by {record.requested_by}): confirm or cancel it on its message.")
+    if record is None:
+        record = Offboarding(person_id=person.id, requested_by=ctx.actor.label, trigger=ctx.actor.trigger,
+                             status=UNCONFIRMED, created_at=ctx.now, report={})
+        s.add(record)
+        s.flush()
+    record.scheduled_for, record.reason = at, reason
+    record.report = {**(record.report or {}), "origin": "manual",
+                     "confirmation": {"asked_by": ctx.actor.label, "asked_at": ctx.now.isoformat(),
+                                      "privileged": list(privileged), "rule": rule}}
+    happened(s, ctx, "offboarding.awaiting_confirmation", subject_type="offboarding", subject_id=record.id,
+             person_email=person.email,
+             detail={"person_email": person.email, "at": at, "reason": reason, "privileged": list(privileged),
+                     "rule": rule}, notify=True)
+    return record
+
+
+def _withdraw_proposals(s: Session, ctx: Ctx, person: Person, *, started: Offboarding) -> None:
+    """Once an offboarding of the person runs (HR, the timer, a confirmed proposal), any other proposal
+    waiting for a second IT admin is moot."""
+    others = s.scalars(select(Offboarding).where(Offboarding.person_id == person.id, Offboarding.id != started.id,
+                                                 Offboarding.status == UNCONFIRMED)).all()
+    for other in others:
+        cancel(s, ctx, offboarding_id=other.id, reason=f"superseded: offboarding #{started.id} started")

@@ -52,7 +52,7 @@ class SystemResult:
 class OffboardReport:
     offboarding_id: int
     person_email: str
-    status: str  # scheduled, running, waiting, partial, done, cancelled
+    status: str  # unconfirmed, scheduled, running, waiting, partial, done, cancelled
     reason: str
     requested_by: str
     scheduled_for: datetime | None
@@ -63,6 +63,9 @@ class OffboardReport:
     approvals_rerouted: list[int]
     no_account: list[str]
     still_ending: list[int]  # grants being revoked outside this offboarding (e.g. an expiry in flight)
+    # Four eyes: asked_by, privileged, rule, then confirmed_by / confirmed_at, or break_glass and reason.
+    confirmation: dict[str, Any] = field(default_factory=dict)
+    cancelled: dict[str, Any] = field(default_factory=dict)  # by, at, reason, was
 
     def count(self, state: str) -> int:
         return sum(1 for system in self.systems for item in system.items if item.state == state)
@@ -132,7 +135,8 @@ def build(s: Session, record: Offboarding) -> OffboardReport:
         finished_at=record.finished_at, systems=systems,
         requests_cancelled=list(prepared.get("requests_cancelled", [])),
         approvals_rerouted=list(prepared.get("approvals_rerouted", [])),
-        no_account=sorted(prepared.get("no_account", [])), still_ending=list(still_ending))
+        no_account=sorted(prepared.get("no_account", [])), still_ending=list(still_ending),
+        confirmation=dict(prepared.get("confirmation") or {}), cancelled=dict(prepared.get("cancelled") or {}))
 
 
 def _worst(items: list[Item]) -> str:
@@ -158,6 +162,9 @@ def render(report: OffboardReport) -> str:
     if report.reason:
         lines.append(f"  reason: {report.reason}")
     lines.append(f"  requested by {report.requested_by}")
+    lines += _four_eyes_lines(report)
+    if report.cancelled:
+        lines.append(f"  cancelled by {report.cancelled.get('by')}: {report.cancelled.get('reason')}")
     for system in report.systems:
         lines.append(f"{system.mark} {system.system}")
         for item in system.items:
@@ -172,3 +179,18 @@ def render(report: OffboardReport) -> str:
         lines.append(f"  also being revoked elsewhere: {', '.join(f'grant #{i}' for i in report.still_ending)}")
     lines.append(f"  {report.count(OK)} done, {report.count(FAILED)} failed, {report.count(PENDING)} pending")
     return "\n".join(lines)
+
+
+def _four_eyes_lines(report: OffboardReport) -> list[str]:
+    confirmation = report.confirmation
+    if not confirmation:
+        return []
+    if confirmation.get("break_glass"):
+        return [f"  BREAK GLASS (no second confirmation) by {confirmation.get('asked_by')}: {confirmation.get('reason')}"]
+    held = ", ".join(confirmation.get("privileged") or [])
+    lines = [f"  privileged access: {held}"] if held else []
+    if confirmation.get("confirmed_by"):
+        lines.append(f"  confirmed by {confirmation['confirmed_by']}")
+    elif report.status == "unconfirmed":
+        lines.append("  waiting for a second IT admin to confirm")
+    return lines

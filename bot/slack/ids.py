@@ -63,6 +63,9 @@ class Action(StrEnum):
     RETRY_ACTION = "retry_action"
     RETRY_OFFBOARDING = "retry_offboarding"
     OFFBOARD_REASON = "offboard_reason"
+    OFFBOARD_BREAK_GLASS = "offboard_break_glass"  # checkbox on the /offboard plan (four eyes skipped)
+    CONFIRM_OFFBOARDING = "confirm_offboarding"  # a second IT admin confirms (four eyes)
+    CANCEL_OFFBOARDING = "cancel_offboarding"  # withdraw a scheduled or unconfirmed offboarding
 
 
 class Block(StrEnum):
@@ -80,7 +83,8 @@ class Block(StrEnum):
     TASK_ACTIONS = "task_actions"  # Done / Can't do on a manual task card
     ALERT_ACTIONS = "alert_actions"  # Retry on a revoke-failed alert
     OFFBOARD_REASON = "offboard_reason"
-    OFFBOARD_ACTIONS = "offboard_actions"  # Retry on an offboarding report
+    OFFBOARD_BREAK_GLASS = "offboard_break_glass"
+    OFFBOARD_ACTIONS = "offboard_actions"  # Retry / Confirm / Cancel on an offboarding report
     EXPIRY_ACTIONS = "expiry_actions"  # Extend / Relinquish on an expiry warning
 
 

@@ -36,6 +36,11 @@ def text_value(view: dict[str, Any], block_id: str) -> str:
     return (element_state(view, block_id).get("value") or "").strip()
 
 
+def checked(view: dict[str, Any], block_id: str) -> bool:
+    """A lone checkbox (absent when the form did not offer it)."""
+    return bool(element_state(view, block_id).get("selected_options"))
+
+
 def selected_value(view: dict[str, Any], block_id: str) -> str | None:
     option = element_state(view, block_id).get("selected_option")
     return option.get("value") if option else None

@@ -82,6 +82,19 @@ def test_home_views_publish_with_hash_and_refuse_modal_buttons(fake, client):
     assert error_of(client.views_publish, user_id=ALICE, view=MODAL) == "invalid_arguments"
 
 
+def test_home_hash_is_optional_but_a_stale_one_is_a_conflict_and_every_publish_gets_a_new_one(fake, client):
+    assert error_of(client.views_publish, user_id=ALICE, view=HOME, hash="1.deadbeef") == "hash_conflict"
+    assert fake.home(ALICE) is None  # nothing published: there was no view for that hash to match
+    first = client.views_publish(user_id=ALICE, view=HOME)["view"]
+    second = client.views_publish(user_id=ALICE, view=HOME)["view"]  # no hash: always taken
+    assert first["hash"] != second["hash"] and fake.home(ALICE).hash == second["hash"]
+    newer = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Newer"}}]}
+    assert error_of(client.views_publish, user_id=ALICE, view=newer, hash=first["hash"]) == "hash_conflict"
+    assert "Welcome" in fake.home(ALICE).visible_text and fake.home(ALICE).hash == second["hash"]
+    third = client.views_publish(user_id=ALICE, view=newer, hash=second["hash"])["view"]
+    assert third["hash"] not in (first["hash"], second["hash"]) and "Newer" in fake.home(ALICE).visible_text
+
+
 def test_a_view_over_250_kb_is_too_large(fake, client):
     section = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 2900}}
     assert error_of(client.views_publish, user_id=ALICE, view={"type": "home", "blocks": [section] * 90}) == \

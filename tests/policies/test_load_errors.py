@@ -348,3 +348,15 @@ def test_several_documents_in_one_file(issues_from):
     issues = issues_from(GITHUB + "---\nbundles: {}\n")
     assert issues == ["catalog.yaml:14: invalid YAML: expected a single document in the stream but found "
                       "another document"]
+
+
+def test_offboarding_four_eyes_settings_are_read_and_checked(catalog_from, issues_from, acme):
+    assert acme.settings.offboarding.second_confirmation == "privileged"  # the default: high/critical grants
+    assert acme.settings.offboarding.privileged_risks == frozenset({"high", "critical"})
+    catalog = catalog_from(GITHUB + "settings:\n  offboarding:\n    second_confirmation: always\n"
+                                    "    privileged_risks: [critical]\n    break_glass: false\n")
+    rules = catalog.settings.offboarding
+    assert (rules.second_confirmation, rules.privileged_risks, rules.break_glass) == ("always", {"critical"}, False)
+    issues = issues_from(GITHUB + "settings:\n  offboarding:\n    second_confirmation: sometimes\n")
+    assert issues == ["catalog.yaml:16: settings: offboarding.second_confirmation: should be 'privileged', 'always' "
+                      "or 'never', got 'sometimes'"]

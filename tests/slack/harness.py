@@ -163,9 +163,10 @@ def seed_slack_users(fake: FakeSlack) -> None:
 
 @contextmanager
 def running_bot(store, clock, tmp_path, *, catalog: str = CATALOG, fake: FakeSlack | None = None,
-                connectors: dict | None = None, socket_mode: bool = False,
+                connectors: dict | None = None, socket_mode: bool = False, plugins: tuple = (),
                 **settings_overrides) -> Iterator[SlackWorld]:
-    """HTTP mode (signed requests to /slack/events under uvicorn) or Socket Mode (envelopes over the link)."""
+    """HTTP mode (signed requests to /slack/events under uvicorn) or Socket Mode (envelopes over the link).
+    ``plugins``: more of the app's plugins (e.g. the HR webhook) next to the Slack one."""
     own_fake = fake is None
     fake = fake or FakeSlack.start()
     try:
@@ -175,7 +176,7 @@ def running_bot(store, clock, tmp_path, *, catalog: str = CATALOG, fake: FakeSla
         settings = Settings(slack_api_url=fake.api_url, slack_bot_token=fake.bot_token, slack_signing_secret=SECRET,
                             slack_app_token=fake.app_token, database_url="sqlite://", **settings_overrides)
         deps = Deps(settings, store, world.catalog, world.connectors, clock)
-        app = create_app(settings, deps=deps, plugins=[socket_mode_plugin if socket_mode else slack_plugin])
+        app = create_app(settings, deps=deps, plugins=[*plugins, socket_mode_plugin if socket_mode else slack_plugin])
         with serve_asgi(app) as url:
             if socket_mode:
                 fake.socket_link.wait_connected()

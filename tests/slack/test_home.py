@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from slack_sdk import WebClient
+
 from bot.domain.enums import GrantStatus, RequestStatus
 from tests.slack.harness import ALICE, DANA, action_ids, running_bot
 from tests.slack.test_decisions import submit_via_form
@@ -103,3 +105,33 @@ def test_a_long_home_pages_with_show_more_and_stays_under_100_blocks(store, cloc
         last = big.fake.home(DANA)
         assert len(last.blocks) <= 100 and last.visible_text.count("asks for") < 60
         assert "Show more" in last.visible_text  # what does not fit stays one click away
+
+
+def test_home_is_published_with_the_last_hash_and_redrawn_when_a_stale_publish_is_refused(bot):
+    first = bot.sim.open_home(ALICE)
+    [opened] = bot.fake.calls("views.publish", user_id=ALICE)
+    assert "hash" not in opened.args  # nothing known yet: the first publish is unconditional
+    since = bot.fake.last_seq
+    again = bot.sim.open_home(ALICE)  # app_home_opened carries the view: its hash goes back with the publish
+    assert bot.fake.wait_for_call("views.publish", after=since, user_id=ALICE).args["hash"] == first.hash
+    assert again.hash != first.hash
+
+    since = bot.fake.last_seq
+    request_id = submit_via_form(bot, ALICE, "wiki editor", {})
+    bot.settle()  # the notifier redraws her Home with the hash of the view it published last
+    redraw = [c for c in bot.fake.calls("views.publish", user_id=ALICE) if c.seq > since]
+    assert redraw and redraw[0].args["hash"] == again.hash and all(c.ok for c in redraw)
+
+    # Another replica publishes her Home meanwhile: our next publish carries a hash Slack no longer has.
+    bot.fake.expect_error("views.publish", "hash_conflict")
+    elsewhere = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Drawn elsewhere"}}]}
+    WebClient(token=bot.fake.bot_token, base_url=bot.fake.api_url).views_publish(user_id=ALICE, view=elsewhere)
+    since = bot.fake.last_seq
+    second = submit_via_form(bot, ALICE, "github member", {})
+    bot.settle()
+    after = [c for c in bot.fake.calls("views.publish", user_id=ALICE) if c.seq > since]
+    assert [c.error for c in after][:2] == ["hash_conflict", None], [c.error for c in after]
+    assert "hash" not in after[1].args  # rendered again from the database, published over the other one
+    home = bot.fake.home(ALICE).visible_text
+    assert "Drawn elsewhere" not in home and f"#{request_id} *Wiki editor*" in home
+    assert bot.request(second).status == RequestStatus.APPROVED and "GitHub member" in home

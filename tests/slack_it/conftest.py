@@ -3,14 +3,18 @@ office as a manual connector posting tasks to its own channel, and an IT channel
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
+from bot.directory import service as directory
 from connectors.manual import ManualConnector
 from connectors.memory import MemoryConnector
 from tests.slack.harness import BOB, IVAN, running_bot, seed_slack_users
 from tests.support.fake_slack import FakeSlack
 
 IT_CHANNEL, DESK_CHANNEL = "C0ITOPS001", "C0DESK0001"
+KIM = "U0KIM00001"  # a second IT admin (it_bot(second_admin=True))
 CATALOG = f"""
 settings:
   it_admins_group: it-admins
@@ -61,16 +65,32 @@ def it_connectors() -> dict:
             "desk": ManualConnector("desk", {"channel": DESK_CHANNEL, "app": "Badge office"})}
 
 
-@pytest.fixture
-def bot(store, clock, tmp_path):
+@contextmanager
+def it_bot(store, clock, tmp_path, *, second_admin: bool = False, **settings):
+    """``second_admin``: Kim, another IT admin (in the directory before the bot starts), for four eyes;
+    ``settings``: overrides of the bot's Settings (e.g. the HR webhook secret)."""
     fake = FakeSlack.start()
     try:
         seed_slack_users(fake)
         fake.add_user(IVAN, "ivan@acme.test", "ivan", tz="Europe/Paris")  # IT works in Paris time
-        fake.add_channel(IT_CHANNEL, "it-ops", [IVAN, BOB])
-        fake.add_channel(DESK_CHANNEL, "badge-desk", [IVAN, BOB])
-        with running_bot(store, clock, tmp_path, catalog=CATALOG, fake=fake, connectors=it_connectors()) as world:
+        it_people = [IVAN, BOB]
+        if second_admin:
+            fake.add_user(KIM, "kim@acme.test", "kim")
+            it_people.append(KIM)
+            with store.uow() as s:
+                directory.upsert(s, directory.PersonInput(email="kim@acme.test", name="Kim", department="IT",
+                                                          groups=["it-admins"]), source="test", now=clock.now())
+        fake.add_channel(IT_CHANNEL, "it-ops", it_people)
+        fake.add_channel(DESK_CHANNEL, "badge-desk", it_people)
+        with running_bot(store, clock, tmp_path, catalog=CATALOG, fake=fake, connectors=it_connectors(),
+                         **settings) as world:
             yield world
         fake.assert_no_unexpected_errors()
     finally:
         fake.stop()
+
+
+@pytest.fixture
+def bot(store, clock, tmp_path):
+    with it_bot(store, clock, tmp_path) as world:
+        yield world

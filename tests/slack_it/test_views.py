@@ -3,6 +3,7 @@ something (checked with the offline Block Kit validator the fake Slack uses)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from bot.domain.enums import EndReason, GrantStatus
@@ -40,8 +41,20 @@ def test_a_huge_offboarding_report_fits_one_message_and_offers_retry_for_failure
     assert message_errors(rendered.blocks, rendered.text) == []
     assert action_ids(rendered.blocks) == ["retry_offboarding"]
     assert "system-59" in str(rendered.blocks)  # the systems beyond one section each are still named
-    done = render_offboard_report(_report(systems=2, items=2, status="scheduled"))
-    assert action_ids(done.blocks) == []
+    scheduled = render_offboard_report(_report(systems=2, items=2, status="scheduled"))
+    assert action_ids(scheduled.blocks) == ["cancel_offboarding"]  # failures of an earlier run are not retried now
+    assert action_ids(render_offboard_report(_report(systems=2, items=2, status="cancelled")).blocks) == []
+
+
+def test_a_huge_report_waiting_for_a_second_admin_still_fits_with_its_trail():
+    view = _report(systems=60, items=12, status="unconfirmed")
+    trail = {"asked_by": "ivan@acme.test", "privileged": [f"app-{i}:admin" for i in range(80)], "rule": "privileged"}
+    view = OffboardingView(replace(view.report, confirmation=trail, cancelled={"by": "kim@acme.test", "reason": "x" * 900}),
+                           ALICE, None)
+    rendered = render_offboard_report(view)
+    assert message_errors(rendered.blocks, rendered.text) == []
+    assert action_ids(rendered.blocks) == ["confirm_offboarding", "cancel_offboarding"]
+    assert "A *different* IT admin must confirm it" in str(rendered.blocks)
 
 
 def test_a_huge_plan_fits_one_modal():
@@ -51,6 +64,10 @@ def test_a_huge_plan_fits_one_modal():
                         ["x"], ["okta:admin"], None, [])
     view = render_plan(plan, who="<@U0ALICE001>", when=None, meta='{"v":1,"person_id":1}')
     assert view_errors(view) == []
+    held = replace(plan, second_confirmation=True, second_confirmation_why="they hold " + "x" * 4000, awaiting=(4, "kim"))
+    four_eyes = render_plan(held, who="<@U0ALICE001>", when=None, meta='{"v":1,"person_id":1}', break_glass=True)
+    assert view_errors(four_eyes) == [] and four_eyes["submit"]["text"] == "Ask to offboard"
+    assert any(b.get("block_id") == "offboard_break_glass" for b in four_eyes["blocks"])
 
 
 def test_task_cards_in_every_state_and_the_reason_form():

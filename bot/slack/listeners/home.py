@@ -14,14 +14,15 @@ from bot.slack.metadata import HomePage
 def on_home_opened(event, client, env, actor) -> None:
     if event.get("tab", "home") != "home":
         return  # the Messages tab: nothing to draw
-    env.homes.publish(actor.person_id, client=client)
+    env.homes.publish(actor.person_id, client=client, seen_hash=(event.get("view") or {}).get("hash"))
 
 
 @after_ack
 def on_show_more(ack, body, client, env, actor) -> None:
     ack()
     page = parse.action_meta(body, HomePage)
-    env.homes.publish(actor.person_id, limits={page.section: page.limit}, client=client)
+    env.homes.publish(actor.person_id, limits={page.section: page.limit}, client=client,
+                      seen_hash=(body.get("view") or {}).get("hash"))
 
 
 def register(app: App) -> None:

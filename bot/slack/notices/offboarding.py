@@ -1,6 +1,6 @@
 """Offboarding events → one message per offboarding in the IT channel (or the IT admins' DMs),
-posted when it is scheduled or starts and redrawn as each system finishes, until the per-system
-report with Retry for what failed."""
+posted when it waits for a second IT admin, is scheduled or starts, and redrawn as it is confirmed,
+cancelled and as each system finishes, until the per-system report with Retry for what failed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.slack.views.offboard_report import render_offboard_report
 from bot.store.models import OutboxEvent
 
 REPORT = "offboarding_report"
-EVENTS = ("offboarding.scheduled", "offboarding.started", "offboarding.resumed", "offboarding.progress",
+EVENTS = ("offboarding.awaiting_confirmation", "offboarding.scheduled", "offboarding.started", "offboarding.resumed", "offboarding.progress",
           "offboarding.finished", "offboarding.cancelled")
 # One call of an offboarding finished outside a run (an IT task answered, a background retry): the
 # report follows. During a run the engine's per-system progress is enough (and far fewer updates).

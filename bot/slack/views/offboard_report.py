@@ -1,5 +1,6 @@
-"""IT's offboarding message, in every state: scheduled, running (systems tick off as they finish),
-waiting, done, partly failed (with Retry), cancelled. Redrawn in place by the notifier as the engine
+"""IT's offboarding message, in every state: waiting for a second IT admin (Confirm / Cancel),
+scheduled (Cancel), running (systems tick off as they finish), waiting, done, partly failed (with
+Retry), cancelled. Redrawn in place by the notifier as the engine
 reports progress, so the channel holds one message per offboarding."""
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from bot.slack.it_refs import OffboardingRef
 from bot.slack.readmodels.offboarding import OffboardingView
 from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
+from bot.slack.views.offboard_modal import cancel_button
 
 MAX_SYSTEMS = 40  # one section each; a message holds at most 50 blocks
 HEADLINES = {
+    "unconfirmed": "🔐 Waiting for a second IT admin",
     "scheduled": "🗓 Scheduled",
     "running": "⏳ Running",
     "waiting": "⏳ Waiting for the last steps",
@@ -30,16 +33,59 @@ def render_offboard_report(view: OffboardingView) -> ui.Rendered:
                          + _when(report))]
     if report.reason:
         blocks.append(ui.context(f"Reason: {md.escape(report.reason)}"))
+    blocks += _four_eyes(view)
     blocks += _systems(report)
     extras = _extras(report)
     if extras:
         blocks.append(ui.context(*extras))
-    if report.failed and report.status not in ("scheduled", "cancelled"):
-        blocks.append(ui.actions(ui.button("Retry what failed", Action.RETRY_OFFBOARDING,
-                                           OffboardingRef(offboarding_id=report.offboarding_id).dump(),
-                                           style="primary"), block_id=Block.OFFBOARD_ACTIONS))
+    buttons = _buttons(report)
+    if buttons:
+        blocks.append(ui.actions(*buttons, block_id=Block.OFFBOARD_ACTIONS))
     blocks.append(ui.context(_footer(view)))
     return ui.Rendered(_fallback(view), blocks)
+
+
+def _buttons(report: reports.OffboardReport) -> list:
+    ref = OffboardingRef(offboarding_id=report.offboarding_id).dump()
+    if report.status == "unconfirmed":
+        when = f"on {md.date(report.scheduled_for)}" if report.scheduled_for else "now"
+        return [ui.button("Confirm offboarding", Action.CONFIRM_OFFBOARDING, ref, style="primary",
+                          confirm_with=ui.confirm("Confirm this offboarding?",
+                                                  f"Offboarding #{report.offboarding_id} {'starts' if when == 'now' else 'is scheduled'} "
+                                                  f"{when}: every account and grant of {md.escape(report.person_email)} "
+                                                  "is removed.", "Confirm")),
+                cancel_button(report.offboarding_id, "Cancel")]
+    if report.status == "scheduled":
+        return [cancel_button(report.offboarding_id)]
+    if report.failed and report.status != "cancelled":
+        return [ui.button("Retry what failed", Action.RETRY_OFFBOARDING, ref, style="primary")]
+    return []
+
+
+def _four_eyes(view: OffboardingView) -> list[dict]:
+    """Who asked, who confirmed (or broke the glass), who cancelled: the trail IT reviews."""
+    report = view.report
+    confirmation, lines = report.confirmation, []
+    held = ", ".join(f"`{md.escape(ref)}`" for ref in confirmation.get("privileged") or [])
+    if confirmation.get("break_glass"):
+        lines.append(f"🔓 *Break glass* by {_who(view, confirmation.get('asked_by'))}: no second IT admin confirmed "
+                     f"it. Reason: {md.escape(confirmation.get('reason') or '')}")
+    elif report.status == "unconfirmed":
+        lines.append(f"{_who(view, confirmation.get('asked_by'))} asked for it"
+                     + (f"; they hold privileged access: {held}" if held else "")
+                     + ". A *different* IT admin must confirm it; nothing changes until then.")
+    elif confirmation.get("confirmed_by"):
+        lines.append(f"🔐 Asked by {_who(view, confirmation.get('asked_by'))}, confirmed by "
+                     f"{_who(view, confirmation.get('confirmed_by'))}" + (f" (privileged access: {held})" if held else ""))
+    if report.cancelled:
+        lines.append(f"Cancelled by {_who(view, report.cancelled.get('by'))}: "
+                     f"{md.escape(report.cancelled.get('reason') or '')}")
+    return [ui.context(*lines)] if lines else []
+
+
+def _who(view: OffboardingView, label: str | None) -> str:
+    person = view.people.get(label or "")
+    return md.person(person.name, person.slack_user_id) if person else md.escape(label or "someone")
 
 
 def _when(report: reports.OffboardReport) -> str:

@@ -1,7 +1,9 @@
 """views.open, views.push, views.update and views.publish, with Slack's trigger and hash rules.
 
 A trigger_id lives 3 seconds and is exchanged once; a modal stack holds the root view plus two pushes; a `hash`
-passed to views.update / views.publish must match the view's current hash or the call fails with hash_conflict.
+is optional, but when passed to views.update / views.publish it must match the view's current hash (for a
+user with no Home view yet, nothing matches) or the call fails with hash_conflict. Every view written gets a
+new hash, returned in `view.hash`.
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ def publish_view(ctx: Context) -> dict[str, Any]:
                          response_metadata={"messages": ["[ERROR] invalid user_id [json-pointer:/user_id]"]})
     current = ctx.ws.views.get(ctx.ws.homes.get(user_id, ""))
     if current is None:
+        if ctx.get("hash"):
+            raise SlackError("hash_conflict")  # no view to match: the caller's idea of the Home is wrong
         current = new_view(ctx, user_id, body, root=None, previous=None)
         ctx.ws.homes[user_id] = current.id
     else:
