@@ -69,7 +69,7 @@ class ScimOptions(ConnectorOptions):
 
 class ScimConnector(Connector):
     kind = "scim"
-    capabilities = Capabilities(list_members=True, suspend=True)
+    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True)
 
     def __init__(self, name: str, options: Mapping[str, Any]):
         super().__init__(name, options)
