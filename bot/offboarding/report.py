@@ -211,7 +211,8 @@ def _render_rehire(rehire: Rehire) -> list[str]:
     lines = [f"Re-hired {rehire.rehired_at[:16].replace('T', ' ')} UTC; earlier access is not restored "
              "(it must be requested again)"]
     if rehire.status == "scheduled":
-        lines.append(f"  accounts accessbot suspended are reactivated on {(rehire.reactivate_at or '')[:16].replace('T', ' ')} UTC")
+        when = (rehire.reactivate_at or "")[:16].replace("T", " ")
+        lines.append(f"  accounts accessbot suspended are reactivated on {when} UTC")
     for item in rehire.items:
         lines.append(f"  {item.mark} {item.what}: {item.reason}")
     for left in rehire.left_suspended:
