@@ -43,8 +43,10 @@ RESUME_SAFETY_NET = timedelta(minutes=2)
 def start(s: Session, ctx: Ctx, *, person: Person, reason: str = "", source: str = "admin") -> Offboarding:
     """Offboard ``person`` now: a new record, or the unfinished (or scheduled) one resumed."""
     record = latest(s, person)
-    resuming = record is not None and (record.status in UNFINISHED or
-                                       (record.status == DONE and person.status == PersonStatus.LEAVER))
+    # After a re-hire, leaving again is a new offboarding: the old one's account calls are spent.
+    rehired = record is not None and "rehire" in (record.report or {})
+    resuming = record is not None and not rehired and (
+        record.status in UNFINISHED or (record.status == DONE and person.status == PersonStatus.LEAVER))
     if not resuming:
         record = Offboarding(person_id=person.id, requested_by=ctx.actor.label, trigger=ctx.actor.trigger,
                              status=RUNNING, reason=reason, created_at=ctx.now, report={})

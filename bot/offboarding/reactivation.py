@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.audit.log import _jsonable
-from bot.domain.enums import ActionKind, ActionStatus
+from bot.domain.enums import ActionKind, ActionStatus, PersonStatus
 from bot.provisioning import queue
 from bot.store.models import Offboarding, Person, ProvisioningAction
 from bot.workflow import due
@@ -51,9 +51,11 @@ class Wait:
     reason: str
 
 
-def left_alone_reason(suspend: ProvisioningAction) -> str | None:
+def left_alone_reason(s: Session, suspend: ProvisioningAction) -> str | None:
     """Why an account with this suspend row must not be reactivated; None when accessbot suspended it."""
     if suspend.status == ActionStatus.SUCCEEDED:
+        return None
+    if suspend.status == ActionStatus.ALREADY and _still_ours(s, suspend):
         return None
     if suspend.status == ActionStatus.ALREADY:
         return ("it was already suspended when accessbot offboarded the person (disabled by someone else): "
@@ -63,6 +65,23 @@ def left_alone_reason(suspend: ProvisioningAction) -> str | None:
     if suspend.status == ActionStatus.FAILED_PERMANENT:
         return f"accessbot's suspend never succeeded ({suspend.error_kind}: {suspend.error_detail}): left as it is"
     return None  # still running: decided when it settles
+
+
+def _still_ours(s: Session, suspend: ProvisioningAction) -> bool:
+    """An "already suspended" that is accessbot's own doing: an earlier offboarding suspended the
+    account and no reactivation has brought it back since (e.g. the person left again before it ran)."""
+    earlier = s.scalar(select(ProvisioningAction).where(
+        ProvisioningAction.person_id == suspend.person_id, ProvisioningAction.connector == suspend.connector,
+        ProvisioningAction.action == ActionKind.SUSPEND, ProvisioningAction.offboarding_id < suspend.offboarding_id,
+        ProvisioningAction.status.in_((ActionStatus.SUCCEEDED, ActionStatus.ALREADY)))
+        .order_by(ProvisioningAction.offboarding_id.desc()).limit(1))
+    if earlier is None:
+        return False
+    undone = s.scalar(select(ProvisioningAction.id).where(
+        ProvisioningAction.person_id == suspend.person_id, ProvisioningAction.connector == suspend.connector,
+        ProvisioningAction.action == ActionKind.REACTIVATE, ProvisioningAction.status == ActionStatus.SUCCEEDED,
+        ProvisioningAction.created_at >= earlier.created_at).limit(1))
+    return undone is None and (earlier.status == ActionStatus.SUCCEEDED or _still_ours(s, earlier))
 
 
 def rehired_record(s: Session, person: Person) -> Offboarding | None:
@@ -87,7 +106,7 @@ def plan(s: Session, ctx: Ctx, record: Offboarding, *, event_id: str) -> dict:
         .order_by(ProvisioningAction.connector, ProvisioningAction.created_at)).all()
     queued, left = [], []
     for suspend in _latest_per_system(suspends):
-        reason = left_alone_reason(suspend)
+        reason = left_alone_reason(s, suspend)
         if reason is not None:
             left.append({"system": suspend.connector, "reason": reason})
             continue
@@ -139,13 +158,16 @@ def _set_section(record: Offboarding, section: dict) -> None:
 
 def verdict(s: Session, action: ProvisioningAction) -> Skip | Wait | None:
     """Whether the runner may send this reactivation now: None to go ahead."""
+    if s.get(Person, action.person_id).status != PersonStatus.ACTIVE:
+        return Skip("the person has left again: left suspended")
     suspend = s.scalar(select(ProvisioningAction).where(
         ProvisioningAction.person_id == action.person_id, ProvisioningAction.connector == action.connector,
         ProvisioningAction.action == ActionKind.SUSPEND, ProvisioningAction.created_at <= action.created_at,
-        ProvisioningAction.id != action.id).order_by(ProvisioningAction.created_at.desc()).limit(1))
+        ProvisioningAction.id != action.id).order_by(  # the latest offboarding's suspend, then the latest row
+        ProvisioningAction.offboarding_id.desc(), ProvisioningAction.created_at.desc()).limit(1))
     if suspend is None:
         return Skip("accessbot never suspended this account: left as it is")
     if suspend.status in (*NOT_YET_RUN, *IN_FLIGHT):
         return Wait(f"waiting for suspend {suspend.id} to settle")
-    reason = left_alone_reason(suspend)
+    reason = left_alone_reason(s, suspend)
     return Skip(reason) if reason else None

@@ -155,6 +155,52 @@ def test_a_rehire_reactivates_only_the_accounts_accessbot_suspended(world, deps,
     assert notice["channel"] == "C0ITOPS" and notice["person_email"] == NINA
 
 
+def test_leaving_again_after_a_rehire_suspends_again_and_the_next_rehire_undoes_it(world, deps, hr):
+    world.connectors["mail"].fail_next(TransientError("mail server busy"))
+    hr("joiner", employee_id="E1", department="Engineering", employment_type="employee", start_date="2024-03-04")
+    drain(deps)
+    left(deps, hr)
+    assert wait_for_offboarding(deps, NINA).status == "partial"  # mail's suspend waits for a retry
+    back = hr("joiner", employee_id="E1", department="Engineering")  # back before it ran
+    drain(deps)
+    assert suspended(world) == set(), (back["notes"], reactivations(deps))
+
+    hr("leaver", employee_id="E1", termination="immediate")
+    wait_for_offboarding(deps, NINA)
+    records = offboardings(deps, NINA)
+    assert len(records) == 2 and records[-1].status == "done"  # a new offboarding, not the old one resumed
+    assert suspended(world) == {"mem", "idp", "mail"}
+
+    deps.clock.advance(timedelta(days=1))
+    hr("joiner", employee_id="E1", department="Engineering")
+    drain(deps)
+    assert suspended(world) == set()
+    assert engine.current_report(deps, NINA).offboarding_id == records[-1].id
+
+
+def test_a_reactivation_still_retrying_when_the_person_leaves_again_is_dropped_and_stays_ours(world, deps, hr):
+    joined_and_left(world, deps, hr)
+    world.connectors["mail"].fail_next(TransientError("mail server busy"))
+    hr("joiner", employee_id="E1", department="Engineering")
+    drain(deps)
+    assert reactivations(deps)["mail"] == ActionStatus.FAILED_RETRYABLE
+
+    hr("leaver", employee_id="E1", termination="immediate")  # gone again before the retry
+    wait_for_offboarding(deps, NINA)
+    deps.clock.advance(timedelta(hours=2))
+    drain(deps)
+    with deps.store.uow() as s:
+        retried = s.scalar(select(ProvisioningAction).where(
+            ProvisioningAction.action == ActionKind.REACTIVATE, ProvisioningAction.connector == "mail"))
+    assert (retried.status, retried.summary) == (ActionStatus.SKIPPED, "the person has left again: left suspended")
+    assert suspended(world) == {"mem", "idp", "mail"}  # mem came back and was suspended again
+
+    # mail's second suspend found it "already suspended", but by accessbot: the next re-hire undoes it.
+    hr("joiner", employee_id="E1", department="Engineering")
+    drain(deps)
+    assert suspended(world) == {"idp"}
+
+
 def test_a_rehire_starting_later_reactivates_on_the_start_date(world, deps, hr):
     joined_and_left(world, deps, hr)
 
