@@ -62,7 +62,7 @@ def on_joiner(s: Session, ctx: Ctx, person: Person, event: LifecycleInput, field
     if not was_leaver and section.get("status") != "scheduled":
         return []  # an active person's old offboarding, answered before re-hires were handled
     if starts_at is not None:
-        reactivation.note_scheduled(s, ctx, record, at=starts_at, event_id=event.event_id)
+        reactivation.note_scheduled(ctx, record, at=starts_at, event_id=event.event_id)
         due.schedule(s, due.REACTIVATE, person.id, starts_at, now=ctx.now,
                      payload={"offboarding_id": record.id, "event_id": event.event_id})
         _tell_it(s, ctx, "lifecycle.reactivation_scheduled", person, record, event, reactivate_at=starts_at)

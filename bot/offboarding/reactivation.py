@@ -93,7 +93,7 @@ def rehired_record(s: Session, person: Person) -> Offboarding | None:
     return record
 
 
-def note_scheduled(s: Session, ctx: Ctx, record: Offboarding, *, at: datetime, event_id: str) -> None:
+def note_scheduled(ctx: Ctx, record: Offboarding, *, at: datetime, event_id: str) -> None:
     _set_section(record, {"status": "scheduled", "rehired_at": ctx.now, "reactivate_at": at, "event_id": event_id})
 
 
