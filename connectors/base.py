@@ -88,6 +88,7 @@ class ActionResult:
 class Capabilities:
     list_members: bool = True
     suspend: bool = False
+    reactivate: bool = False  # undo a suspend (re-hires); whoever can suspend should offer it
     end_sessions: bool = False
     async_grants: bool = False  # grant/revoke may return PENDING
     manual: bool = False  # a person does the work (tasks), not an API
@@ -166,6 +167,9 @@ class Connector(abc.ABC):
         raise Unsupported(f"{self.kind} cannot suspend accounts")
 
     def reactivate(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:
+        """Enable a suspended account again. ALREADY when it is active; an account that is off in a
+        way ``suspend`` never causes (deactivated, deprovisioned, never activated) raises
+        InvalidRequest rather than being brought back by another route."""
         raise Unsupported(f"{self.kind} cannot reactivate accounts")
 
     def end_sessions(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:

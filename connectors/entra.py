@@ -121,7 +121,7 @@ class ClientCredentialsTokens:
 
 class EntraConnector(Connector):
     kind = "entra"
-    capabilities = Capabilities(list_members=True, suspend=True, end_sessions=True)
+    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *, sleep: Callable[[float], None] = time.sleep,
                  monotonic: Callable[[], float] = time.monotonic):

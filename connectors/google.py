@@ -165,7 +165,7 @@ class ServiceAccountTokens:
 
 class GoogleConnector(Connector):
     kind = "google"
-    capabilities = Capabilities(list_members=True, suspend=True, end_sessions=True)
+    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *,
                  token_provider: Callable[[], str] | None = None, sleep: Callable[[float], None] = time.sleep):

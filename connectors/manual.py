@@ -85,7 +85,7 @@ class ManualOptions(ConnectorOptions):
 
 class ManualConnector(Connector):
     kind = "manual"
-    capabilities = Capabilities(list_members=False, suspend=True, async_grants=True, manual=True)
+    capabilities = Capabilities(list_members=False, suspend=True, reactivate=True, async_grants=True, manual=True)
 
     def __init__(self, name: str, options: Mapping[str, Any]):
         super().__init__(name, options)

@@ -28,7 +28,7 @@ from connectors.errors import ConnectorError, PrincipalNotFound
 
 class MemoryConnector(Connector):
     kind = "memory"
-    capabilities = Capabilities(list_members=True, suspend=True, end_sessions=True)
+    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
 
     def __init__(self, name: str, options: Mapping[str, Any] | None = None):
         super().__init__(name, options or {})
@@ -108,7 +108,11 @@ class MemoryConnector(Connector):
         return ActionResult(Outcome.APPLIED)
 
     def reactivate(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:
+        if dry_run:
+            return ActionResult(Outcome.PLANNED, planned_calls=(f"reactivate {principal.id}",))
+        self._maybe_fail()
         with self._lock:
+            self.calls.append(("reactivate", principal.id, ""))
             if principal.id not in self.suspended:
                 return ActionResult(Outcome.ALREADY)
             self.suspended.discard(principal.id)

@@ -75,7 +75,7 @@ def _okta_error(response: httpx.Response) -> tuple[str, str]:
 
 class OktaConnector(Connector):
     kind = "okta"
-    capabilities = Capabilities(list_members=True, suspend=True, end_sessions=True)
+    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *,
                  sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic):
@@ -250,8 +250,14 @@ class OktaConnector(Connector):
 
     def reactivate(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:
         status = self._get_user(principal.id).get("status", "")
-        if status != "SUSPENDED":
+        if status in SUSPENDABLE:
             return settled(f"Okta user is {status}, not suspended", dry_run=dry_run)
+        if status != "SUSPENDED":
+            # Deactivated (DEPROVISIONED) or never activated: unsuspend does not apply, and
+            # activating is an admin's decision (it may mail the user a new activation link).
+            raise InvalidRequest(f"Okta user {principal.display or principal.id} is {status}, not SUSPENDED; "
+                                 "only a suspended user can be unsuspended: activate it in Okta if that is meant",
+                                 provider_code=status)
         return self._lifecycle(principal, "unsuspend", action_id, dry_run)
 
     def end_sessions(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:

@@ -79,7 +79,7 @@ class ScimOptions(ConnectorOptions):
 
 class ScimConnector(Connector):
     kind = "scim"
-    capabilities = Capabilities(list_members=True, suspend=True)
+    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True)
     uses_host = True
 
     def __init__(self, name: str, options: Mapping[str, Any], *, host: ConnectorHost | None = None):

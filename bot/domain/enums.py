@@ -53,6 +53,7 @@ class ActionKind(StrEnum):
     REVOKE = "revoke"
     SUSPEND = "suspend"
     END_SESSIONS = "end_sessions"
+    REACTIVATE = "reactivate"  # undo an offboarding's suspend (re-hire)
 
 
 class ActionStatus(StrEnum):

@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import PersonStatus
-from bot.lifecycle import access_review, birthright, identity, inbox, people, reroute
+from bot.lifecycle import access_review, birthright, identity, inbox, people, rehire, reroute
 from bot.lifecycle.events import LifecycleInput
 from bot.offboarding import prepare
 from bot.store.models import LifecycleEvent, Person
@@ -50,7 +50,7 @@ def receive(s: Session, ctx: Ctx, event: LifecycleInput) -> Applied:
         return Applied(event.event_id, "duplicate", existing.email, existing.person_id,
                        notes=[f"already received at {existing.received_at:%Y-%m-%d %H:%M:%S} UTC"])
     row = inbox.record(s, ctx, event)
-    if event.type == "mover" and event.effective_at > ctx.now:
+    if (event.type == "mover" and event.effective_at > ctx.now) or rehire.waits_for_start(s, event):
         row.status = "scheduled"
         due.schedule(s, due.LIFECYCLE_APPLY, row.id, event.effective_at, now=ctx.now)
         happened(s, ctx, "lifecycle.scheduled", subject_type="lifecycle_event", subject_id=row.id,
@@ -88,16 +88,20 @@ def _joiner(s, ctx, event, person, fields, status_stale, result) -> Person:
         person, _ = people.write(s, ctx, person, event, fields)
         result.notes.append("a newer event already set this person's status: not re-activated")
         return person
-    rehire = person is not None and person.status == PersonStatus.LEAVER
+    was_leaver = person is not None and person.status == PersonStatus.LEAVER
     old_employee_id = person.employee_id if person is not None else None
     person, _ = people.write(s, ctx, person, event, fields, status=PersonStatus.ACTIVE)
-    if rehire:
+    starts_at = _start(ctx, person, event)
+    if was_leaver:
         result.notes.append(f"re-hired (employee id {old_employee_id or 'none'} → {person.employee_id or 'none'}); "
                             "earlier grants stay ended")
         happened(s, ctx, "lifecycle.rehired", subject_type="person", subject_id=person.id, person_email=person.email,
-                 detail={"old_employee_id": old_employee_id, "employee_id": person.employee_id})
+                 detail={"old_employee_id": old_employee_id, "employee_id": person.employee_id,
+                         "starts_at": starts_at, "grants_restored": False})
+    result.notes += rehire.on_joiner(s, ctx, person, event, fields, was_leaver=was_leaver,
+                                     starts_at=starts_at)
     result.offboarding_ids += _sync_end_date(s, ctx, person)
-    granted = birthright.grant_missing(s, ctx, person, starts_at=_start(ctx, person, event))
+    granted = birthright.grant_missing(s, ctx, person, starts_at=starts_at)
     if granted:
         result.notes.append(f"birthright grants {granted}")
     return person

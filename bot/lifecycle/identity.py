@@ -17,7 +17,7 @@ from bot.directory import service as directory
 from bot.domain.enums import PersonStatus
 from bot.domain.errors import DomainError
 from bot.lifecycle.events import LifecycleInput
-from bot.store.models import Person, PersonChange
+from bot.store.models import Offboarding, Person, PersonChange
 
 
 class IdentityConflict(DomainError):
@@ -43,11 +43,18 @@ def locate(s: Session, event: LifecycleInput) -> Person | None:
         return person
     if by_mail is None or not by_mail.employee_id or by_mail.employee_id == event.employee_id:
         return by_mail
-    if event.type == "joiner" and by_mail.status == PersonStatus.LEAVER:
+    if event.type == "joiner" and (by_mail.status == PersonStatus.LEAVER or _leaves_before(s, by_mail, event)):
         return by_mail  # re-hire: same address, new employee id; the old grants stay ended
     raise IdentityConflict(
         f"{event.email} is employee {by_mail.employee_id}, not {event.employee_id}; a new employee id on an "
         f"address in use is only accepted for a joiner whose previous employment ended.")
+
+
+def _leaves_before(s: Session, person: Person, event: LifecycleInput) -> bool:
+    """The person's offboarding is scheduled before the joiner starts: a re-hire after a gap."""
+    return s.scalar(select(Offboarding.id).where(
+        Offboarding.person_id == person.id, Offboarding.status == "scheduled",
+        Offboarding.scheduled_for < event.effective_at).limit(1)) is not None
 
 
 def rename(s: Session, person: Person, new_email: str, *, source: str, now: datetime,

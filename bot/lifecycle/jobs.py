@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.domain.enums import Trigger
 from bot.domain.errors import DomainError
-from bot.lifecycle import access_review, apply
+from bot.lifecycle import access_review, apply, rehire
 from bot.offboarding import engine, prepare
 from bot.store.models import LifecycleEvent, Offboarding, Person
 from bot.workflow import due
@@ -74,6 +74,17 @@ def apply_scheduled_event(deps, ref_id: str, payload: dict[str, Any]) -> None:
     deps.kick()
 
 
+def reactivate_on_start(deps, ref_id: str, payload: dict[str, Any]) -> None:
+    """``person.reactivate``: a re-hire's start date has come; bring back what accessbot suspended."""
+    ctx = deps.ctx(TIMER)
+    with deps.store.uow() as s:
+        person = s.get(Person, int(ref_id))
+        record = s.get(Offboarding, payload.get("offboarding_id")) if payload.get("offboarding_id") else None
+        queued = rehire.reactivate_when_due(s, ctx, person, record)
+    if queued:
+        deps.kick()
+
+
 def _reject(deps, row_id: int, error: DomainError) -> None:
     """Nothing of the event was applied; say so where IT looks, and keep the event for a re-send."""
     ctx = deps.ctx(TIMER)
@@ -91,4 +102,5 @@ HANDLERS: dict[str, Handler] = {
     due.OFFBOARDING_RESUME: resume_offboarding,
     due.POLICY_REVOKE: revoke_after_grace,
     due.LIFECYCLE_APPLY: apply_scheduled_event,
+    due.REACTIVATE: reactivate_on_start,
 }

@@ -64,7 +64,9 @@ def start(s: Session, ctx: Ctx, *, person: Person, reason: str = "", source: str
     confirmed ``proposal`` (which keeps the name of the IT admin who asked for it)."""
     lock_person(s, person.id)
     record = proposal if proposal is not None else latest(s, person)
-    resuming = proposal is None and record is not None and (
+    # After a re-hire, leaving again is a new offboarding: the old one's account calls are spent.
+    rehired = proposal is None and record is not None and "rehire" in (record.report or {})
+    resuming = proposal is None and record is not None and not rehired and (
         record.status in UNFINISHED or (record.status == DONE and person.status == PersonStatus.LEAVER))
     if record is None or (proposal is None and not resuming):
         record = Offboarding(person_id=person.id, requested_by=ctx.actor.label, trigger=ctx.actor.trigger,

@@ -20,7 +20,8 @@ OK, FAILED, PENDING = "ok", "failed", "pending"
 MARKS = {OK: "✅", FAILED: "❌", PENDING: "⏳"}
 ORDER = {ActionKind.SUSPEND: 0, ActionKind.END_SESSIONS: 1, ActionKind.REVOKE: 2}
 VERBS = {ActionKind.REVOKE: "remove", ActionKind.SUSPEND: "suspend account",
-         ActionKind.END_SESSIONS: "end sessions", ActionKind.GRANT: "grant"}
+         ActionKind.END_SESSIONS: "end sessions", ActionKind.GRANT: "grant",
+         ActionKind.REACTIVATE: "reactivate account"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,19 @@ class SystemResult:
 
 
 @dataclass(frozen=True)
+class Rehire:
+    """The way back after a re-hire. Earlier grants are never restored: access is requested again."""
+
+    status: str  # scheduled (start date ahead), done (reactivations queued; see items)
+    rehired_at: str
+    reactivate_at: str | None
+    items: list[Item]  # one reactivation per system accessbot had suspended
+    left_suspended: list[dict[str, str]]  # system, reason: never reactivated by accessbot
+    stopped: list[str]  # account calls of this offboarding that had not run and never will
+    grants_restored: bool = False
+
+
+@dataclass(frozen=True)
 class OffboardReport:
     offboarding_id: int
     person_email: str
@@ -66,6 +80,7 @@ class OffboardReport:
     # Four eyes: asked_by, privileged, rule, then confirmed_by / confirmed_at, or break_glass and reason.
     confirmation: dict[str, Any] = field(default_factory=dict)
     cancelled: dict[str, Any] = field(default_factory=dict)  # by, at, reason, was
+    rehire: Rehire | None = None  # the person came back: accounts accessbot suspended are reactivated
 
     def count(self, state: str) -> int:
         return sum(1 for system in self.systems for item in system.items if item.state == state)
@@ -80,6 +95,9 @@ class OffboardReport:
         for system, raw in zip(self.systems, data["systems"], strict=True):
             raw["mark"] = system.mark
             for item, raw_item in zip(system.items, raw["items"], strict=True):
+                raw_item["mark"] = item.mark
+        if self.rehire is not None:
+            for item, raw_item in zip(self.rehire.items, data["rehire"]["items"], strict=True):
                 raw_item["mark"] = item.mark
         return data
 
@@ -136,7 +154,20 @@ def build(s: Session, record: Offboarding) -> OffboardReport:
         requests_cancelled=list(prepared.get("requests_cancelled", [])),
         approvals_rerouted=list(prepared.get("approvals_rerouted", [])),
         no_account=sorted(prepared.get("no_account", [])), still_ending=list(still_ending),
-        confirmation=dict(prepared.get("confirmation") or {}), cancelled=dict(prepared.get("cancelled") or {}))
+        confirmation=dict(prepared.get("confirmation") or {}), cancelled=dict(prepared.get("cancelled") or {}),
+        rehire=_rehire(s, prepared.get("rehire")))
+
+
+def _rehire(s: Session, section: dict | None) -> Rehire | None:
+    if not section:
+        return None
+    ids = [q["action_id"] for q in section.get("reactivations", [])]
+    rows = s.scalars(select(ProvisioningAction).where(ProvisioningAction.id.in_(ids))).all() if ids else []
+    items = [Item(action_id=a.id, kind=a.action, what=f"{a.connector}: {_what(a)}", state=_state(a),
+                  reason=_reason(a), attempts=a.attempts) for a in sorted(rows, key=lambda a: a.connector)]
+    return Rehire(status=section.get("status", ""), rehired_at=section.get("rehired_at", ""),
+                  reactivate_at=section.get("reactivate_at"), items=items,
+                  left_suspended=list(section.get("left_suspended", [])), stopped=list(section.get("stopped", [])))
 
 
 def _worst(items: list[Item]) -> str:
@@ -178,6 +209,8 @@ def render(report: OffboardReport) -> str:
     if report.still_ending:
         lines.append(f"  also being revoked elsewhere: {', '.join(f'grant #{i}' for i in report.still_ending)}")
     lines.append(f"  {report.count(OK)} done, {report.count(FAILED)} failed, {report.count(PENDING)} pending")
+    if report.rehire is not None:
+        lines += _render_rehire(report.rehire)
     return "\n".join(lines)
 
 
@@ -193,4 +226,19 @@ def _four_eyes_lines(report: OffboardReport) -> list[str]:
         lines.append(f"  confirmed by {confirmation['confirmed_by']}")
     elif report.status == "unconfirmed":
         lines.append("  waiting for a second IT admin to confirm")
+    return lines
+
+
+def _render_rehire(rehire: Rehire) -> list[str]:
+    lines = [f"Re-hired {rehire.rehired_at[:16].replace('T', ' ')} UTC; earlier access is not restored "
+             "(it must be requested again)"]
+    if rehire.status == "scheduled":
+        when = (rehire.reactivate_at or "")[:16].replace("T", " ")
+        lines.append(f"  accounts accessbot suspended are reactivated on {when} UTC")
+    for item in rehire.items:
+        lines.append(f"  {item.mark} {item.what}: {item.reason}")
+    for left in rehire.left_suspended:
+        lines.append(f"  – {left['system']}: not reactivated: {left['reason']}")
+    if rehire.stopped:
+        lines.append(f"  {len(rehire.stopped)} account call(s) of the offboarding that had not run were stopped")
     return lines

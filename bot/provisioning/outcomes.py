@@ -51,6 +51,15 @@ def succeeded(s: Session, ctx: Ctx, action: ProvisioningAction, *, already: bool
         grants.finish_end(s, ctx, grant, person_email=person.email)
 
 
+def skipped(s: Session, ctx: Ctx, action: ProvisioningAction, *, reason: str) -> None:
+    """Nothing to send after all (e.g. a reactivation of an account accessbot did not suspend)."""
+    action.status, action.summary = ActionStatus.SKIPPED, reason
+    action.finished_at, action.lease_until = ctx.now, None
+    person = s.get(Person, action.person_id)
+    happened(s, ctx, f"provisioning.{action.action}.skipped", subject_type="action", subject_id=action.id,
+             person_email=person.email, detail={"connector": action.connector, "reason": reason})
+
+
 def pending(s: Session, ctx: Ctx, action: ProvisioningAction, *, target_ref: str | None, detail: str,
             manual_channel: str | None = None, repost_after: timedelta | None = None,
             poll_after: timedelta = timedelta(seconds=30)) -> None:
@@ -98,6 +107,11 @@ def failed(s: Session, ctx: Ctx, action: ProvisioningAction, *, error_kind: str,
                      "next_attempt_at": None if give_up else action.next_attempt_at,
                      "offboarding_id": action.offboarding_id},
              notify=action.offboarding_id is not None and give_up)
+    if action.action == ActionKind.REACTIVATE and give_up:
+        happened(s, ctx, "lifecycle.reactivation_failed", subject_type="action", subject_id=action.id,
+                 person_email=person.email,
+                 detail={"person_email": person.email, "connector": action.connector, "error_kind": error_kind,
+                         "detail": detail, "channel": ctx.catalog.settings.it_channel}, notify=True)
     if grant is None:
         return
     if action.action == ActionKind.GRANT and give_up and grant.status == GrantStatus.PROVISIONING:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.directory import service as directory
 from bot.domain.clock import Clock
 from bot.domain.enums import ActionKind, ActionStatus, Trigger
+from bot.offboarding import reactivation
 from bot.provisioning import outcomes
 from bot.store.db import Store
 from bot.store.models import Person, ProvisioningAction
@@ -55,9 +56,16 @@ class ProvisioningRunner:
         now = self.clock.now()
         with self.store.uow() as s:
             earlier = aliased(ProvisioningAction)
-            blocked = select(earlier.id).where(
-                earlier.grant_id == ProvisioningAction.grant_id, earlier.grant_id.is_not(None),
-                earlier.created_at < ProvisioningAction.created_at, earlier.status.in_(UNFINISHED)).exists()
+            same_grant = and_(earlier.grant_id == ProvisioningAction.grant_id, earlier.grant_id.is_not(None),
+                              earlier.created_at < ProvisioningAction.created_at)
+            # A re-hire's reactivation never overtakes the suspend of the same account it undoes
+            # (queued in the same instant, or long before).
+            undoes_suspend = and_(ProvisioningAction.action == ActionKind.REACTIVATE,
+                                  earlier.action == ActionKind.SUSPEND,
+                                  earlier.person_id == ProvisioningAction.person_id,
+                                  earlier.connector == ProvisioningAction.connector,
+                                  earlier.created_at <= ProvisioningAction.created_at)
+            blocked = select(earlier.id).where(or_(same_grant, undoes_suspend), earlier.status.in_(UNFINISHED)).exists()
             due = or_(and_(ProvisioningAction.status.in_(RUNNABLE), ProvisioningAction.next_attempt_at <= now),
                       and_(ProvisioningAction.status == ActionStatus.IN_PROGRESS,
                            ProvisioningAction.lease_until < now))
@@ -112,7 +120,11 @@ class ProvisioningRunner:
             pending_ref = action.target_ref
             target = Target(ref=target_ref, options=self._target_options(action.entitlement),
                             entitlement=action.entitlement)
+            hold = reactivation.verdict(s, action) if kind == ActionKind.REACTIVATE else None
         started = time.monotonic()
+        if hold is not None:
+            self._hold(action_id, hold)
+            return
         try:
             connector = self.connectors[connector_name]
             principal = connector.resolve(subject)
@@ -135,7 +147,18 @@ class ProvisioningRunner:
             return connector.suspend(principal, action_id=action_id)
         if kind == ActionKind.END_SESSIONS:
             return connector.end_sessions(principal, action_id=action_id)
+        if kind == ActionKind.REACTIVATE:
+            return connector.reactivate(principal, action_id=action_id)
         raise ValueError(f"unknown action kind {kind}")
+
+    def _hold(self, action_id: str, hold: reactivation.Skip | reactivation.Wait) -> None:
+        """A reactivation with nothing to undo is skipped; one whose suspend is still running waits."""
+        with self.store.uow() as s:
+            action = s.get(ProvisioningAction, action_id)
+            if isinstance(hold, reactivation.Skip):
+                outcomes.skipped(s, self.ctx(), action, reason=hold.reason)
+            else:
+                outcomes.failed(s, self.ctx(), action, error_kind="transient", detail=hold.reason, retryable=True)
 
     def _record(self, action_id: str, started: float, *, result: ActionResult | None = None,
                 error: ConnectorError | None = None, connector: Connector | None = None) -> None:

@@ -30,6 +30,7 @@ OFFBOARD = "person.offboard"  # ref: person id; payload: offboarding_id, origin
 OFFBOARDING_RESUME = "offboarding.resume"  # ref: offboarding id; retry what failed, refresh the report
 POLICY_REVOKE = "grant.policy_revoke"  # ref: grant id; a mover's grace period ended
 LIFECYCLE_APPLY = "lifecycle.apply"  # ref: lifecycle event id; an HR change dated in the future
+REACTIVATE = "person.reactivate"  # ref: person id; payload: offboarding_id; a re-hire's start date
 
 
 @dataclass

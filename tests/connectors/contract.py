@@ -165,10 +165,32 @@ class ConnectorContract:
             with pytest.raises(Unsupported):
                 connector.suspend(alice, action_id="contract-s1")
             return
+        assert connector.capabilities.reactivate, "a connector that suspends must be able to undo it (re-hires)"
         outcomes = [settle(connector, alice, harness.target, call(alice, action_id=f"contract-s{i}")).outcome
                     for i, call in enumerate((connector.suspend, connector.suspend,
                                               connector.reactivate, connector.reactivate))]
         assert outcomes == [Outcome.APPLIED, Outcome.ALREADY, Outcome.APPLIED, Outcome.ALREADY]
+
+    def test_reactivate_is_gated_by_its_capability(self, harness):
+        connector, alice = harness.connector, harness.principal()
+        if not connector.capabilities.reactivate:
+            with pytest.raises(Unsupported):
+                connector.reactivate(alice, action_id="contract-a1")
+            return
+        writes = harness.writes()
+        if not connector.capabilities.manual:  # a task is opened whatever the account's state
+            assert connector.reactivate(alice, action_id="contract-a1").outcome is Outcome.ALREADY
+        assert harness.writes() - writes <= 1  # as for grant: a check-then-act connector sends nothing
+
+    def test_reactivate_dry_run_sends_nothing(self, harness):
+        connector, alice = harness.connector, harness.principal()
+        if not connector.capabilities.reactivate:
+            return
+        settle(connector, alice, harness.target, connector.suspend(alice, action_id="contract-s1"))
+        writes = harness.writes()
+        planned = connector.reactivate(alice, action_id="contract-a1", dry_run=True)
+        assert planned.outcome is Outcome.PLANNED and planned.planned_calls
+        assert harness.writes() == writes
 
     # -- health --------------------------------------------------------------------------------
     def test_check_passes_against_a_healthy_target(self, harness):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.domain.enums import PersonStatus
+from bot.offboarding import engine
 from bot.store.models import LifecycleEvent
 from bot.workflow import due
 from tests.http.conftest import SCIM_TOKEN
@@ -86,6 +87,8 @@ def test_deactivating_a_user_offboards_them_and_reactivating_is_a_rehire(client,
     _patch(client, user["id"], {"op": "replace", "path": "active", "value": True})
     drain(deps)
     assert person(deps, "nina@acme.test").status == PersonStatus.ACTIVE
+    assert "nina@acme.test" not in world.mem.suspended  # the account accessbot suspended is back
+    assert engine.current_report(deps, "nina@acme.test").rehire.items[0].state == "ok"
     assert live(deps, "nina@acme.test") == {"wiki:editor": "active", "github:member": "active"}
     with deps.store.uow() as s:
         kinds = [e.type for e in s.scalars(select(LifecycleEvent).order_by(LifecycleEvent.id))]
@@ -119,6 +122,23 @@ def test_deleting_a_user_offboards_them_and_the_user_is_gone_but_the_history_sta
     # The IdP may create the account again later: that is a re-hire of the same person.
     again = _create(client, "nina@acme.test")
     assert again["id"] == user["id"] and person(deps, "nina@acme.test").status == PersonStatus.ACTIVE
+    drain(deps)
+    assert "nina@acme.test" not in world.mem.suspended
+
+
+def test_reactivating_a_user_someone_else_had_suspended_leaves_the_account_alone(client, deps, world):
+    user = _create(client, "nina@acme.test", **{ENTERPRISE: {"department": "Engineering"}})
+    drain(deps)
+    world.mem.suspended.add("nina@acme.test")  # disabled by hand in the target before the IdP's push
+    _patch(client, user["id"], {"op": "replace", "path": "active", "value": False})
+    wait_for_offboarding(deps, "nina@acme.test")
+
+    _patch(client, user["id"], {"op": "replace", "path": "active", "value": True})
+    drain(deps)
+    assert person(deps, "nina@acme.test").status == PersonStatus.ACTIVE
+    assert "nina@acme.test" in world.mem.suspended
+    [left] = engine.current_report(deps, "nina@acme.test").rehire.left_suspended
+    assert left["system"] == "mem" and "already suspended" in left["reason"]
 
 
 def test_a_taken_user_name_or_email_is_a_uniqueness_error_and_changes_nothing(client, deps, world):

@@ -40,3 +40,16 @@ def test_what_the_bot_could_not_do_by_itself_reaches_the_it_channel(bot):
     bot.settle()
     [note] = [m for m in bot.fake.messages_in(IT_CHANNEL) if "Birthright access" in m.visible_text]
     assert "*erp:payments-approve* was not given to bob@acme.test: conflicts with" in note.visible_text
+
+
+def test_it_hears_which_accounts_a_rehire_brings_back_and_that_old_access_is_not_restored(bot):
+    with bot.store.uow() as s:  # what bot.offboarding.reactivation.plan writes
+        happened(s, bot.world.ctx(), "lifecycle.reactivation_planned", subject_type="offboarding", subject_id=7,
+                 person_email="bob@acme.test", notify=True,
+                 detail={"person_email": "bob@acme.test", "systems": ["okta", "google"], "channel": IT_CHANNEL,
+                         "left_suspended": [{"system": "entra", "reason": "disabled by <someone> else"}]})
+    bot.settle()
+    [note] = [m for m in bot.fake.messages_in(IT_CHANNEL) if "re-hired" in m.visible_text]
+    assert "Reactivating the accounts accessbot suspended: okta, google." in note.visible_text
+    assert "entra left suspended: disabled by &lt;someone&gt; else" in note.visible_text
+    assert "Earlier access is not restored" in note.visible_text

@@ -4,7 +4,10 @@
   access the new role no longer allows and when each goes (read from the grants and their
   scheduled policy revocations, so a grant that ended meanwhile is left out).
 - ``birthright.skipped``, ``lifecycle.rejected``, ``request.reroute_failed``: something the bot could
-  not do by itself; IT is told in the IT channel. These one-off notes say what the audit log says
+  not do by itself; IT is told in the IT channel.
+- re-hires (``lifecycle.reactivation_planned`` / ``_scheduled`` / ``_failed``,
+  ``lifecycle.rehire_kept_offboarding``): which accounts come back, which stay suspended and why,
+  and that earlier access is not restored. These one-off notes say what the audit log says
   (the event's detail), as nothing else records it.
 """
 
@@ -76,6 +79,9 @@ def on_it_note(d: Dispatch, event: Event) -> None:
         case "birthright.skipped":
             text = (f"⚠️ Birthright access *{md.escape(p.get('entitlement', ''))}* was not given to "
                     f"{md.escape(_email_of(d, p))}: {md.escape(p.get('reason', ''))}")
+        case "lifecycle.reactivation_planned" | "lifecycle.reactivation_scheduled" | \
+                "lifecycle.rehire_kept_offboarding" | "lifecycle.reactivation_failed":
+            text = _rehire_text(event.type, p)
         case "lifecycle.rejected":
             text = (f"⚠️ HR event `{md.escape(p.get('event_id', ''))}` for {md.escape(_email_of(d, p))} "
                     f"was not applied: {md.escape(p.get('reason', ''))}. Fix the directory, then have HR send it again.")
@@ -88,7 +94,30 @@ def on_it_note(d: Dispatch, event: Event) -> None:
                    channel=p.get("channel"))
 
 
+REHIRE_NOTES = ("lifecycle.reactivation_planned", "lifecycle.reactivation_scheduled",
+                "lifecycle.rehire_kept_offboarding", "lifecycle.reactivation_failed")
+NOT_RESTORED = "Earlier access is not restored: they request what they need again with /access."
+
+
+def _rehire_text(kind: str, p: dict) -> str:
+    who = md.escape(p.get("person_email", "someone"))
+    if kind == "lifecycle.reactivation_failed":
+        return (f"⚠️ Could not reactivate {who}'s *{md.escape(p.get('connector', ''))}* account after their re-hire: "
+                f"{md.escape(p.get('detail', ''))}. Reactivate it by hand.")
+    if kind == "lifecycle.rehire_kept_offboarding":
+        return (f"↩️ {who} was re-hired, but an offboarding IT scheduled for them is still planned "
+                f"({md.escape(str(p.get('at', ''))[:16])} UTC). Cancel it if the re-hire replaces it.")
+    if kind == "lifecycle.reactivation_scheduled":
+        return (f"↩️ {who} was re-hired: the accounts accessbot suspended are reactivated on their start date "
+                f"({md.escape(str(p.get('reactivate_at', ''))[:10])}). {NOT_RESTORED}")
+    systems = ", ".join(md.escape(s) for s in p.get("systems", [])) or "none"
+    lines = [f"↩️ {who} was re-hired. Reactivating the accounts accessbot suspended: {systems}."]
+    lines += [f"• {md.escape(left.get('system', ''))} left suspended: {md.escape(left.get('reason', ''))}"
+              for left in p.get("left_suspended", [])]
+    return "\n".join([*lines, NOT_RESTORED])
+
+
 def register(handlers: Handlers) -> None:
     handlers.add("lifecycle.access_ending", on_access_ending)
-    for event_type in ("birthright.skipped", "lifecycle.rejected", "request.reroute_failed"):
+    for event_type in ("birthright.skipped", "lifecycle.rejected", "request.reroute_failed", *REHIRE_NOTES):
         handlers.add(event_type, on_it_note)

@@ -215,6 +215,23 @@ def test_reactivate_unsuspends_only_a_suspended_user(okta, okta_fake):
     assert okta.reactivate(bob, action_id="u1").outcome is Outcome.APPLIED
     assert okta.reactivate(bob, action_id="u2").outcome is Outcome.ALREADY
     assert okta_fake.writes() == [("POST", "/api/v1/users/00ubob/lifecycle/unsuspend")]
+    assert okta_fake.users["00ubob"]["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize("status", ["DEPROVISIONED", "STAGED", "PROVISIONED"])
+def test_reactivate_never_brings_back_a_user_that_was_not_suspended(okta, okta_fake, status):
+    # Deactivated (or never activated) in Okta is someone's decision there, not our suspend to undo.
+    okta_fake.add_user("00uoff", "off@acme.test", status=status)
+    with pytest.raises(InvalidRequest, match=status):
+        okta.reactivate(PrincipalRef("00uoff"), action_id="u1")
+    assert okta_fake.writes() == []
+    assert okta_fake.users["00uoff"]["status"] == status
+
+
+def test_reactivate_of_a_locked_out_user_is_already_active(okta, okta_fake):
+    okta_fake.add_user("00ulocked", "locked@acme.test", status="LOCKED_OUT")
+    assert okta.reactivate(PrincipalRef("00ulocked"), action_id="u1").outcome is Outcome.ALREADY
+    assert okta_fake.writes() == []
 
 
 def test_end_sessions_clears_sessions_and_oauth_tokens(okta, okta_fake):
