@@ -21,10 +21,10 @@ def lock_grants(s: Session, grant_ids: list[int]) -> None:
     """Lock several grants in one statement, in id order (so two transactions locking overlapping
     sets wait for each other instead of deadlocking), and load their holders; load_grant then
     finds them without asking again."""
-    grants = list(s.scalars(select(Grant).where(Grant.id.in_(grant_ids)).order_by(Grant.id).with_for_update()))
-    holders = list(s.scalars(select(Person).where(Person.id.in_({g.person_id for g in grants}))))
+    rows = list(s.scalars(select(Grant).where(Grant.id.in_(grant_ids)).order_by(Grant.id).with_for_update()))
+    holders = list(s.scalars(select(Person).where(Person.id.in_({g.person_id for g in rows}))))
     locked = s.info.setdefault(LOCKED, {})
-    locked.update({grant.id: grant for grant in grants})
+    locked.update({grant.id: grant for grant in rows})
     s.info.setdefault(LOCKED + ".holders", []).extend(holders)
 
 
