@@ -53,7 +53,8 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
     app = FastAPI(title="accessbot", version="0.1.0", lifespan=lifespan)
     app.state.deps = deps
     app.state.settings = settings
-    app.state.metrics = Metrics(deps.store)
+    app.state.metrics = metrics = Metrics(deps.store)
+    stops.append(metrics.watch(deps.runner))
     app.add_exception_handler(DomainError, domain_error_handler)
     app.include_router(health.router)
     app.include_router(admin.router, prefix="/api/v1")

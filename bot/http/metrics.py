@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
 
 from bot.domain.enums import ActionStatus, GrantStatus, RequestStatus
+from bot.provisioning.runner import ProvisioningRunner
 from bot.store.models import AccessRequest, Grant, ProvisioningAction
 
 
@@ -20,12 +23,19 @@ class Metrics:
         self.refusals = Counter("accessbot_refusals_total", "Refused operations", ["operation", "code"],
                                 registry=self.registry)
         self.revoke_lateness = Histogram(
-            "accessbot_revoke_lateness_seconds", "Seconds between ends_at and the target confirming removal",
+            "accessbot_revoke_lateness_seconds",
+            "For a grant revoked because it expired: seconds from its end to the target confirming the removal",
             registry=self.registry, buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600))
         self._grants = Gauge("accessbot_grants", "Grants by status", ["status"], registry=self.registry)
         self._requests = Gauge("accessbot_pending_requests", "Requests waiting for approval", registry=self.registry)
         self._actions = Gauge("accessbot_provisioning_actions", "Provisioning actions not finished, by status",
                               ["status"], registry=self.registry)
+
+    def watch(self, runner: ProvisioningRunner) -> Callable[[], None]:
+        """Observe the lateness of every expiry's revoke the runner records; returns the undo."""
+        observe = self.revoke_lateness.observe
+        runner.revoke_lateness_observers.append(observe)
+        return lambda: runner.revoke_lateness_observers.remove(observe)
 
     def render(self) -> bytes:
         self._refresh_from_database()

@@ -174,8 +174,8 @@ def _lanes(deps, tracker: _Tracker) -> dict[str, list[Callable[[], None]]]:
 
 def _execute(deps, tracker: _Tracker, row) -> None:
     """Claim the row through the runner (so no other worker runs it too) and run it."""
-    if deps.runner.claim(limit=1, only=row.id):
-        deps.runner.execute(row.id)  # records the outcome: the row has settled
+    if calls := deps.runner.claim(limit=1, only=row.id):
+        deps.runner.run(calls[0])  # records the outcome: the row has settled
         tracker.done(row)
     elif _status(deps, row.id) not in (ActionStatus.QUEUED, ActionStatus.IN_PROGRESS):
         tracker.done(row)  # settled by someone else, or waiting for a retry or a target

@@ -1,9 +1,13 @@
 """Run queued connector calls.
 
-Each action is claimed in its own short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
-replicas never run the same call; a lease lets another replica take over from one that died),
-the connector is called outside any transaction, and the outcome is recorded in a second one.
-Calls for the same grant run in order (a revoke never overtakes its grant).
+A batch of actions is claimed in one short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+so replicas never run the same call; a lease lets another replica take over from one that died),
+which also reads what each call needs. The connectors are called outside any transaction, and
+the outcomes are recorded as they come in: every outcome that arrived while the previous ones were
+being written goes into the next transaction, so a fast target costs one commit (and one hold of
+the audit chain's lock) per group of calls instead of one per call, while a slow one never holds
+up the record of the others. Calls for the same grant run in order (a revoke never overtakes its
+grant).
 """
 
 from __future__ import annotations
@@ -12,21 +16,22 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.directory import service as directory
 from bot.domain.clock import Clock
-from bot.domain.enums import ActionKind, ActionStatus, Trigger
+from bot.domain.enums import ActionKind, ActionStatus, EndReason, GrantStatus, Trigger
 from bot.offboarding import reactivation
 from bot.provisioning import outcomes
 from bot.store.db import Store
-from bot.store.models import Person, ProvisioningAction
+from bot.store.models import Grant, Person, ProvisioningAction
 from bot.workflow.context import Actor, Ctx
-from connectors.base import ActionResult, Connector, Outcome, Target
+from connectors.base import ActionResult, Connector, Outcome, Subject, Target
 from connectors.errors import ConnectorError
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,37 @@ UNFINISHED = (ActionStatus.QUEUED, ActionStatus.IN_PROGRESS, ActionStatus.PENDIN
               ActionStatus.FAILED_RETRYABLE)
 LEASE = timedelta(minutes=5)
 ACTOR = Actor.system("provisioning", Trigger.SYSTEM)
+
+# Told, after the outcome is committed, how late an expired grant's access was removed: the time
+# from its end to the moment the target confirmed the revoke. (The HTTP app's metrics listen.)
+RevokeLatenessObserver = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Call:
+    """A claimed action with everything the connector needs, read in the claim's transaction."""
+
+    action_id: str
+    kind: str
+    connector: str
+    subject: Subject
+    target: Target
+    pending_ref: str | None
+    # A reactivation with nothing left to undo is skipped; one whose suspend is still running waits.
+    hold: reactivation.Skip | reactivation.Wait | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one call to a connector gave, waiting to be recorded."""
+
+    call: Call
+    started: float  # time.monotonic() when the call began
+    answered_at: datetime  # the clock when the connector answered
+    connector: Connector | None = None
+    result: ActionResult | None = None
+    error: ConnectorError | None = None
+    hold: reactivation.Skip | reactivation.Wait | None = None  # the call was not made (see Call.hold)
 
 
 class ProvisioningRunner:
@@ -47,12 +83,13 @@ class ProvisioningRunner:
         self.catalog = catalog
         self.replica_id = replica_id or f"replica-{uuid.uuid4().hex[:8]}"
         self.threads = threads
+        self.revoke_lateness_observers: list[RevokeLatenessObserver] = []
 
     def ctx(self) -> Ctx:
         return Ctx(self.catalog(), self.clock.now(), ACTOR)
 
     # -- claiming ----------------------------------------------------------------------------
-    def claim(self, limit: int = 100, only: str | None = None) -> list[str]:
+    def claim(self, limit: int = 100, only: str | None = None) -> list[Call]:
         now = self.clock.now()
         with self.store.uow() as s:
             earlier = aliased(ProvisioningAction)
@@ -85,22 +122,40 @@ class ProvisioningRunner:
                 row.attempts += 1
                 row.started_at = now
                 row.lease_until = now + LEASE
-            return [row.id for row in rows]
+            return self._calls(s, rows)
+
+    def _calls(self, s: Session, rows: list[ProvisioningAction]) -> list[Call]:
+        person_ids = {row.person_id for row in rows}
+        people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(person_ids)))} if rows else {}
+        return [Call(action_id=row.id, kind=row.action, connector=row.connector,
+                     subject=directory.subject(people[row.person_id]), pending_ref=row.target_ref,
+                     target=Target(ref=row.target, options=self._target_options(row.entitlement),
+                                   entitlement=row.entitlement),
+                     hold=reactivation.verdict(s, row) if row.action == ActionKind.REACTIVATE else None)
+                for row in rows]
 
     def run_due(self, limit: int = 100) -> int:
         """Claim and run everything due now; returns how many actions ran."""
         total = 0
-        while True:
-            ids = self.claim(limit)
-            if not ids:
-                return total
-            if len(ids) == 1 or self.threads <= 1:
-                for action_id in ids:
-                    self.execute(action_id)
+        while calls := self.claim(limit):
+            if len(calls) == 1 or self.threads <= 1:
+                for call in calls:
+                    self.run(call)
             else:
-                with ThreadPoolExecutor(max_workers=min(self.threads, len(ids))) as pool:
-                    list(pool.map(self.execute, ids))
-            total += len(ids)
+                self._run_many(calls)
+            total += len(calls)
+        return total
+
+    def _run_many(self, calls: list[Call]) -> None:
+        with ThreadPoolExecutor(max_workers=min(self.threads, len(calls))) as pool:
+            waiting = {pool.submit(self._attempt, call) for call in calls}
+            while waiting:
+                answered, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                self._record([attempt for future in answered if (attempt := _answer(future)) is not None])
+
+    def run(self, call: Call, *, polling: bool = False) -> None:
+        """Call the connector for one claimed action and record the outcome."""
+        self._record_together([self._attempt(call, polling=polling)])
 
     def poll(self, action_id: str) -> None:
         """Follow up an action that the target said is still in progress."""
@@ -108,34 +163,25 @@ class ProvisioningRunner:
             action = s.get(ProvisioningAction, action_id)
             if action is None or action.status != ActionStatus.PENDING_EXTERNAL:
                 return
-        self.execute(action_id, polling=True)
+            call = self._calls(s, [action])[0]
+        self.run(call, polling=True)
 
     # -- one call ----------------------------------------------------------------------------
-    def execute(self, action_id: str, *, polling: bool = False) -> None:
-        with self.store.uow() as s:
-            action = s.get(ProvisioningAction, action_id)
-            person = s.get(Person, action.person_id)
-            subject = directory.subject(person)
-            kind, connector_name, target_ref = action.action, action.connector, action.target
-            pending_ref = action.target_ref
-            target = Target(ref=target_ref, options=self._target_options(action.entitlement),
-                            entitlement=action.entitlement)
-            hold = reactivation.verdict(s, action) if kind == ActionKind.REACTIVATE else None
+    def _attempt(self, call: Call, *, polling: bool = False) -> Attempt:
         started = time.monotonic()
-        if hold is not None:
-            self._hold(action_id, hold)
-            return
+        if call.hold is not None:
+            return Attempt(call, started, self.clock.now(), hold=call.hold)
         try:
-            connector = self.connectors[connector_name]
-            principal = connector.resolve(subject)
+            connector = self.connectors[call.connector]
+            principal = connector.resolve(call.subject)
             if polling:
-                result = connector.poll(principal, target, ActionResult(Outcome.PENDING, target_ref=pending_ref))
+                result = connector.poll(principal, call.target, ActionResult(Outcome.PENDING,
+                                                                             target_ref=call.pending_ref))
             else:
-                result = self._call(connector, kind, principal, target, action_id)
+                result = self._call(connector, call.kind, principal, call.target, call.action_id)
         except ConnectorError as error:
-            self._record(action_id, started, error=error)
-            return
-        self._record(action_id, started, result=result, connector=connector)
+            return Attempt(call, started, self.clock.now(), error=error)
+        return Attempt(call, started, self.clock.now(), connector=connector, result=result)
 
     @staticmethod
     def _call(connector: Connector, kind: str, principal, target: Target, action_id: str) -> ActionResult:
@@ -151,34 +197,67 @@ class ProvisioningRunner:
             return connector.reactivate(principal, action_id=action_id)
         raise ValueError(f"unknown action kind {kind}")
 
-    def _hold(self, action_id: str, hold: reactivation.Skip | reactivation.Wait) -> None:
-        """A reactivation with nothing to undo is skipped; one whose suspend is still running waits."""
-        with self.store.uow() as s:
-            action = s.get(ProvisioningAction, action_id)
-            if isinstance(hold, reactivation.Skip):
-                outcomes.skipped(s, self.ctx(), action, reason=hold.reason)
-            else:
-                outcomes.failed(s, self.ctx(), action, error_kind="transient", detail=hold.reason, retryable=True)
+    # -- recording ---------------------------------------------------------------------------
+    def _record(self, attempts: list[Attempt]) -> None:
+        """Record outcomes in one transaction. If that fails, each is recorded on its own, so one
+        outcome that cannot be written never holds back the others (an unrecorded call keeps its
+        lease and is run again when it runs out: connectors are idempotent by action id)."""
+        try:
+            self._record_together(attempts)
+            return
+        except Exception:  # the group's boundary: retried one by one below, each with its own
+            if len(attempts) == 1:
+                log.exception("recording the outcome of provisioning action %s failed", attempts[0].call.action_id)
+                return
+            log.warning("recording %d provisioning outcomes together failed; recording them one by one",
+                        len(attempts), exc_info=True)
+        for attempt in attempts:
+            try:
+                self._record_together([attempt])
+            except Exception:  # one outcome's boundary: its lease runs out and the call runs again
+                log.exception("recording the outcome of provisioning action %s failed", attempt.call.action_id)
 
-    def _record(self, action_id: str, started: float, *, result: ActionResult | None = None,
-                error: ConnectorError | None = None, connector: Connector | None = None) -> None:
+    def _record_together(self, attempts: list[Attempt]) -> None:
+        lateness: list[float] = []
         with self.store.uow() as s:
-            action = s.get(ProvisioningAction, action_id)
-            action.duration_ms = int((time.monotonic() - started) * 1000)
             ctx = self.ctx()
-            if error is not None:
-                log.warning("provisioning %s %s on %s failed: %s", action.action, action.entitlement,
-                            action.connector, error.detail)
-                outcomes.failed(s, ctx, action, error_kind=error.kind, detail=error.detail,
-                                retryable=error.retryable, http_status=error.http_status,
-                                retry_after=getattr(error, "retry_after", None))
-            elif result.outcome == Outcome.PENDING:
-                self._pending(s, ctx, action, result, connector)
-            else:
-                action.target_ref = result.target_ref or action.target_ref
-                action.last_http_status = result.http_status
-                outcomes.succeeded(s, ctx, action, already=result.outcome == Outcome.ALREADY,
-                                   detail=result.detail or "")
+            loaded = _load_for_outcomes(s, [attempt.call.action_id for attempt in attempts])  # noqa: F841 (kept alive)
+            for attempt in attempts:
+                late = self._record_one(s, ctx, attempt)
+                if late is not None:
+                    lateness.append(late)
+        for seconds in lateness:
+            for observe in self.revoke_lateness_observers:
+                observe(seconds)
+
+    def _record_one(self, s: Session, ctx: Ctx, attempt: Attempt) -> float | None:
+        """Apply one outcome; returns how late an expired grant's access was removed, if it was."""
+        action = s.get(ProvisioningAction, attempt.call.action_id)
+        action.duration_ms = int((time.monotonic() - attempt.started) * 1000)
+        error, result = attempt.error, attempt.result
+        if isinstance(attempt.hold, reactivation.Skip):
+            outcomes.skipped(s, ctx, action, reason=attempt.hold.reason)
+            return None
+        if attempt.hold is not None:
+            outcomes.failed(s, ctx, action, error_kind="transient", detail=attempt.hold.reason, retryable=True)
+            return None
+        if error is not None:
+            log.warning("provisioning %s %s on %s failed: %s", action.action, action.entitlement,
+                        action.connector, error.detail)
+            outcomes.failed(s, ctx, action, error_kind=error.kind, detail=error.detail,
+                            retryable=error.retryable, http_status=error.http_status,
+                            retry_after=getattr(error, "retry_after", None))
+            return None
+        if result.outcome == Outcome.PENDING:
+            self._pending(s, ctx, action, result, attempt.connector)
+            return None
+        action.target_ref = result.target_ref or action.target_ref
+        action.last_http_status = result.http_status
+        expiring = _expiring_grant(s, action)
+        outcomes.succeeded(s, ctx, action, already=result.outcome == Outcome.ALREADY, detail=result.detail or "")
+        if expiring is None or expiring.status != GrantStatus.EXPIRED:
+            return None
+        return max(0.0, (attempt.answered_at - expiring.ends_at).total_seconds())
 
     @staticmethod
     def _pending(s: Session, ctx: Ctx, action, result: ActionResult, connector: Connector) -> None:
@@ -195,3 +274,30 @@ class ProvisioningRunner:
         except KeyError:
             return {}
 
+
+def _load_for_outcomes(s: Session, action_ids: list[str]) -> list:
+    """Load the actions, their people and grants in three queries, so recording a group of outcomes
+    finds them in the session instead of asking (and flushing) once per row and per object. The
+    caller keeps the returned list: the session's identity map only holds objects weakly."""
+    actions = list(s.scalars(select(ProvisioningAction).where(ProvisioningAction.id.in_(action_ids))))
+    people = list(s.scalars(select(Person).where(Person.id.in_({a.person_id for a in actions}))))
+    grant_ids = {a.grant_id for a in actions if a.grant_id is not None}
+    grants = list(s.scalars(select(Grant).where(Grant.id.in_(grant_ids)))) if grant_ids else []
+    return [*actions, *people, *grants]
+
+
+def _answer(future: Future) -> Attempt | None:
+    try:
+        return future.result()
+    except Exception:  # a call's boundary (not a ConnectorError: a bug); it keeps its lease and runs again
+        log.exception("a provisioning call failed unexpectedly; it runs again when its lease runs out")
+        return None
+
+
+def _expiring_grant(s: Session, action: ProvisioningAction) -> Grant | None:
+    """The grant this revoke ends because it expired, while it waits for the target to confirm."""
+    if action.action != ActionKind.REVOKE or action.grant_id is None:
+        return None
+    grant = s.get(Grant, action.grant_id)
+    ending = grant.status in (GrantStatus.REVOKING, GrantStatus.REVOKE_FAILED)
+    return grant if ending and grant.end_reason == EndReason.EXPIRED and grant.ends_at is not None else None

@@ -81,6 +81,19 @@ def complete(s: Session, job: DueJob, replica_id: str, now: datetime) -> bool:
                 payload=job.payload, payload_version=job.payload_version)
 
 
+def complete_all(s: Session, jobs: list[DueJob], replica_id: str, now: datetime) -> bool:
+    """`complete` for a group of rows whose payload did not change, in one statement. False unless
+    every one of them was still ours: then the caller rolls the whole group back."""
+    if not jobs:
+        return True
+    result = s.execute(update(DueAction)
+                       .where(DueAction.id.in_([job.id for job in jobs]), DueAction.status == CLAIMED,
+                              DueAction.claimed_by == replica_id)
+                       .values(status=DONE, done_at=now, lease_until=None, last_error=None)
+                       .execution_options(synchronize_session=False))
+    return result.rowcount == len(jobs)
+
+
 def release(s: Session, job: DueJob, replica_id: str, at: datetime, *, payload: dict[str, Any] | None = None,
             error: str | None = None) -> bool:
     """Give the row back to the table, to be claimed again at ``at`` (the next reminder, or a retry

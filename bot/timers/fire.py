@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy.orm import Session
+
 from bot.domain.enums import Trigger
 from bot.provisioning.outcomes import backoff
 from bot.timers import claim, versions
 from bot.timers.claim import DueJob
-from bot.timers.jobs import CONNECTOR_WORK, IN_TRANSACTION, KNOWN_KINDS
+from bot.timers.jobs import CONNECTOR_WORK, IN_TRANSACTION, KNOWN_KINDS, PREPARE
 from bot.workflow import due
 from bot.workflow.context import Actor, Ctx
 from bot.workflow.events import happened
@@ -65,18 +67,56 @@ def fire(deps: Deps, job: DueJob, *, replica_id: str, now: Callable[[], datetime
         return _after_error(deps, job, replica_id, now(), f"{type(error).__name__}: {error}")
 
 
+def fire_together(deps: Deps, jobs: list[DueJob], *, replica_id: str, now: Callable[[], datetime]) -> list[Fired]:
+    """Run claimed rows whose handlers change only the ledger in ONE transaction: one commit and one
+    hold of the audit chain's lock for the group instead of one each. Every row is still finished by
+    a compare-and-set inside that transaction, so the effects land exactly once. If any handler
+    raises, or any row is no longer ours, the whole group is rolled back and each row is fired on
+    its own (with the usual retry and give-up rules), so one row never decides another's fate."""
+    upgraded = [versions.upgrade(job) for job in jobs]
+    if len(jobs) > 1 and all(job.kind in IN_TRANSACTION for job in upgraded):
+        try:
+            ctx = Ctx(deps.catalog, now(), TIMER)
+            with deps.store.uow() as s:
+                for kind, prepare in PREPARE.items():
+                    if of_kind := [job for job in upgraded if job.kind == kind]:
+                        prepare(s, of_kind)
+                # A row whose payload was not upgraded is completed with the others in one
+                # compare-and-set at the end (an upgraded one writes its new payload itself).
+                fired = [_run_in(s, ctx, job, deps, replica_id, complete=job is not original)
+                         for job, original in zip(upgraded, jobs)]
+                unchanged = [job for job, original, f in zip(upgraded, jobs, fired)
+                             if job is original and f.outcome == "done"]
+                if not claim.complete_all(s, unchanged, replica_id, ctx.now):
+                    raise ClaimLost(", ".join(job.key for job in unchanged))
+                return fired
+        except Exception as error:  # the group's boundary: each row runs again alone just below
+            log.info("running %d due actions together failed (%s: %s); running each on its own",
+                     len(jobs), type(error).__name__, error)
+    return [fire(deps, job, replica_id=replica_id, now=now) for job in jobs]
+
+
 def _in_transaction(deps: Deps, job: DueJob, replica_id: str, now: Callable[[], datetime]) -> Fired:
     ctx = Ctx(deps.catalog, now(), TIMER)
-    running = due.Running(job.key)
     with deps.store.uow() as s:
-        s.info[due.RUNNING] = running
+        return _run_in(s, ctx, job, deps, replica_id)
+
+
+def _run_in(s: Session, ctx: Ctx, job: DueJob, deps: Deps, replica_id: str, *, complete: bool = True) -> Fired:
+    """Run one row's handler in ``s`` and move or complete the row (unless ``complete`` is False:
+    the caller then completes it in the same transaction)."""
+    running = due.Running(job.key)
+    s.info[due.RUNNING] = running
+    try:
         kick = IN_TRANSACTION[job.kind](s, ctx, job, deps)
-        if running.next_due_at is not None:
-            ours = claim.release(s, job, replica_id, running.next_due_at, payload=running.next_payload)
-        else:
-            ours = claim.complete(s, job, replica_id, ctx.now)
-        if not ours:
-            raise ClaimLost(job.key)
+    finally:
+        del s.info[due.RUNNING]
+    if running.next_due_at is not None:
+        ours = claim.release(s, job, replica_id, running.next_due_at, payload=running.next_payload)
+    else:
+        ours = not complete or claim.complete(s, job, replica_id, ctx.now)
+    if not ours:
+        raise ClaimLost(job.key)
     return Fired("moved" if running.next_due_at is not None else "done", kick)
 
 

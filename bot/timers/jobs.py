@@ -81,8 +81,8 @@ def poll_action(deps: Deps, job: DueJob) -> None:
 
 
 def retry_action(deps: Deps, job: DueJob) -> None:
-    for action_id in deps.runner.claim(limit=1, only=job.ref_id):
-        deps.runner.execute(action_id)
+    for call in deps.runner.claim(limit=1, only=job.ref_id):
+        deps.runner.run(call)
 
 
 IN_TRANSACTION: dict[str, InTransaction] = {
@@ -92,6 +92,12 @@ IN_TRANSACTION: dict[str, InTransaction] = {
     due.REQUEST_REMIND: remind_approvers,
     due.REQUEST_TIMEOUT: time_out_request,
     due.TASK_REPOST: repost_manual_task,
+}
+
+# Run once before a group of rows of that kind runs in one transaction (fire.fire_together).
+Prepare = Callable[[Session, list[DueJob]], None]
+PREPARE: dict[str, Prepare] = {
+    due.GRANT_EXPIRE: lambda s, jobs: end_grant.lock_grants(s, [int(job.ref_id) for job in jobs]),
 }
 
 CONNECTOR_WORK: dict[str, ConnectorWork] = {

@@ -87,6 +87,12 @@ def cancel(s: Session, kind: str, ref: Any, suffix: str | None = None) -> int:
     return s.execute(query.values(status="cancelled")).rowcount
 
 
+def cancel_kinds(s: Session, kinds: tuple[str, ...], ref: Any) -> int:
+    """Cancel every scheduled row of these kinds for ``ref``, in one statement."""
+    return s.execute(update(DueAction).where(DueAction.status == "scheduled", DueAction.kind.in_(kinds),
+                                             DueAction.ref_id == str(ref)).values(status="cancelled")).rowcount
+
+
 def pending(s: Session, kind: str, ref: Any) -> list[DueAction]:
     return list(s.scalars(select(DueAction).where(
         DueAction.kind == kind, DueAction.ref_id == str(ref), DueAction.status == "scheduled")))

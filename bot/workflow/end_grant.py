@@ -12,7 +12,25 @@ from bot.workflow import grants
 from bot.workflow.context import Ctx
 
 
+# Grants this transaction has already locked (lock_grants), by id; the dict also keeps them alive,
+# as the session's identity map holds objects only weakly.
+LOCKED = "accessbot.grants.locked"
+
+
+def lock_grants(s: Session, grant_ids: list[int]) -> None:
+    """Lock several grants in one statement, in id order (so two transactions locking overlapping
+    sets wait for each other instead of deadlocking), and load their holders; load_grant then
+    finds them without asking again."""
+    rows = list(s.scalars(select(Grant).where(Grant.id.in_(grant_ids)).order_by(Grant.id).with_for_update()))
+    holders = list(s.scalars(select(Person).where(Person.id.in_({g.person_id for g in rows}))))
+    locked = s.info.setdefault(LOCKED, {})
+    locked.update({grant.id: grant for grant in rows})
+    s.info.setdefault(LOCKED + ".holders", []).extend(holders)
+
+
 def load_grant(s: Session, grant_id: int, *, lock: bool = True) -> Grant:
+    if grant_id in s.info.get(LOCKED, {}):
+        return s.info[LOCKED][grant_id]
     query = select(Grant).where(Grant.id == grant_id)
     grant = s.scalar(query.with_for_update() if lock else query)
     if grant is None:

@@ -127,8 +127,7 @@ def begin_end(s: Session, ctx: Ctx, grant: Grant, reason: EndReason, *, person_e
     grant.end_reason = reason
     grant.ended_by_id = ended_by_id
     grant.version += 1
-    due.cancel(s, due.GRANT_EXPIRE, grant.id)
-    due.cancel(s, due.GRANT_WARN, grant.id)
+    due.cancel_kinds(s, (due.GRANT_EXPIRE, due.GRANT_WARN), grant.id)
     _drop_unsent_grant_actions(s, grant)
     happened(s, ctx, "grant.ending", subject_type="grant", subject_id=grant.id, person_email=person_email,
              detail={"entitlement": grant.entitlement, "reason": reason, "note": note, "ends_at": grant.ends_at})

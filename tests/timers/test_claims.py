@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.domain.enums import GrantStatus
 from bot.store.models import DueAction
 from bot.timers import claim, versions
-from bot.timers.fire import MAX_ATTEMPTS, fire
+from bot.timers.fire import MAX_ATTEMPTS, fire, fire_together
 from bot.workflow import due
 from tests.timers.support import audit_subjects, outbox, revokes_per_target, seed_active_grants
 
@@ -104,3 +104,29 @@ def test_upgraders_run_one_version_at_a_time():
     upgraded = versions.upgrade(job, {("grant.warn", due.PAYLOAD_VERSION - 1): lambda p: {"before_seconds": p["before"]}})
     assert upgraded.payload == {"before_seconds": 3600} and upgraded.payload_version == due.PAYLOAD_VERSION
     assert versions.upgrade(upgraded) is upgraded
+
+
+def test_rows_run_together_land_once_even_when_one_of_them_is_no_longer_ours(world, timers):
+    ids = seed_active_grants(world, 3, lambda i: world.clock.now() + timedelta(minutes=5, seconds=i))
+    world.advance(minutes=6)
+    stale = claim.claim_due(world.store, now=world.clock.now(), replica_id="paused-replica")
+    assert [j.kind for j in stale] == [due.GRANT_EXPIRE] * 3
+    world.clock.advance(claim.LEASE + timedelta(seconds=1))
+    [taken_over] = claim.claim_due(world.store, now=world.clock.now(), replica_id="replica-b", limit=1)
+
+    fired = fire_together(timers.deps, stale, replica_id="paused-replica", now=world.clock.now)
+    assert [f.outcome for f in fired] == ["lost", "done", "done"], "the group fell back to one row at a time"
+    assert fire(timers.deps, taken_over, replica_id="replica-b", now=world.clock.now).outcome == "done"
+    timers.sweep_once()
+    assert audit_subjects(world.store, "grant.ending") == {str(gid): 1 for gid in ids}
+    assert revokes_per_target(world) == {f"erp-pay-create-{i}": 1 for i in range(3)}
+
+
+def test_a_failing_row_in_a_group_does_not_hold_back_the_others(world, timers):
+    ids = seed_active_grants(world, 3, lambda i: world.clock.now() + timedelta(minutes=5, seconds=i))
+    broken = _add_row(world, due.GRANT_EXPIRE, 999_999)  # a grant that does not exist
+    world.advance(minutes=6)
+    assert timers.sweep_once() == 4
+    assert audit_subjects(world.store, "grant.expired") == {str(gid): 1 for gid in ids}
+    row = _row(world, broken)
+    assert (row.status, row.attempts) == ("scheduled", 1) and "does not exist" in row.last_error

@@ -31,4 +31,8 @@ class DueAction(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_due_actions_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_due_actions_status_due", "status", "due_at"),
+        # due.cancel / cancel_kinds / pending look rows up by kind and ref (every grant end does).
+        Index("ix_due_actions_kind_ref", "kind", "ref_id"),
+    )
