@@ -16,8 +16,11 @@ from __future__ import annotations
 import logging
 import threading
 
+from prometheus_client import CollectorRegistry, start_http_server
+
 from bot import wakeups
 from bot.deps import Deps
+from bot.http.metrics import revoke_lateness_histogram
 from bot.timers.service import TimerService
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,7 @@ class Worker:
         self._wanted = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._metrics_server = None
 
     def start(self) -> Worker:
         if self.slack:
@@ -45,7 +49,17 @@ class Worker:
                  "on" if self.notifier else "off")
         return self
 
+    def serve_metrics(self, port: int, host: str = "127.0.0.1") -> int:
+        """Serve what the worker measures at http://host:port/metrics; returns the bound port (0 picks one)."""
+        registry = CollectorRegistry()
+        self.deps.runner.revoke_lateness_observers.append(revoke_lateness_histogram(registry).observe)
+        self._metrics_server, thread = start_http_server(port, addr=host, registry=registry)
+        return self._metrics_server.server_port
+
     def stop(self) -> None:
+        if self._metrics_server is not None:
+            self._metrics_server.shutdown()
+            self._metrics_server.server_close()
         self._stopping.set()
         self._wanted.set()
         for thread in self._threads:

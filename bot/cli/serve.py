@@ -162,6 +162,13 @@ def _run_worker(settings: Settings, *, slack: bool, parent_pid: int | None) -> N
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stopping.set())
     worker = Worker(deps, slack=slack).start()
+    if settings.worker_metrics_port:
+        try:
+            port = worker.serve_metrics(settings.worker_metrics_port, settings.host)
+            log.info("worker metrics at http://%s:%s/metrics", settings.host, port)
+        except OSError as error:  # metrics are not worth stopping the revocations for
+            log.error("the worker cannot serve metrics on %s:%s (%s); set ACCESSBOT_WORKER_METRICS_PORT",
+                      settings.host, settings.worker_metrics_port, error.strerror or error)
     try:
         while not stopping.wait(1.0):
             if parent_pid is not None and os.getppid() != parent_pid:

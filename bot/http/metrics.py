@@ -12,6 +12,15 @@ from bot.provisioning.runner import ProvisioningRunner
 from bot.store.models import AccessRequest, Grant, ProvisioningAction
 
 
+def revoke_lateness_histogram(registry: CollectorRegistry) -> Histogram:
+    """Observed by whichever process runs the provisioning runner (the web app in one process,
+    the worker when `accessbot serve` splits them)."""
+    return Histogram(
+        "accessbot_revoke_lateness_seconds",
+        "For a grant revoked because it expired: seconds from its end to the target confirming the removal",
+        registry=registry, buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600))
+
+
 class Metrics:
     def __init__(self, store):
         self.store = store
@@ -22,10 +31,7 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5))
         self.refusals = Counter("accessbot_refusals_total", "Refused operations", ["operation", "code"],
                                 registry=self.registry)
-        self.revoke_lateness = Histogram(
-            "accessbot_revoke_lateness_seconds",
-            "For a grant revoked because it expired: seconds from its end to the target confirming the removal",
-            registry=self.registry, buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600))
+        self.revoke_lateness = revoke_lateness_histogram(self.registry)
         self._grants = Gauge("accessbot_grants", "Grants by status", ["status"], registry=self.registry)
         self._requests = Gauge("accessbot_pending_requests", "Requests waiting for approval", registry=self.registry)
         self._actions = Gauge("accessbot_provisioning_actions", "Provisioning actions not finished, by status",

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 
 from bot.deps import Deps
@@ -124,11 +125,12 @@ def test_accessbot_serve_runs_the_web_front_and_a_worker_process(store, clock, t
         world = make_world(store, clock, tmp_path)
         connectors = tmp_path / "connectors.yaml"
         connectors.write_text("instances:\n  mem: {type: memory}\n")
-        port = free_port()
+        port, metrics_port = free_port(), free_port()
         env = {**os.environ, "DATABASE_URL": store.engine.url.render_as_string(hide_password=False),
                "SLACK_API_URL": fake.api_url, "SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SECRET,
                "ACCESSBOT_CATALOG": str(tmp_path / "catalog.yaml"), "ACCESSBOT_CONNECTORS_FILE": str(connectors),
-               "ACCESSBOT_SWEEP_INTERVAL_SECONDS": "3600", "ACCESSBOT_LOG_LEVEL": "WARNING"}
+               "ACCESSBOT_SWEEP_INTERVAL_SECONDS": "3600", "ACCESSBOT_LOG_LEVEL": "WARNING",
+               "ACCESSBOT_WORKER_METRICS_PORT": str(metrics_port)}
         serve = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], cwd=tmp_path, env=env)
         try:
             url = f"http://127.0.0.1:{port}"
@@ -141,6 +143,8 @@ def test_accessbot_serve_runs_the_web_front_and_a_worker_process(store, clock, t
             fake.wait_until(lambda: [t for t in (m.visible_text for m in fake.dm(ALICE)) if "You now have" in t],
                             timeout=WAIT, what="the worker process provisions and tells the requester")
             assert [g.status for g in world.grants_of("alice@acme.test")] == [GrantStatus.ACTIVE]
+            worker_metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=WAIT).text
+            assert "accessbot_revoke_lateness_seconds_count 0.0" in worker_metrics  # the worker's own registry
         finally:
             serve.terminate()
             assert serve.wait(WAIT) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once shut down

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.domain.enums import GrantStatus
 from bot.http.app import create_app
+from bot.worker import Worker
 from bot.workflow import end_grant
 from tests.timers.support import count_grants, seed_active_grants
 
@@ -51,3 +53,19 @@ def test_expired_grants_revocations_are_observed_with_their_lateness(world, time
     assert after[(f"{LATENESS}_sum", ())] == pytest.approx(90 + 89 + 88)
     assert after[(f"{LATENESS}_bucket", (("le", "60.0"),))] == 0
     assert after[(f"{LATENESS}_bucket", (("le", "300.0"),))] == 3
+
+
+def test_the_worker_process_serves_the_lateness_it_measures_on_its_own_port(world, deps, timers):
+    """With `accessbot serve` split in two, the runner lives in the worker: its /metrics has the histogram."""
+    worker = Worker(deps, slack=False)  # not started: the test's own timers drive the same runner
+    port = worker.serve_metrics(0)
+    try:
+        seed_active_grants(world, 2, world.clock.now() + timedelta(minutes=1))
+        world.advance(minutes=1, seconds=30)
+        assert timers.sweep_once() == 2
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        samples = {s.name: s.value for family in text_string_to_metric_families(text) if family.name == LATENESS
+                   for s in family.samples if not s.labels}
+        assert samples[f"{LATENESS}_count"] == 2 and samples[f"{LATENESS}_sum"] == pytest.approx(60)
+    finally:
+        worker.stop()
