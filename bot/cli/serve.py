@@ -9,6 +9,7 @@ process.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -135,8 +136,18 @@ def serve(
     except SetupError as error:
         typer.echo(f"Cannot start accessbot. {error}", err=True)
         raise typer.Exit(2) from None
+    freeze_startup_heap()
     uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level=settings.log_level.lower(),
                 access_log=False)
+
+
+def freeze_startup_heap() -> None:
+    """Move everything built at start-up (catalog, compiled CEL, Bolt, SQLAlchemy metadata, imported
+    modules) out of the cyclic garbage collector's reach. Otherwise every full collection rescans it
+    all while holding the GIL: measured as a 95-142 ms pause that lands on whichever Slack acks are
+    in flight (bench/slack_ack.py). Objects made later are collected as usual."""
+    gc.collect()
+    gc.freeze()
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -162,6 +173,7 @@ def _run_worker(settings: Settings, *, slack: bool, parent_pid: int | None) -> N
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stopping.set())
     worker = Worker(deps, slack=slack).start()
+    freeze_startup_heap()
     if settings.worker_metrics_port:
         try:
             port = worker.serve_metrics(settings.worker_metrics_port, settings.host)
