@@ -3,8 +3,10 @@
 The database is the truth; a wake-up only says "look now" and carries nothing. A lost one costs
 at most one sweep interval, because the worker's notifier and timers sweep periodically anyway.
 
-* PostgreSQL: ``NOTIFY accessbot_work`` after the commit; the worker ``LISTEN``s on its own
-  connection (reconnecting with backoff, and waking once after a reconnect for what it missed).
+* PostgreSQL: ``NOTIFY accessbot_work`` inside every transaction that wrote, so PostgreSQL delivers
+  it exactly when (and only if) the work is committed, at no extra round trip or connection; the
+  worker ``LISTEN``s on its own connection (reconnecting with backoff, and waking once after a
+  reconnect for what it missed).
 * SQLite (one machine by nature): the commit itself is the signal. The worker polls
   ``PRAGMA data_version``, which changes whenever another connection commits to the file; a poll
   is one read of shared memory, so the web process sends nothing at all.
@@ -17,7 +19,11 @@ import sqlite3
 import threading
 from collections.abc import Callable
 
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from bot.store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +32,24 @@ SQLITE_POLL_SECONDS = 0.05
 RECONNECT_MAX_SECONDS = 30.0
 
 
-def announcer(engine: Engine) -> Callable[[], None]:
-    """What the web process calls after a commit that left work for the worker."""
-    if engine.dialect.name != "postgresql":
-        return lambda: None  # the worker sees SQLite commits through data_version
+def announce_commits(store: Store) -> None:
+    """Make every transaction of ``store`` that wrote something wake the worker when it commits."""
+    if store.dialect != "postgresql":
+        return  # the worker sees SQLite commits through data_version
 
-    def announce() -> None:
-        try:
-            with engine.connect() as conn:
-                conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
-                conn.commit()
-        except Exception:  # a missed wake-up only delays the work until the worker's next sweep
-            log.warning("could not wake the worker; it will find the work at its next sweep", exc_info=True)
+    @event.listens_for(store.sessions, "after_flush")
+    def _wrote(session: Session, _context) -> None:
+        session.info["wakes_worker"] = True
 
-    return announce
+    @event.listens_for(store.sessions, "before_commit")
+    def _announce(session: Session) -> None:
+        flushed = session.info.pop("wakes_worker", False)
+        if flushed or session.new or session.dirty or session.deleted:  # or the commit's own flush will write
+            session.execute(text(f"NOTIFY {CHANNEL}"))  # folded with any other NOTIFY of this transaction
+
+    @event.listens_for(store.sessions, "after_rollback")
+    def _forget(session: Session) -> None:
+        session.info.pop("wakes_worker", None)
 
 
 def listen(engine: Engine, on_wake: Callable[[], None], stop: threading.Event) -> None:

@@ -109,5 +109,5 @@ def web_deps(deps: Deps) -> Deps:
     """Turn deps into the web half of a split deployment: commits wake the worker instead of
     running background work here."""
     deps.runs_background_work = False
-    deps.after_commit_hooks.append(wakeups.announcer(deps.store.engine))
+    wakeups.announce_commits(deps.store)
     return deps

@@ -63,6 +63,11 @@ class Store:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @property
+    def sessions(self) -> sessionmaker:
+        """The session factory, for listeners that apply to every unit of work (bot/wakeups.py)."""
+        return self._sessions
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
