@@ -50,8 +50,8 @@ class Settings(BaseSettings):
     replica_id: str | None = None
     sweep_interval_seconds: float = 30.0
     worker_threads: int = 16
-    # Where the worker process serves its own /metrics (what only it measures, e.g. revoke lateness);
-    # the web app's /metrics has the rest. 0 turns it off.
+    # Where the worker process serves its own /healthz and /metrics (what only it measures, e.g.
+    # revoke lateness; the web app's /metrics has the rest). 0 turns it off.
     worker_metrics_port: int = 9101
     log_level: str = "INFO"
 

@@ -13,10 +13,14 @@ claimed with leases (FOR UPDATE SKIP LOCKED on PostgreSQL).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry, make_wsgi_app
+from sqlalchemy import text
 
 from bot import wakeups
 from bot.deps import Deps
@@ -49,12 +53,33 @@ class Worker:
                  "on" if self.notifier else "off")
         return self
 
-    def serve_metrics(self, port: int, host: str = "127.0.0.1") -> int:
-        """Serve what the worker measures at http://host:port/metrics; returns the bound port (0 picks one)."""
+    def serve_http(self, port: int, host: str = "127.0.0.1") -> int:
+        """Serve ``/metrics`` (what the worker measures) and ``/healthz`` (its loops run and the database
+        answers: 200, else 503) at http://host:port; returns the bound port (0 picks a free one)."""
         registry = CollectorRegistry()
         self.deps.runner.revoke_lateness_observers.append(revoke_lateness_histogram(registry).observe)
-        self._metrics_server, thread = start_http_server(port, addr=host, registry=registry)
+        metrics = make_wsgi_app(registry)
+
+        def app(environ, start_response):
+            if environ.get("PATH_INFO") != "/healthz":
+                return metrics(environ, start_response)
+            report = self.health()
+            start_response("200 OK" if report["ok"] else "503 Service Unavailable",
+                           [("Content-Type", "application/json")])
+            return [json.dumps(report).encode()]
+
+        self._metrics_server = make_server(host, port, app, _ThreadingWSGIServer, handler_class=_QuietHandler)
+        threading.Thread(target=self._metrics_server.serve_forever, name="accessbot-worker-http", daemon=True).start()
         return self._metrics_server.server_port
+
+    def health(self) -> dict:
+        problems = [f"{thread.name} stopped" for thread in self._threads if not thread.is_alive()]
+        try:
+            with self.deps.store.uow() as s:
+                s.execute(text("SELECT 1"))
+        except Exception as error:  # reported, not raised: this is what the health check is for
+            problems.append(f"database: {type(error).__name__}")
+        return {"ok": not problems, "problems": problems, "database": self.deps.store.dialect}
 
     def stop(self) -> None:
         if self._metrics_server is not None:
@@ -111,3 +136,12 @@ def web_deps(deps: Deps) -> Deps:
     deps.runs_background_work = False
     wakeups.announce_commits(deps.store)
     return deps
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True  # a slow scraper never holds up the worker's shutdown
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+        """Scrapes every few seconds would drown the worker's log."""

@@ -176,8 +176,8 @@ def _run_worker(settings: Settings, *, slack: bool, parent_pid: int | None) -> N
     freeze_startup_heap()
     if settings.worker_metrics_port:
         try:
-            port = worker.serve_metrics(settings.worker_metrics_port, settings.host)
-            log.info("worker metrics at http://%s:%s/metrics", settings.host, port)
+            port = worker.serve_http(settings.worker_metrics_port, settings.host)
+            log.info("worker metrics and health at http://%s:%s/metrics and /healthz", settings.host, port)
         except OSError as error:  # metrics are not worth stopping the revocations for
             log.error("the worker cannot serve metrics on %s:%s (%s); set ACCESSBOT_WORKER_METRICS_PORT",
                       settings.host, settings.worker_metrics_port, error.strerror or error)

@@ -12,6 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.domain.enums import GrantStatus
 from bot.http.app import create_app
+from bot.deps import Deps
+from bot.store.db import Store, create_engine_for
 from bot.worker import Worker
 from bot.workflow import end_grant
 from tests.timers.support import count_grants, seed_active_grants
@@ -58,7 +60,7 @@ def test_expired_grants_revocations_are_observed_with_their_lateness(world, time
 def test_the_worker_process_serves_the_lateness_it_measures_on_its_own_port(world, deps, timers):
     """With `accessbot serve` split in two, the runner lives in the worker: its /metrics has the histogram."""
     worker = Worker(deps, slack=False)  # not started: the test's own timers drive the same runner
-    port = worker.serve_metrics(0)
+    port = worker.serve_http(0)
     try:
         seed_active_grants(world, 2, world.clock.now() + timedelta(minutes=1))
         world.advance(minutes=1, seconds=30)
@@ -67,5 +69,20 @@ def test_the_worker_process_serves_the_lateness_it_measures_on_its_own_port(worl
         samples = {s.name: s.value for family in text_string_to_metric_families(text) if family.name == LATENESS
                    for s in family.samples if not s.labels}
         assert samples[f"{LATENESS}_count"] == 2 and samples[f"{LATENESS}_sum"] == pytest.approx(60)
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        assert health.status_code == 200 and health.json()["ok"] is True
     finally:
         worker.stop()
+
+
+def test_the_worker_health_check_fails_when_its_database_does_not_answer(deps):
+    unreachable = Store(create_engine_for("postgresql+psycopg://postgres@127.0.0.1:9/nowhere?connect_timeout=2"))
+    worker = Worker(Deps(deps.settings, unreachable, deps.catalog, deps.connectors, deps.clock), slack=False)
+    port = worker.serve_http(0)
+    try:
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30)
+        assert health.status_code == 503
+        assert health.json()["ok"] is False and health.json()["problems"][0].startswith("database: ")
+    finally:
+        worker.stop()
+        unreachable.dispose()
