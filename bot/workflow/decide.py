@@ -20,6 +20,10 @@ from bot.workflow import approve, due, reminders, routing
 from bot.workflow.context import Ctx
 from bot.workflow.events import happened
 
+# Spelt out, not built from the verdict: "deny" + "d" once wrote request.step_denyd, which nothing
+# subscribed to, so a denied step never redrew the cards and the audit log recorded a misspelt action.
+STEP_EVENT = {Verdict.APPROVE: "request.step_approved", Verdict.DENY: "request.step_denied"}
+
 
 @dataclass(frozen=True)
 class Decided:
@@ -77,7 +81,7 @@ def decide(s: Session, ctx: Ctx, *, request_id: int, approver: Person, verdict: 
                    reason=reason, decided_at=ctx.now))
     s.flush()
     requester = s.get(Person, request.requester_id)
-    happened(s, ctx, f"request.step_{verdict}d", subject_type="request", subject_id=request.id,
+    happened(s, ctx, STEP_EVENT[verdict], subject_type="request", subject_id=request.id,
              person_email=requester.email,
              detail={"step": step.position, "step_label": step.label, "approver": approver.email, "reason": reason,
                      "entitlement": request.entitlement}, notify=True)

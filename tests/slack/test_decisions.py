@@ -117,3 +117,23 @@ def test_channel_approvals_post_once_in_the_channel_and_mention_the_next_step_in
     bot.settle()
     assert bot.request(request_id).status == RequestStatus.APPROVED
     assert "Approved by <@U0OLGA0001>" in bot.fake.message(*card.ref).visible_text
+
+
+def test_a_denial_at_step_one_of_a_two_step_chain_is_recorded_as_step_denied_and_redraws_every_copy(bot):
+    request_id = submit_via_form(bot, ALICE, "github admin", {"justification": "release 4.2 branch rules"})
+    card = bot.card_for(DANA, request_id)  # step 1 of 2 (position 0): the manager; the owner (Olga) comes second
+    bot.sim.click(DANA, on=card.ref, action_id="deny")
+    modal = bot.fake.wait_until(lambda: bot.fake.modal_stack(DANA), what="deny modal")[-1]
+    bot.sim.submit(DANA, modal.id, {"reason": "not this sprint"})
+    bot.settle()
+
+    assert bot.request(request_id).status == RequestStatus.DENIED
+    [denied] = bot.audit("request.step_denied")
+    assert denied.detail["step"] == 0 and denied.detail["approver"] == "dana@acme.test"
+    assert bot.audit("request.step_denyd") == []
+    assert [m for m in bot.fake.dm(ALICE) if "was denied by" in m.visible_text]
+    refs = [r for r in bot.refs(request_id) if r.purpose.endswith("_card")]
+    assert len(refs) >= 2  # the approver's copy and the requester's
+    for ref in refs:
+        shown = bot.fake.message(ref.channel, ref.ts)
+        assert "Denied by <@U0DANA0001>" in shown.visible_text and action_ids(shown.blocks) == []
