@@ -130,7 +130,7 @@ def test_connector_option_errors_point_at_the_option_line(tmp_path):
     with pytest.raises(ConnectorConfigError) as caught:
         load_connectors(path, environ={"T": "x"})
     text = str(caught.value)
-    assert f"{path}:4: instance 'hr': option 'base_url': Value error, must be an https:// URL" in text
+    assert f"{path}:4: instance 'hr': option 'base_url': must be an https:// URL" in text
     assert f"{path}:6: instance 'hr': option 'remove_style'" in text
     assert f"{path}:7: instance 'hr': option 'colour': unknown option" in text
 
