@@ -142,6 +142,10 @@ def build_instance(instance: InstanceConfig, *, environ: Mapping[str, str] = NO_
     if simulate:
         from connectors.memory import MemoryConnector
 
+        # The options must still be right for the real type, or the simulator hides what the
+        # deployment would refuse; credentials are not needed.
+        if options := check_instance(instance, environ).options:
+            raise ConnectorConfigError(options)
         return MemoryConnector(instance.name, {})
     problems = check_instance(instance, environ)
     if problems.all:  # every option problem and every absent credential, in one round

@@ -168,6 +168,14 @@ def test_simulate_still_refuses_literal_secrets():
         build_connectors({"instances": {"x": {"type": "scim", "token": "abc"}}}, simulate=True)
 
 
+def test_simulate_still_refuses_options_the_real_type_would_refuse():
+    # The demo's simulator must not hide what a deployment of the same file would refuse.
+    with pytest.raises(ConnectorConfigError, match="option 'base_url': unknown option") as caught:
+        build_connectors({"instances": {"okta": {"type": "okta", "base_url": "https://acme.okta.com",
+                                                 "api_token": {"env": "OKTA_TOKEN"}}}}, simulate=True)
+    assert "OKTA_TOKEN" not in str(caught.value)  # absent credentials are fine when simulating
+
+
 def test_secret_values_never_show_in_repr():
     assert repr(Secret("hunter2")) == "Secret('***')"
     assert Secret("hunter2") == "hunter2"
