@@ -35,8 +35,8 @@ class ConnectorsFacts:
     """What the connectors file tells the catalog check, and what is wrong with the file itself."""
 
     path: Path
-    names: list[str] = field(default_factory=list)
-    targets: dict[str, TargetCheck] = field(default_factory=dict)
+    names: list[str] | None = None  # None: the file did not parse, so the catalog's connectors go unchecked
+    targets: dict[str, TargetCheck] | None = None
     problems: list[str] = field(default_factory=list)  # errors: the file or an instance's options
     absent_credentials: list[str] = field(default_factory=list)  # not errors here; serve needs them
 
@@ -67,7 +67,7 @@ def check(
     catalog = None
     try:
         catalog = load_catalog(
-            catalog_path, connectors=facts.names if facts else None, targets=facts.targets if facts else None,
+            catalog_path, connectors=facts and facts.names, targets=facts and facts.targets,
             people=directory.emails if directory else None, groups=directory.groups if directory else None)
     except PolicyLoadError as exc:
         problems.extend(str(issue) for issue in exc.issues)
@@ -140,7 +140,7 @@ def _connectors(settings: Settings, catalog_path: Path, connectors: Path | None)
         config = load_config(path)
     except ConnectorConfigError as exc:
         facts.problems = exc.problems
-        return facts  # names unknown: the catalog's connectors are then not checked
+        return facts
     facts.names = list(config.instances)
     facts.targets = target_checks({name: instance.type for name, instance in config.instances.items()})
     for found in check_config(config, credentials_environment()).values():
@@ -155,7 +155,7 @@ def _checked_against(people_file: Path | None, directory: PeopleDirectory | None
     if people_file and directory:
         parts.append(f"{people_file} ({len(directory.emails)} people, {len(directory.groups)} groups)")
     if facts is not None:
-        parts.append(f"{facts.path} ({len(facts.names)} connectors, their options and targets)")
+        parts.append(f"{facts.path} ({len(facts.names or ())} connectors, their options and targets)")
     if not parts:
         return "Not cross-checked: no people or connectors file found (owners, approvers and connectors unchecked)"
     return "Cross-checked against " + " and ".join(parts)

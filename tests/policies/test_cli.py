@@ -172,3 +172,11 @@ def test_check_finds_the_connectors_file_named_by_the_setting(tmp_path, caplog):
         assert "unknown connector 'github'; configured connectors: okta" in result.stdout, name
         assert ("ACCESSBOT_CONNECTORS is deprecated: use ACCESSBOT_CONNECTORS_FILE" in caplog.text) == \
             (name == "ACCESSBOT_CONNECTORS")
+
+
+def test_a_connectors_file_that_does_not_parse_is_reported_without_flagging_every_connector(tmp_path):
+    write_files(tmp_path, {"catalog/apps.yaml": GITHUB, "connectors.yaml": "instances: [github]\n"})
+    result = run("check", str(tmp_path / "catalog"), "--people", str(tmp_path / "none.yaml"))
+    assert result.exit_code == 1
+    assert f"{tmp_path}/connectors.yaml:1: 'instances' must be a mapping" in result.stdout
+    assert "unknown connector" not in result.stdout

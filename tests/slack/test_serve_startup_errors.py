@@ -1,5 +1,5 @@
 """`accessbot serve` (the real command, in a subprocess) on a broken setup: exit 2 and a short
-message that says where and how to fix it, never a traceback."""
+message that says where and how to fix it, never a traceback. Other commands likewise."""
 
 from __future__ import annotations
 
@@ -14,11 +14,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def serve(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess:
+    return accessbot(tmp_path, "serve", *args, **settings)
+
+
+def accessbot(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("ACCESSBOT_", "SLACK_")) and key != "DATABASE_URL"}
     env.update({"ACCESSBOT_DATABASE_URL": f"sqlite:///{tmp_path}/accessbot.db",
                 "ACCESSBOT_CATALOG": str(EXAMPLE_DIR / "catalog"), "PYTHONPATH": str(ROOT), **settings})
-    return subprocess.run([sys.executable, "-m", "bot", "serve", *args], cwd=tmp_path, env=env,
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -66,3 +70,11 @@ def test_an_unreachable_slack_is_a_short_message_and_exit_2(tmp_path):
 def test_an_invalid_setting_is_a_short_message_and_exit_2(tmp_path):
     stderr = assert_short_refusal(serve(tmp_path, "--no-slack", ACCESSBOT_PORT="eighty"))
     assert "ACCESSBOT_PORT" in stderr
+
+
+def test_other_commands_report_a_broken_connectors_file_the_same_way(tmp_path):
+    broken = tmp_path / "connectors.yaml"
+    broken.write_text("instances:\n  vpn:\n    type: webhook\n    base_url: https://vpn.example.com\n")
+    stderr = assert_short_refusal(accessbot(tmp_path, "reconcile", ACCESSBOT_CONNECTORS_FILE=str(broken)))
+    assert stderr.startswith("The connectors configuration is invalid:")
+    assert f"{broken}:4: instance 'vpn': option 'base_url': unknown option" in stderr
