@@ -80,7 +80,7 @@ class Settings(BaseSettings):
             if self.connectors_file is None:
                 self.connectors_file = old
                 _warn_deprecated("ACCESSBOT_CONNECTORS", "")
-            elif old != self.connectors_file:
+            else:
                 _warn_deprecated("ACCESSBOT_CONNECTORS", f"; it is ignored, ACCESSBOT_CONNECTORS_FILE "
                                                          f"({self.connectors_file}) is set")
         return self
