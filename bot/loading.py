@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.settings import Settings
+from bot.settings import Settings, credentials_environment
 from bot.store.db import Store
 from bot.store.models import Person
 from connectors.host import ConnectorHost
 from connectors.registry import ConnectorSet
+from connectors.schema_check import target_checks
 from policies import load_catalog
 
 
@@ -20,7 +21,7 @@ def load_connectors_for(settings: Settings, host: ConnectorHost | None = None) -
     path = settings.resolved_connectors_file()
     if path is None:
         return ConnectorSet()
-    return load_connectors(path, simulate=settings.simulate_connectors, host=host)
+    return load_connectors(path, environ=credentials_environment(), simulate=settings.simulate_connectors, host=host)
 
 
 def load_catalog_for(settings: Settings, store: Store, connectors: ConnectorSet):
@@ -28,4 +29,7 @@ def load_catalog_for(settings: Settings, store: Store, connectors: ConnectorSet)
         people = s.execute(select(Person.email, Person.groups)).all()
     emails = [email for email, _ in people]
     groups = sorted({g for _, gs in people for g in (gs or [])})
-    return load_catalog(settings.catalog, connectors=list(connectors), people=emails, groups=groups)
+    # Targets are checked against each instance's configured type, simulated or not: the demo must
+    # not accept a catalog the real connectors would refuse.
+    targets = target_checks({name: connectors.configured_type(name) for name in connectors})
+    return load_catalog(settings.catalog, connectors=list(connectors), people=emails, groups=groups, targets=targets)

@@ -1,13 +1,28 @@
 """Configuration. The only code that reads the environment (prefix ACCESSBOT_ is optional for the
 Slack names Slack's own docs use: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
-SLACK_API_URL; DATABASE_URL likewise)."""
+SLACK_API_URL; DATABASE_URL likewise).
+
+Every command finds its files here, the same way: the catalog is ACCESSBOT_CATALOG (else the
+bundled example), the people and connectors files are ACCESSBOT_PEOPLE_FILE and
+ACCESSBOT_CONNECTORS_FILE, else found next to the catalog (``policies.neighbours``). The
+connectors file's ``{env: VAR}`` credentials are read from ``credentials_environment()``.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from policies.neighbours import find_connectors_file, find_people_file
+
+log = logging.getLogger(__name__)
+# Names an older release read, by the name that replaced them; accepted with a warning.
+DEPRECATED_NAMES = {"ACCESSBOT_CONNECTORS": "ACCESSBOT_CONNECTORS_FILE"}
 
 EXAMPLE_DIR = Path(__file__).resolve().parent.parent / "policies" / "examples" / "acme"
 DEFAULT_DATA_DIR = Path(".accessbot")
@@ -25,6 +40,9 @@ class Settings(BaseSettings):
     catalog: Path = Field(default=EXAMPLE_DIR / "catalog", validation_alias=_alias("CATALOG"))
     people_file: Path | None = Field(default=None, validation_alias=_alias("PEOPLE_FILE"))
     connectors_file: Path | None = Field(default=None, validation_alias=_alias("CONNECTORS_FILE"))
+    # ACCESSBOT_CONNECTORS: what `connectors check` and the docs once read; see _deprecated_names.
+    deprecated_connectors_file: Path | None = Field(default=None, validation_alias="ACCESSBOT_CONNECTORS",
+                                                    exclude=True, repr=False)
     # Replace every connector instance by an in-memory one (demo, trying the catalog out).
     simulate_connectors: bool = Field(default=False, validation_alias=_alias("SIMULATE_CONNECTORS"))
 
@@ -55,27 +73,42 @@ class Settings(BaseSettings):
     worker_metrics_port: int = 9101
     log_level: str = "INFO"
 
+    @model_validator(mode="after")
+    def _deprecated_names(self) -> Settings:
+        old = self.deprecated_connectors_file
+        if old is not None:
+            if self.connectors_file is None:
+                self.connectors_file = old
+                _warn_deprecated("ACCESSBOT_CONNECTORS", "")
+            else:
+                _warn_deprecated("ACCESSBOT_CONNECTORS", f"; it is ignored, ACCESSBOT_CONNECTORS_FILE "
+                                                         f"({self.connectors_file}) is set")
+        return self
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
-    def resolved_people_file(self) -> Path | None:
-        if self.people_file:
-            return self.people_file
-        return _next_to_catalog(self.catalog, ("people.yaml", "people.yml", "people.csv"))
+    def resolved_people_file(self, catalog: Path | None = None) -> Path | None:
+        """ACCESSBOT_PEOPLE_FILE, else people.yaml/.yml/.csv next to ``catalog`` (default: the configured one)."""
+        return self.people_file or find_people_file(catalog or self.catalog)
 
-    def resolved_connectors_file(self) -> Path | None:
-        if self.connectors_file:
-            return self.connectors_file
-        return _next_to_catalog(self.catalog, ("connectors.yaml", "connectors.yml"))
+    def resolved_connectors_file(self, catalog: Path | None = None) -> Path | None:
+        """ACCESSBOT_CONNECTORS_FILE, else connectors.yaml/.yml next to ``catalog`` (default: the configured one)."""
+        return self.connectors_file or find_connectors_file(catalog or self.catalog)
+
+    def uses_example_connectors(self) -> bool:
+        """Whether the connectors file is the bundled Acme example's (its secrets exist nowhere)."""
+        path = self.resolved_connectors_file()
+        return path is not None and path.resolve().parent == EXAMPLE_DIR
 
 
-def _next_to_catalog(catalog: Path, names: tuple[str, ...]) -> Path | None:
-    folders = [catalog] if catalog.is_dir() else []
-    folders.append(catalog.parent)
-    for folder in folders:
-        for name in names:
-            if (folder / name).is_file():
-                return folder / name
-    return None
+def credentials_environment() -> Mapping[str, str]:
+    """Where the connectors file's ``{env: VAR}`` references are looked up."""
+    return os.environ
+
+
+def _warn_deprecated(old: str, rest: str) -> None:
+    # A log line, not warnings.warn: it reaches stderr before logging is set up, without a source line.
+    log.warning("%s is deprecated: use %s (same meaning)%s", old, DEPRECATED_NAMES[old], rest)

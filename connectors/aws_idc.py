@@ -49,6 +49,7 @@ from connectors.errors import (
     TargetNotFound,
     TransientError,
 )
+from connectors.targets import AwsIdcTarget
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
 
@@ -110,6 +111,8 @@ def error_code(exc: botocore.exceptions.ClientError) -> str:
 
 class AwsIdentityCenterConnector(Connector):
     kind = "aws_idc"
+    options_model = AwsIdcOptions
+    target_model = AwsIdcTarget
     capabilities = Capabilities(list_members=True, async_grants=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *, sso_admin: Any = None, identitystore: Any = None,

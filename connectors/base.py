@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from connectors.config import ConnectorOptions
 from connectors.errors import Unsupported
+from connectors.targets import FreeTarget, TargetSpec
 
 
 class Outcome(StrEnum):
@@ -114,6 +116,10 @@ class Connector(abc.ABC):
 
     kind: ClassVar[str]
     capabilities: ClassVar[Capabilities] = Capabilities()
+    # The schemas of this type's options (the connectors file) and targets (the catalog's
+    # ``target:`` + ``target_options:``); ``policy check`` validates both without building anything.
+    options_model: ClassVar[type[ConnectorOptions]] = ConnectorOptions
+    target_model: ClassVar[type[TargetSpec]] = FreeTarget
     # True for classes whose __init__ takes ``host=`` (a connectors.host.ConnectorHost): the
     # registry then passes the service's shared lock and learned facts.
     uses_host: ClassVar[bool] = False

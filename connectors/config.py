@@ -35,6 +35,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from connectors.errors import ConfigError
+from connectors.kinds import KINDS
 
 SECRET_WORDS = frozenset({"token", "secret", "password", "passwd", "passphrase", "key", "apikey",
                           "credential", "credentials"})
@@ -130,7 +131,19 @@ def resolve_reference(kind: str, target: str, environ: Mapping[str, str]) -> Sec
 
 def resolve_references(instance: InstanceConfig, environ: Mapping[str, str]) -> dict[str, Any]:
     """The instance's options with every ``{env:}``/``{file:}`` replaced by its ``Secret`` value."""
-    problems: list[str] = []
+    resolved, unresolved = resolve_available(instance, environ)
+    if unresolved:
+        raise ConnectorConfigError(unresolved.values())
+    return resolved
+
+
+UNRESOLVED = Secret("unresolved-credential")  # stands in for a credential that is absent here
+
+
+def resolve_available(instance: InstanceConfig, environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Resolve what can be: the options (an absent credential replaced by ``UNRESOLVED``), and the
+    problem of each option whose credential is absent, so the other options can still be checked."""
+    unresolved: dict[str, str] = {}
 
     def resolve(option: str, value: Any) -> Any:
         ref = as_reference(value)
@@ -138,18 +151,15 @@ def resolve_references(instance: InstanceConfig, environ: Mapping[str, str]) -> 
             try:
                 return resolve_reference(*ref, environ)
             except ValueError as exc:
-                problems.append(instance.at(option).problem(f"option {option!r}: {exc}"))
-                return None
+                unresolved.setdefault(option, instance.at(option).problem(f"option {option!r}: {exc}"))
+                return UNRESOLVED
         if isinstance(value, Mapping):
             return {k: resolve(option, v) for k, v in value.items()}
         if isinstance(value, list):
             return [resolve(option, v) for v in value]
         return value
 
-    resolved = {name: resolve(name, value) for name, value in instance.options.items()}
-    if problems:
-        raise ConnectorConfigError(problems)
-    return resolved
+    return {name: resolve(name, value) for name, value in instance.options.items()}, unresolved
 
 
 def _literal_secret_problems(option: str, value: Any, path: str = "") -> list[str]:
@@ -234,11 +244,7 @@ def _parse_instance(name: str, raw: Any, source: str, lines: Mapping[tuple[str, 
 
 
 def _known_types(known_types: Iterable[str] | None) -> frozenset[str]:
-    if known_types is not None:
-        return frozenset(known_types)
-    from connectors.registry import KINDS  # the registry imports this module
-
-    return frozenset(KINDS)
+    return frozenset(KINDS if known_types is None else known_types)
 
 
 def _line_map(node: yaml.Node | None) -> dict[tuple[str, ...], int]:

@@ -40,6 +40,7 @@ from connectors.errors import (
     TargetNotFound,
 )
 from connectors.http import ApiClient, raise_for_status
+from connectors.targets import EntraTarget
 from connectors.vendor_http import BearerTokenAuth, json_body, paged, segment
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
@@ -121,6 +122,8 @@ class ClientCredentialsTokens:
 
 class EntraConnector(Connector):
     kind = "entra"
+    options_model = EntraOptions
+    target_model = EntraTarget
     capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *, sleep: Callable[[float], None] = time.sleep,

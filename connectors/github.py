@@ -37,6 +37,7 @@ import pydantic
 from connectors.base import ActionResult, Capabilities, Check, Connector, Outcome, PrincipalRef, Subject, Target
 from connectors.errors import InvalidRequest, ManagedExternally, NotFound, PrincipalNotFound, TargetNotFound
 from connectors.http import ApiClient, RateLimitHint, parse_retry_after, raise_for_status
+from connectors.targets import GitHubTarget
 from connectors.vendor_http import json_body, paged, segment
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
@@ -105,6 +106,8 @@ class WriteSpacing:
 
 class GitHubConnector(Connector):
     kind = "github"
+    options_model = GitHubOptions
+    target_model = GitHubTarget
     capabilities = Capabilities(list_members=True, async_grants=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *, sleep: Callable[[float], None] = time.sleep,

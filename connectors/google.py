@@ -48,6 +48,7 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.http import ApiClient, parse_retry_after, raise_for_status
+from connectors.targets import GoogleTarget
 from connectors.vendor_http import BearerTokenAuth, json_body, paged, segment
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
@@ -165,6 +166,8 @@ class ServiceAccountTokens:
 
 class GoogleConnector(Connector):
     kind = "google"
+    options_model = GoogleOptions
+    target_model = GoogleTarget
     capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *,

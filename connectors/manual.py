@@ -18,13 +18,14 @@ import re
 import string
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from connectors.base import ActionResult, Capabilities, Check, Connector, Outcome, PrincipalRef, Subject, Target
 from connectors.config import ConnectorOptions, Duration, format_duration, parse_options
 from connectors.errors import InvalidRequest, Unsupported
+from connectors.targets import TargetSpec
 
 PLACEHOLDERS = frozenset({"person", "email", "entitlement", "target", "action", "app"})
 ACTIONS = ("grant", "revoke", "suspend", "reactivate")
@@ -50,14 +51,23 @@ def template_problem(template: str) -> str | None:
     return None
 
 
+def _renderable(value: str | None) -> str | None:
+    if value is not None and (problem := template_problem(value)):
+        raise ValueError(problem)
+    return value
+
+
+Template = Annotated[str | None, AfterValidator(_renderable)]
+
+
 class ManualOptions(ConnectorOptions):
     channel: str
     app: str = ""
-    instructions: str | None = None  # for every action, unless an action has its own
-    grant_instructions: str | None = None
-    revoke_instructions: str | None = None
-    suspend_instructions: str | None = None
-    reactivate_instructions: str | None = None
+    instructions: Template = None  # for every action, unless an action has its own
+    grant_instructions: Template = None
+    revoke_instructions: Template = None
+    suspend_instructions: Template = None
+    reactivate_instructions: Template = None
     repost_after: Duration = Field(default=timedelta(days=1))
     escalate_after: Duration = Field(default=timedelta(days=3))
 
@@ -68,14 +78,6 @@ class ManualOptions(ConnectorOptions):
             raise ValueError("must be a Slack channel id such as C0123456789 (names change, ids do not)")
         return value
 
-    @field_validator("instructions", "grant_instructions", "revoke_instructions", "suspend_instructions",
-                     "reactivate_instructions")
-    @classmethod
-    def _renderable(cls, value: str | None) -> str | None:
-        if value is not None and (problem := template_problem(value)):
-            raise ValueError(problem)
-        return value
-
     @model_validator(mode="after")
     def _positive_durations(self) -> ManualOptions:
         if self.repost_after <= timedelta(0) or self.escalate_after <= timedelta(0):
@@ -83,8 +85,20 @@ class ManualOptions(ConnectorOptions):
         return self
 
 
+class ManualTarget(TargetSpec):
+    """Any target (it is only shown to the person doing the task), with per-entitlement instructions."""
+
+    instructions: Template = None
+    grant_instructions: Template = None
+    revoke_instructions: Template = None
+    suspend_instructions: Template = None
+    reactivate_instructions: Template = None
+
+
 class ManualConnector(Connector):
     kind = "manual"
+    options_model = ManualOptions
+    target_model = ManualTarget
     capabilities = Capabilities(list_members=False, suspend=True, reactivate=True, async_grants=True, manual=True)
 
     def __init__(self, name: str, options: Mapping[str, Any]):

@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from pydantic import Field
+
 from connectors.base import (
     ActionResult,
     Capabilities,
@@ -23,11 +25,17 @@ from connectors.base import (
     Subject,
     Target,
 )
+from connectors.config import ConnectorOptions
 from connectors.errors import ConnectorError, PrincipalNotFound
+
+
+class MemoryOptions(ConnectorOptions):
+    delay_seconds: float = Field(0.0, ge=0)  # each mutating call waits this long (load tests)
 
 
 class MemoryConnector(Connector):
     kind = "memory"
+    options_model = MemoryOptions
     capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
 
     def __init__(self, name: str, options: Mapping[str, Any] | None = None):

@@ -36,6 +36,7 @@ from connectors.errors import (
     TargetNotFound,
 )
 from connectors.http import ApiClient, epoch_reset_hint, raise_for_status
+from connectors.targets import OktaTarget
 from connectors.vendor_http import json_body, paged, segment
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
@@ -75,6 +76,8 @@ def _okta_error(response: httpx.Response) -> tuple[str, str]:
 
 class OktaConnector(Connector):
     kind = "okta"
+    options_model = OktaOptions
+    target_model = OktaTarget
     capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *,

@@ -1,7 +1,7 @@
 """Connector kinds and instances.
 
-``KINDS`` maps a configuration ``type`` to its class, imported lazily so an instance of one
-vendor never needs another vendor's libraries installed. ``load_connectors`` turns a
+``KINDS`` (``connectors.kinds``) maps a configuration ``type`` to its class, imported lazily so an
+instance of one vendor never needs another vendor's libraries installed. ``load_connectors`` turns a
 connectors file (see ``connectors.config``) into a ``ConnectorSet``; ``build_connectors`` does
 the same from an in-memory mapping. ``host`` (see ``connectors.host``) is what the service lends
 the classes that need it: a lock shared by its replicas and a memory of learned facts.
@@ -9,13 +9,13 @@ the classes that need it: a lock shared by its replicas and a memory of learned 
 
 from __future__ import annotations
 
-import importlib
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from connectors import kinds
 from connectors.base import Connector
 from connectors.config import (
     ConnectorConfigError,
@@ -28,27 +28,18 @@ from connectors.config import (
 )
 from connectors.errors import ConfigError
 from connectors.host import ConnectorHost
+from connectors.kinds import KINDS
+from connectors.schema_check import check_instance
 
-KINDS: dict[str, str] = {
-    "memory": "connectors.memory:MemoryConnector",
-    "scim": "connectors.scim:ScimConnector",
-    "manual": "connectors.manual:ManualConnector",
-    "webhook": "connectors.webhook:WebhookConnector",
-    "okta": "connectors.okta:OktaConnector",
-    "google": "connectors.google:GoogleConnector",
-    "entra": "connectors.entra:EntraConnector",
-    "github": "connectors.github:GitHubConnector",
-    "aws_idc": "connectors.aws_idc:AwsIdentityCenterConnector",
-    "slack_usergroups": "connectors.slack_usergroups:SlackUsergroupConnector",
-}
+# Credentials come from the environment the caller passes (the bot: bot.settings), never read here.
+NO_ENVIRONMENT: Mapping[str, str] = MappingProxyType({})
 
 
 def connector_class(kind: str) -> type[Connector]:
     try:
-        module_name, class_name = KINDS[kind].split(":")
+        return kinds.connector_class(kind)
     except KeyError:
         raise ConfigError(f"unknown connector type {kind!r}; known: {', '.join(sorted(KINDS))}") from None
-    return getattr(importlib.import_module(module_name), class_name)
 
 
 def build(name: str, kind: str, options: Mapping[str, Any], *, host: ConnectorHost | None = None) -> Connector:
@@ -95,7 +86,7 @@ class ConnectorSet(Mapping[str, Connector]):
 
 
 # -- instances from configuration ------------------------------------------------------------------
-def load_connectors(path: str | Path, *, environ: Mapping[str, str] = os.environ,
+def load_connectors(path: str | Path, *, environ: Mapping[str, str] = NO_ENVIRONMENT,
                     simulate: bool = False, host: ConnectorHost | None = None) -> ConnectorSet:
     """Build every instance of a connectors YAML file; raises ConnectorConfigError listing all problems.
 
@@ -105,7 +96,7 @@ def load_connectors(path: str | Path, *, environ: Mapping[str, str] = os.environ
     return build_connectors(load_config(path, known_types=KINDS), environ=environ, simulate=simulate, host=host)
 
 
-def build_connectors(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping[str, str] = os.environ,
+def build_connectors(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping[str, str] = NO_ENVIRONMENT,
                      simulate: bool = False, source: str = "<config>",
                      host: ConnectorHost | None = None) -> ConnectorSet:
     """Like ``load_connectors`` from an in-memory configuration (``{"instances": {...}}``)."""
@@ -125,7 +116,7 @@ class BuildFailure:
     problems: list[str]
 
 
-def build_each(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping[str, str] = os.environ,
+def build_each(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping[str, str] = NO_ENVIRONMENT,
                simulate: bool = False, source: str = "<config>",
                host: ConnectorHost | None = None) -> tuple[ConnectorSet, list[BuildFailure]]:
     """Build what can be built and report, per instance, what cannot (``connectors check`` shows both).
@@ -146,12 +137,19 @@ def build_each(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping
     return connectors, failures
 
 
-def build_instance(instance: InstanceConfig, *, environ: Mapping[str, str] = os.environ,
+def build_instance(instance: InstanceConfig, *, environ: Mapping[str, str] = NO_ENVIRONMENT,
                    simulate: bool = False, host: ConnectorHost | None = None) -> Connector:
     if simulate:
         from connectors.memory import MemoryConnector
 
+        # The options must still be right for the real type, or the simulator hides what the
+        # deployment would refuse; credentials are not needed.
+        if options := check_instance(instance, environ).options:
+            raise ConnectorConfigError(options)
         return MemoryConnector(instance.name, {})
+    problems = check_instance(instance, environ)
+    if problems.all:  # every option problem and every absent credential, in one round
+        raise ConnectorConfigError(problems.all)
     options = resolve_references(instance, environ)
     try:
         return instantiate(connector_class(instance.type), instance.name, options, host)

@@ -23,9 +23,10 @@ accessbot is the SCIM client here, in the role Okta and Entra play, and sends wh
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -45,8 +46,10 @@ from connectors.errors import (
 )
 from connectors.host import ConnectorHost
 from connectors.http import ApiClient, raise_for_status
+from connectors.targets import TargetSpec
 
 log = logging.getLogger(__name__)
+Result = TypeVar("Result")
 
 LOOKUP_FILTERS = {
     "userName": "userName eq {}",
@@ -57,6 +60,23 @@ MAX_PAGES = 10_000
 # Learned facts (connectors.host.LearnedFacts) and the one value each may hold.
 REMOVE_STYLE = "remove_style"  # "filter": the target refused the Entra form
 MEMBERSHIP_CHECK = "membership_check"  # "read_members": the target refuses or ignores the membership filter
+MEMBER_LISTING = "member_listing"  # "group": /Users?filter=groups.value answers nobody for a group with members
+GROUP_BY_NAME = "group_id:"  # + a hash of a displayName: the id the target gave that group
+NAME_PREFIX = "name:"  # a target written as the group's displayName, not its id
+
+
+class ScimTarget(TargetSpec):
+    """``account`` (the account's ``active``), a group's id, or ``name:<displayName>`` for a group
+    whose id the target assigns: it is looked up once and remembered."""
+
+    @field_validator("target")
+    @classmethod
+    def _group(cls, value: str) -> str:
+        if value.startswith(NAME_PREFIX) and not value[len(NAME_PREFIX):].strip():
+            raise ValueError("'name:' needs the group's displayName after it (name:Engineering)")
+        if value in ("", ".", "..") or "/" in value:
+            raise ValueError("must be 'account', a group id, or name:<the group's displayName>")
+        return value
 
 
 class ScimOptions(ConnectorOptions):
@@ -79,6 +99,8 @@ class ScimOptions(ConnectorOptions):
 
 class ScimConnector(Connector):
     kind = "scim"
+    options_model = ScimOptions
+    target_model = ScimTarget
     capabilities = Capabilities(list_members=True, suspend=True, reactivate=True)
     uses_host = True
 
@@ -89,6 +111,7 @@ class ScimConnector(Connector):
         # What the target taught us; read from the host's facts on first use (None: not read yet).
         self._remove_style: str | None = None
         self._membership_filter_works: bool | None = None
+        self._member_listing: str | None = None
         self._cursor_paging: bool | None = None  # from the option, or /ServiceProviderConfig on first use
         self.http = ApiClient(
             self.settings.base_url,
@@ -126,21 +149,30 @@ class ScimConnector(Connector):
               dry_run: bool = False) -> ActionResult:
         if target.is_account:
             return self._set_active(principal, True, dry_run=dry_run)
-        group_id, user_id = target.ref, _principal_id(principal)
+        user_id = _principal_id(principal)
         if dry_run:
-            return ActionResult(Outcome.PLANNED, planned_calls=(f"PATCH /Groups/{group_id} add member {user_id}",))
+            return ActionResult(Outcome.PLANNED, planned_calls=(f"PATCH /Groups/{target.ref} add member {user_id}",))
+        return self._in_group(target.ref, lambda group_id: self._add(group_id, principal, user_id))
+
+    def _add(self, group_id: str, principal: PrincipalRef, user_id: str) -> ActionResult:
         if self._is_member(group_id, user_id):
             return ActionResult(Outcome.ALREADY, detail=f"{principal.display or user_id} is already a member")
+        # RFC 7644 does not oblige a server to refuse a member value that names nobody, and
+        # scim2-server stores it: a grant to a user who does not exist would look APPLIED.
+        self._read_active(user_id)  # PrincipalNotFound before any write
         return ActionResult(self._patch_group(group_id, user_id, wire.add_member_body(user_id), adding=True))
 
     def revoke(self, principal: PrincipalRef, target: Target, *, action_id: str,
                dry_run: bool = False) -> ActionResult:
         if target.is_account:
             return self._set_active(principal, False, dry_run=dry_run)
-        group_id, user_id = target.ref, _principal_id(principal)
+        user_id = _principal_id(principal)
         if dry_run:
             return ActionResult(Outcome.PLANNED, planned_calls=(
-                f"PATCH /Groups/{group_id} remove member {user_id} ({self.remove_style} form)",))
+                f"PATCH /Groups/{target.ref} remove member {user_id} ({self.remove_style} form)",))
+        return self._in_group(target.ref, lambda group_id: self._remove(group_id, principal, user_id))
+
+    def _remove(self, group_id: str, principal: PrincipalRef, user_id: str) -> ActionResult:
         if not self._is_member(group_id, user_id):
             self._require_group(group_id)
             return ActionResult(Outcome.ALREADY, detail=f"{principal.display or user_id} is not a member")
@@ -149,20 +181,68 @@ class ScimConnector(Connector):
     def is_granted(self, principal: PrincipalRef, target: Target) -> bool:
         if target.is_account:
             return self._read_active(_principal_id(principal)) is not False
-        if self._is_member(target.ref, _principal_id(principal)):
+        user_id = _principal_id(principal)
+        return self._in_group(target.ref, lambda group_id: self._holds(group_id, user_id))
+
+    def _holds(self, group_id: str, user_id: str) -> bool:
+        if self._is_member(group_id, user_id):
             return True
-        self._require_group(target.ref)
+        self._require_group(group_id)
         return False
 
     def list_members(self, target: Target) -> Iterator[PrincipalRef]:
         if target.is_account:
-            found = self._page_users("active eq true")
-        elif self.settings.member_listing == "user_filter":
-            self._require_group(target.ref)
-            found = self._page_users(f"groups.value eq {wire.quoted(target.ref)}")
-        else:
-            found = self._group_members(target.ref)
-        return iter(found)
+            return iter(self._page_users("active eq true"))
+        return iter(self._in_group(target.ref, self._members_of))
+
+    def _members_of(self, group_id: str) -> list[PrincipalRef]:
+        if self.member_listing != "user_filter":
+            return self._group_members(group_id)
+        self._require_group(group_id)
+        found = self._page_users(f"groups.value eq {wire.quoted(group_id)}")
+        if found:
+            return found
+        # Nobody: an empty group, or a server that does not keep the read-only User.groups
+        # (RFC 7643 §4.1.2; stock scim2-server does not). Only the group itself can tell.
+        members = self._group_members(group_id)
+        if members:
+            log.warning("%s: /Users?filter=groups.value answers nobody for group %s, which has %d members; "
+                        "reading group members from now on", self.name, group_id, len(members))
+            self._member_listing = "group"
+            self.host.facts.remember(self.name, MEMBER_LISTING, "group")
+        return members
+
+    # -- groups written by name ----------------------------------------------------------------
+    def _in_group(self, ref: str, action: Callable[[str], Result]) -> Result:
+        """Run ``action`` on the group's id. A name's remembered id that the target no longer knows
+        (the group was recreated) is looked up again, once."""
+        if not ref.startswith(NAME_PREFIX):
+            return action(ref)
+        name = ref[len(NAME_PREFIX):]
+        remembered = self.host.facts.recall(self.name, _name_fact(name))
+        if remembered is None:
+            return action(self._look_up_group(name))
+        try:
+            return action(remembered)
+        except TargetNotFound:
+            current = self._look_up_group(name)
+            if current == remembered:
+                raise
+            return action(current)
+
+    def _look_up_group(self, name: str) -> str:
+        response = self._get("/Groups", params={"filter": f"displayName eq {wire.quoted(name)}",
+                                                "attributes": "id,displayName", "count": 2})
+        self._raise_unless_ok(response, f"look up group {name!r}", not_found=TargetNotFound)
+        page = wire.list_page(response, f"{self.name}: group lookup")
+        matching = [g for g in page.resources if str(g.get("displayName", "")).casefold() == name.casefold()]
+        if not matching or not matching[0].get("id"):
+            raise TargetNotFound(f"{self.name}: no group named {name!r}")
+        if len(matching) > 1 or (page.total or 0) > 1:
+            raise InvalidRequest(f"{self.name}: several groups are named {name!r}; write the target as the id")
+        group_id = str(matching[0]["id"])
+        self.host.facts.remember(self.name, _name_fact(name), group_id)
+        return group_id
 
     def suspend(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:
         return self._set_active(principal, False, dry_run=dry_run)
@@ -189,6 +269,9 @@ class ScimConnector(Connector):
             notes.append(f"learned: the target refuses remove_style {self.settings.remove_style}")
         if not self.membership_filter_works:
             notes.append("learned: the target refuses the membership filter, members are read instead")
+        if self.member_listing != self.settings.member_listing:
+            notes.append("learned: the target does not keep User.groups, so member_listing user_filter finds "
+                         "nobody; group members are read instead (set member_listing: group)")
         return "".join(f"; {note}" for note in notes)
 
     def _check_service_provider(self) -> Check:
@@ -217,6 +300,14 @@ class ScimConnector(Connector):
                        and self.host.facts.recall(self.name, REMOVE_STYLE) == "filter")
             self._remove_style = "filter" if refused else self.settings.remove_style
         return self._remove_style
+
+    @property
+    def member_listing(self) -> str:
+        """The configured listing, unless the target showed it does not keep User.groups."""
+        if self._member_listing is None:
+            learned = self.host.facts.recall(self.name, MEMBER_LISTING)
+            self._member_listing = learned or self.settings.member_listing
+        return self._member_listing
 
     @property
     def membership_filter_works(self) -> bool:
@@ -392,6 +483,11 @@ class ScimConnector(Connector):
         if 400 <= status < 500:
             raise InvalidRequest(detail, http_status=status, provider_code=error.scim_type)
         raise_for_status(response, what=detail)
+
+
+def _name_fact(name: str) -> str:
+    # Fact keys are short (100 characters); a displayName may not be.
+    return GROUP_BY_NAME + hashlib.sha256(name.casefold().encode()).hexdigest()[:40]
 
 
 def _principal_id(principal: PrincipalRef) -> str:

@@ -48,6 +48,7 @@ from connectors.errors import (
 )
 from connectors.host import ConnectorHost
 from connectors.http import ApiClient, raise_for_status
+from connectors.targets import SlackUsergroupTarget
 from connectors.vendor_http import json_body
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
@@ -91,6 +92,8 @@ def slack_error(method: str, error: str) -> ConnectorError:
 
 class SlackUsergroupConnector(Connector):
     kind = "slack_usergroups"
+    options_model = SlackUsergroupOptions
+    target_model = SlackUsergroupTarget
     capabilities = Capabilities(list_members=True)
     uses_host = True
 

@@ -83,6 +83,8 @@ class WebhookOptions(ConnectorOptions):
 
 class WebhookConnector(Connector):
     kind = "webhook"
+    options_model = WebhookOptions
+    # target_model stays the free-form default: targets go to the receiver as written.
     capabilities = Capabilities(list_members=False, async_grants=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *, clock: Callable[[], float] = time.time):

@@ -6,13 +6,13 @@ the problems of the others; every issue found is reported together in one Policy
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 from policies.catalog import Catalog
 from policies.errors import PolicyIssue, PolicyLoadError, did_you_mean
-from policies.pieces import Collected, Known, Piece, S
+from policies.pieces import Collected, Known, Piece, S, TargetCheck
 from policies.resolve import resolve
 from policies.schema import (
     ID_PATTERN, TOP_LEVEL_KEYS, BirthrightSpec, BundleSpec, EntitlementSpec, PolicySpec, ResourceSpec,
@@ -26,10 +26,15 @@ FOREIGN_FILES = frozenset({"people.yaml", "people.yml", "people.csv", "connector
 
 
 def load_catalog(path: str | Path, *, connectors: Collection[str] | None = None,
-                 people: Collection[str] | None = None, groups: Collection[str] | None = None) -> Catalog:
-    """Load, check and compile a catalog file or directory. Raises PolicyLoadError with every issue."""
+                 people: Collection[str] | None = None, groups: Collection[str] | None = None,
+                 targets: Mapping[str, TargetCheck] | None = None) -> Catalog:
+    """Load, check and compile a catalog file or directory. Raises PolicyLoadError with every issue.
+
+    ``targets``: a check per connector instance name (see ``Known.targets``), so a target the
+    instance's type cannot take fails here, at its line."""
     known = Known(
         connectors=frozenset(connectors) if connectors is not None else None,
+        targets=targets,
         people=frozenset(p.lower() for p in people) if people is not None else None,
         groups=frozenset(groups) if groups is not None else None,
     )

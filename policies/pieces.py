@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -60,10 +61,17 @@ class Collected:
         return True
 
 
+# (target, target_options) -> [(target option, or None for the target itself; reason)]
+TargetCheck = Callable[[str, Mapping[str, Any]], list[tuple[str | None, str]]]
+
+
 @dataclass(frozen=True)
 class Known:
     """What the rest of the deployment defines; None means "not checked"."""
 
     connectors: frozenset[str] | None = None
+    # Per connector instance: (target, target_options) -> [(target option or None, reason)], from
+    # the schema of the instance's type (connectors.schema_check.target_checks). None: not checked.
+    targets: Mapping[str, TargetCheck] | None = None
     people: frozenset[str] | None = None
     groups: frozenset[str] | None = None

@@ -123,6 +123,8 @@ class _Resolver:
         if espec.target is None:
             self.issues.append(own.issue(f"{ref} has no target: (the group, team, permission set or account "
                                          "that the connector grants)"))
+        elif connector:
+            self._check_target(ref, connector, espec.target, own, picked["target_options"])
         owners, owners_at = (espec.owners, own) if espec.owners is not None else (resource.owners, layers.layers[1])
         if espec.owners is not None:
             self._check_people(espec.owners, own.doc, own.path + ("owners",), "owner")
@@ -157,6 +159,20 @@ class _Resolver:
             self.issues.append(own.issue(f"{ref} has no connector: set connector: on the entitlement or on "
                                          f"resource {resource_id} (a name from connectors.yaml)"))
         return picked.value
+
+    def _check_target(self, ref: str, connector: str, target: str, own: Layer, options: Picked) -> None:
+        """The target and its options, against the schema of the connector instance's type."""
+        check = (self.known.targets or {}).get(connector)
+        if check is None:
+            return
+        for option, reason in check(target, options.value or {}):
+            if option is None:
+                self.issues.append(own.issue(f"{ref}: target {target!r} for connector {connector!r}: {reason}",
+                                             "target"))
+            else:
+                at = options.layer or own
+                self.issues.append(at.issue(f"{ref}: target option {option!r} for connector {connector!r}: "
+                                            f"{reason}", "target_options", option))
 
     def _check_layer(self, layer: Layer) -> None:
         """Check what is written at one level, once, whether or not anything inherits it."""

@@ -13,6 +13,7 @@ from bot.cli.offboard import offboard_app
 from bot.cli.policy import policy_app
 from bot.cli.reconcile import reconcile_app
 from bot.cli.serve import serve
+from bot.cli.setup_errors import current_settings, short_message
 
 app = typer.Typer(help="accessbot: self-service, time-bound access from Slack.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -28,7 +29,14 @@ app.command()(manifest)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as error:  # a configuration error of any command: its message, exit 2
+        message = short_message(error, current_settings())
+        if message is None:
+            raise
+        typer.echo(message, err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-import policies
+from bot.settings import Settings, credentials_environment
+from connectors.config import ConnectorConfigError, load_config
+from connectors.schema_check import TargetCheck, check_config, target_checks
 from policies import PolicyLoadError, RequestFacts, load_catalog
 from policies.catalog import Catalog
 from policies.durations import DurationError, parse_duration
 from policies.explain import explain as explain_decision
 from policies.explain import render
-from policies.neighbours import find_connectors_file, find_people_file, read_connector_names
 from policies.people_file import PeopleDirectory, read_people
-
-EXAMPLE_CATALOG = Path(policies.__file__).parent / "examples" / "acme" / "catalog"
 
 policy_app = typer.Typer(help="Check the access catalog and explain its decisions.", no_args_is_help=True)
 
@@ -31,9 +30,15 @@ ConnectorsOption = Annotated[Path | None, typer.Option(
     "--connectors", help="connectors.yaml [default: found next to the catalog]", show_default=False)]
 
 
-def default_catalog_path() -> Path:
-    configured = os.environ.get("ACCESSBOT_CATALOG")
-    return Path(configured) if configured else EXAMPLE_CATALOG
+@dataclass
+class ConnectorsFacts:
+    """What the connectors file tells the catalog check, and what is wrong with the file itself."""
+
+    path: Path
+    names: list[str] | None = None  # None: the file did not parse, so the catalog's connectors go unchecked
+    targets: dict[str, TargetCheck] | None = None
+    problems: list[str] = field(default_factory=list)  # errors: the file or an instance's options
+    absent_credentials: list[str] = field(default_factory=list)  # not errors here; serve needs them
 
 
 @policy_app.command()
@@ -44,22 +49,40 @@ def check(
     standalone: Annotated[bool, typer.Option(
         "--standalone", help="Do not cross-check people and connectors, even if their files are found")] = False,
 ) -> None:
-    """Load the catalog and report every problem as file:line: reason. Exits 1 if there is any."""
-    catalog_path = path or default_catalog_path()
+    """Load the catalog and report every problem as file:line: reason. Exits 1 if there is any.
+
+    With a connectors file, every instance's options are checked against its type and every
+    entitlement's target against its instance's type, in the same round; credentials need not be
+    present (an absent one is a warning here, and an error for serve and `connectors check`)."""
+    settings = Settings()
+    catalog_path = path or settings.catalog
+    problems: list[str] = []
+    directory, people_file = None, None
+    if not standalone:
+        try:
+            directory, people_file = _directory(settings, catalog_path, people)
+        except PolicyLoadError as exc:  # the catalog is still checked, without its people
+            problems.extend(str(issue) for issue in exc.issues)
+    facts = None if standalone else _connectors(settings, catalog_path, connectors)
+    catalog = None
     try:
-        directory, people_file = (None, None) if standalone else _directory(catalog_path, people)
-        connector_names, connectors_file = (None, None) if standalone else _connectors(catalog_path, connectors)
         catalog = load_catalog(
-            catalog_path, connectors=connector_names,
+            catalog_path, connectors=facts and facts.names, targets=facts and facts.targets,
             people=directory.emails if directory else None, groups=directory.groups if directory else None)
     except PolicyLoadError as exc:
-        for issue in exc.issues:
-            typer.echo(str(issue))
-        count = len(exc.issues)
-        typer.echo(f"FAILED: {count} problem{'s' if count != 1 else ''} in {catalog_path}", err=True)
-        raise typer.Exit(1) from None
+        problems.extend(str(issue) for issue in exc.issues)
+    problems.extend(facts.problems if facts else ())
+    for problem in problems:
+        typer.echo(problem)
+    for absent in facts.absent_credentials if facts else ():
+        typer.echo(f"warning: {absent} (needed by serve, not by this check)", err=True)
+    if problems or catalog is None:
+        count = len(problems)
+        typer.echo(f"FAILED: {count} problem{'s' if count != 1 else ''} in {catalog_path}"
+                   + (f" and {facts.path}" if facts and facts.problems else ""), err=True)
+        raise typer.Exit(1)
     typer.echo(f"OK: {catalog.summary()}")
-    typer.echo(_checked_against(people_file, directory, connectors_file, connector_names))
+    typer.echo(_checked_against(people_file, directory, facts))
 
 
 @policy_app.command()
@@ -79,9 +102,10 @@ def explain(
     ticket: Annotated[str, typer.Option("--ticket")] = "",
 ) -> None:
     """Explain whether PERSON may get ENTITLEMENT, for how long, who approves, and why."""
-    catalog_path = catalog or default_catalog_path()
+    settings = Settings()
+    catalog_path = catalog or settings.catalog
     try:
-        directory, _ = _directory(catalog_path, people)
+        directory, _ = _directory(settings, catalog_path, people)
         loaded = load_catalog(catalog_path)
     except PolicyLoadError as exc:
         typer.echo(str(exc), err=True)
@@ -99,27 +123,39 @@ def explain(
     typer.echo(render(result, name_of=lambda email: _name(directory, email)))
 
 
-def _directory(catalog_path: Path, people: Path | None) -> tuple[PeopleDirectory | None, Path | None]:
-    people_file = people or find_people_file(catalog_path)
+def _directory(settings: Settings, catalog_path: Path,
+               people: Path | None) -> tuple[PeopleDirectory | None, Path | None]:
+    people_file = people or settings.resolved_people_file(catalog_path)
     if people_file is None:
         return None, None
     return PeopleDirectory(read_people(people_file)), people_file
 
 
-def _connectors(catalog_path: Path, connectors: Path | None) -> tuple[list[str] | None, Path | None]:
-    connectors_file = connectors or find_connectors_file(catalog_path)
-    if connectors_file is None:
-        return None, None
-    return read_connector_names(connectors_file), connectors_file
+def _connectors(settings: Settings, catalog_path: Path, connectors: Path | None) -> ConnectorsFacts | None:
+    path = connectors or settings.resolved_connectors_file(catalog_path)
+    if path is None:
+        return None
+    facts = ConnectorsFacts(path)
+    try:
+        config = load_config(path)
+    except ConnectorConfigError as exc:
+        facts.problems = exc.problems
+        return facts
+    facts.names = list(config.instances)
+    facts.targets = target_checks({name: instance.type for name, instance in config.instances.items()})
+    for found in check_config(config, credentials_environment()).values():
+        facts.problems.extend(found.options)
+        facts.absent_credentials.extend(found.credentials)
+    return facts
 
 
 def _checked_against(people_file: Path | None, directory: PeopleDirectory | None,
-                     connectors_file: Path | None, connector_names: list[str] | None) -> str:
+                     facts: ConnectorsFacts | None) -> str:
     parts = []
     if people_file and directory:
         parts.append(f"{people_file} ({len(directory.emails)} people, {len(directory.groups)} groups)")
-    if connectors_file and connector_names is not None:
-        parts.append(f"{connectors_file} ({len(connector_names)} connectors)")
+    if facts is not None:
+        parts.append(f"{facts.path} ({len(facts.names or ())} connectors, their options and targets)")
     if not parts:
         return "Not cross-checked: no people or connectors file found (owners, approvers and connectors unchecked)"
     return "Cross-checked against " + " and ".join(parts)

@@ -21,6 +21,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.setup_errors import SetupError, short_message
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,6 @@ class Role(StrEnum):
     WEB = "web"
     WORKER = "worker"
     ALL = "all"  # one process
-
-
-class SetupError(Exception):
-    """Something the operator must fix before the bot can start; the message says what and how."""
 
 
 def slack_problems(settings: Settings, *, socket_mode: bool) -> list[str]:
@@ -96,16 +93,34 @@ def build_server(settings: Settings, *, socket_mode: bool, slack: bool = True, d
         reason = error.response.get("error") if isinstance(error, SlackApiError) else str(error)
         raise SetupError(f"Slack refused to start the app: {reason}. Check SLACK_BOT_TOKEN (and SLACK_API_URL "
                          f"{settings.slack_api_url}).") from None
+    except OSError as error:  # urllib's URLError included: Slack's Web API could not be reached
+        deps.close()
+        reason = getattr(error, "reason", None) or error.strerror or error
+        raise SetupError(f"Cannot reach Slack at {settings.slack_api_url}: {reason}. Check the network (a proxy "
+                         "or firewall in the way?) and SLACK_API_URL.") from None
 
 
 def _deps(settings: Settings):
     from bot.deps import build_deps
-    from policies import PolicyLoadError
 
     try:
         return build_deps(settings)
-    except PolicyLoadError as error:
-        raise SetupError(f"The catalog does not load:\n{error}") from None
+    except Exception as error:  # configuration, catalog, connectors, database: a message, not a traceback
+        message = short_message(error, settings)
+        if message is None:
+            raise
+        raise SetupError(message) from None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as error:
+        message = short_message(error)
+        if message is None:
+            raise
+        typer.echo(f"Cannot start accessbot. {message}", err=True)
+        raise typer.Exit(2) from None
 
 
 def serve(
@@ -121,7 +136,7 @@ def serve(
                                                          help="(worker) stop when this process ends")] = None,
 ) -> None:
     """Run accessbot."""
-    settings = Settings()
+    settings = _settings()
     _configure_logging(settings)
     if role == Role.WORKER:
         _run_worker(settings, slack=not no_slack, parent_pid=exit_with_parent)

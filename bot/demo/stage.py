@@ -7,7 +7,6 @@ signing driver of tests/support) with one Slack account per person of the direct
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -94,7 +93,8 @@ def _stand_in_slack():
 
 
 def _settings(folder: str, fake) -> Settings:
-    url = os.environ.get("ACCESSBOT_DATABASE_URL") or f"sqlite:///{folder}/demo.db"
+    configured = Settings()  # a database given in the environment is used (it must be empty), else a fresh one
+    url = configured.database_url if "database_url" in configured.model_fields_set else f"sqlite:///{folder}/demo.db"
     return Settings(database_url=url, catalog=EXAMPLE_DIR / "catalog", people_file=EXAMPLE_DIR / "people.yaml",
                     connectors_file=EXAMPLE_DIR / "connectors.yaml", simulate_connectors=True,
                     slack_api_url=fake.api_url, slack_bot_token=fake.bot_token,

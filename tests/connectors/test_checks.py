@@ -140,3 +140,39 @@ def test_memory_connector_still_works_through_a_connector_set():
     principal = connectors["m"].resolve(Subject("a@example.com"))
     assert connectors["m"].grant(principal, Target("g"), action_id="1").outcome == "applied"
     assert list(connectors["m"].list_members(Target("g"))) == [PrincipalRef("a@example.com", "a@example.com")]
+
+
+def test_cli_check_finds_the_file_as_serve_does_and_checks_the_catalog_targets_too(tmp_path, monkeypatch):
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "apps.yaml").write_text(textwrap.dedent("""\
+        resources:
+          github:
+            connector: github
+            entitlements:
+              member:
+                target: acme
+        """))
+    (tmp_path / "elsewhere.yaml").write_text("instances:\n  github:\n    type: github\n    org: acme\n"
+                                             "    token: {env: GH_TOKEN_NOT_SET}\n    colour: red\n")
+    for name in ("ACCESSBOT_CONNECTORS", "ACCESSBOT_CONNECTORS_FILE", "ACCESSBOT_CATALOG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("GH_TOKEN_NOT_SET", raising=False)
+    monkeypatch.setenv("ACCESSBOT_CATALOG", str(tmp_path / "catalog"))
+    monkeypatch.setenv("ACCESSBOT_CONNECTORS_FILE", str(tmp_path / "elsewhere.yaml"))
+    monkeypatch.chdir(tmp_path)  # no ./connectors.yaml: the setting is what finds it
+    result = CliRunner().invoke(connectors_app, ["check"])
+    assert result.exit_code == 1, result.output
+    # The option error and the absent credential in the same row, in one round.
+    assert "elsewhere.yaml:6: instance 'github': option 'colour': unknown option" in result.output
+    assert "GH_TOKEN_NOT_SET is not set" in result.output
+    assert (f"{tmp_path}/catalog/apps.yaml:6: github:member: target 'acme' for connector 'github': must be "
+            "'org'") in result.output
+
+
+def test_cli_check_without_a_connectors_file_says_where_it_looked(tmp_path, monkeypatch):
+    for name in ("ACCESSBOT_CONNECTORS", "ACCESSBOT_CONNECTORS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ACCESSBOT_CATALOG", str(tmp_path))
+    result = CliRunner().invoke(connectors_app, ["check"])
+    assert result.exit_code == 2
+    assert "No connectors file: set ACCESSBOT_CONNECTORS_FILE" in result.output

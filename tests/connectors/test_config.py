@@ -130,7 +130,7 @@ def test_connector_option_errors_point_at_the_option_line(tmp_path):
     with pytest.raises(ConnectorConfigError) as caught:
         load_connectors(path, environ={"T": "x"})
     text = str(caught.value)
-    assert f"{path}:4: instance 'hr': option 'base_url': Value error, must be an https:// URL" in text
+    assert f"{path}:4: instance 'hr': option 'base_url': must be an https:// URL" in text
     assert f"{path}:6: instance 'hr': option 'remove_style'" in text
     assert f"{path}:7: instance 'hr': option 'colour': unknown option" in text
 
@@ -166,6 +166,14 @@ def test_simulate_replaces_every_instance_and_needs_no_secret(tmp_path):
 def test_simulate_still_refuses_literal_secrets():
     with pytest.raises(ConnectorConfigError, match="literal credential"):
         build_connectors({"instances": {"x": {"type": "scim", "token": "abc"}}}, simulate=True)
+
+
+def test_simulate_still_refuses_options_the_real_type_would_refuse():
+    # The demo's simulator must not hide what a deployment of the same file would refuse.
+    with pytest.raises(ConnectorConfigError, match="option 'base_url': unknown option") as caught:
+        build_connectors({"instances": {"okta": {"type": "okta", "base_url": "https://acme.okta.com",
+                                                 "api_token": {"env": "OKTA_TOKEN"}}}}, simulate=True)
+    assert "OKTA_TOKEN" not in str(caught.value)  # absent credentials are fine when simulating
 
 
 def test_secret_values_never_show_in_repr():

@@ -177,7 +177,8 @@ def test_dry_run_sends_nothing_and_plans_the_patch(rfc_scim_server, scim):
 
 
 def test_http_calls_per_grant_and_revoke(rfc_scim_server, scim):
-    """Pinned so a change that adds round trips is noticed: applied 2, already 1 (grant) or 2 (revoke)."""
+    """Pinned so a change that adds round trips is noticed: applied 3 (grant: membership, the user exists,
+    PATCH) or 2 (revoke), already 1 (grant) or 2 (revoke)."""
     alice = PrincipalRef(rfc_scim_server.add_user("alice@example.com"))
     group = Target(rfc_scim_server.add_group("engineering"))
     counts = []
@@ -185,7 +186,7 @@ def test_http_calls_per_grant_and_revoke(rfc_scim_server, scim):
         before = len(rfc_scim_server.seen)
         call(alice, group, action_id="x")
         counts.append(len(rfc_scim_server.seen) - before)
-    assert counts == [2, 1, 2, 2]
+    assert counts == [3, 1, 2, 2]
 
 
 def test_unknown_member_on_add_is_principal_not_found_when_the_server_refuses_it(rfc_scim_server, scim):
@@ -368,3 +369,81 @@ def test_principal_without_id_is_refused_before_any_call(rfc_scim_server, scim):
     with pytest.raises(InvalidRequest):
         scim.grant(PrincipalRef(""), Target("g"), action_id="a1")
     assert rfc_scim_server.seen == []
+
+
+# -- an unmodified scim2-server --------------------------------------------------------------------
+@pytest.fixture
+def stock_scim_server():
+    """scim2-server's own storage: no User.groups, dangling member values accepted (RFC 7644 does not
+    oblige a server to refuse them)."""
+    server = ScimServer(keep_user_groups=False).start()
+    yield server
+    server.stop()
+
+
+def test_user_filter_listing_on_a_server_without_user_groups_reads_the_group_and_says_so(stock_scim_server):
+    members = [stock_scim_server.add_user(f"u{i}@example.com") for i in range(3)]
+    group = stock_scim_server.add_group("engineering", members)
+    host = ConnectorHost()
+    connector = scim_connector_for(stock_scim_server, member_listing="user_filter", host=host)
+    assert {p.id for p in connector.list_members(Target(group))} == set(members)
+    assert "does not keep User.groups" in connector.check()[0].detail
+    # Learned for every replica: the next instance goes straight to the group.
+    again = scim_connector_for(stock_scim_server, member_listing="user_filter", host=host)
+    before = len(stock_scim_server.seen)
+    assert {p.id for p in again.list_members(Target(group))} == set(members)
+    assert [s.path for s in stock_scim_server.seen[before:]] == [f"/Groups/{group}"]
+
+
+def test_user_filter_listing_of_an_empty_group_is_empty(stock_scim_server):
+    group = stock_scim_server.add_group("nobody")
+    connector = scim_connector_for(stock_scim_server, member_listing="user_filter")
+    assert list(connector.list_members(Target(group))) == []
+    assert connector.member_listing == "user_filter"
+
+
+def test_granting_a_user_id_the_target_does_not_have_is_principal_not_found_and_writes_nothing(stock_scim_server):
+    # scim2-server answers 204 to PATCH add of members [{"value": "ghost"}] and stores the dangling value.
+    group = stock_scim_server.add_group("engineering")
+    connector = scim_connector_for(stock_scim_server)
+    with pytest.raises(PrincipalNotFound, match="ghost"):
+        connector.grant(PrincipalRef("ghost"), Target(group), action_id="a1")
+    assert stock_scim_server.writes() == 0
+    assert stock_scim_server.member_ids(group) == set()
+
+
+# -- targets written as group names ----------------------------------------------------------------
+def test_a_target_written_as_the_group_name_is_looked_up_once_and_remembered(rfc_scim_server, store, clock):
+    facts = StoredFacts(store, clock)  # the connector_facts table every replica reads
+    alice = PrincipalRef(rfc_scim_server.add_user("alice@example.com"))
+    group = rfc_scim_server.add_group("Engineering Team")
+    first = scim_connector_for(rfc_scim_server, host=ConnectorHost(facts=facts))
+    assert first.grant(alice, Target("name:Engineering Team"), action_id="g1").outcome is Outcome.APPLIED
+    assert rfc_scim_server.member_ids(group) == {alice.id}
+    lookups = [s for s in rfc_scim_server.seen if s.path == "/Groups" and "displayName" in s.query]
+    assert len(lookups) == 1
+    # Another replica (its own connector, the same database) uses the remembered id.
+    other = scim_connector_for(rfc_scim_server, host=ConnectorHost(facts=facts))
+    assert other.is_granted(alice, Target("name:Engineering Team"))
+    assert {p.id for p in other.list_members(Target("name:Engineering Team"))} == {alice.id}
+    assert other.revoke(alice, Target("name:Engineering Team"), action_id="r1").outcome is Outcome.APPLIED
+    assert len([s for s in rfc_scim_server.seen if s.path == "/Groups" and "displayName" in s.query]) == 1
+
+
+def test_a_group_recreated_under_the_same_name_is_looked_up_again(rfc_scim_server):
+    alice = PrincipalRef(rfc_scim_server.add_user("alice@example.com"))
+    old = rfc_scim_server.add_group("ops")
+    host = ConnectorHost()
+    connector = scim_connector_for(rfc_scim_server, host=host)
+    connector.grant(alice, Target("name:ops"), action_id="g1")
+    rfc_scim_server.storage.delete(rfc_scim_server._types["Group"], old)
+    new = rfc_scim_server.add_group("ops")
+    assert connector.grant(alice, Target("name:ops"), action_id="g2").outcome is Outcome.APPLIED
+    assert rfc_scim_server.member_ids(new) == {alice.id}
+
+
+def test_an_unknown_group_name_is_target_not_found(rfc_scim_server, scim):
+    alice = PrincipalRef(rfc_scim_server.add_user("alice@example.com"))
+    with pytest.raises(TargetNotFound, match="no group named 'Nope'"):
+        scim.grant(alice, Target("name:Nope"), action_id="g1")
+    assert rfc_scim_server.writes() == 0

@@ -33,6 +33,11 @@ def member_list(is_member: bool) -> httpx.Response:
                                      "totalResults": len(resources), "Resources": resources})
 
 
+def user_exists(target) -> None:
+    """The connector reads the user before adding them (a dangling member value must not look APPLIED)."""
+    target.get(f"/Users/{ALICE.id}").mock(return_value=httpx.Response(200, json={"id": ALICE.id, "active": True}))
+
+
 @pytest.fixture
 def connector():
     c = ScimConnector("app", {"base_url": BASE, "token": "t0ken", "retry_backoff": 0.001})
@@ -60,12 +65,14 @@ def test_no_target_on_remove_means_someone_removed_them_first(connector, target)
 ])
 def test_duplicate_add_answers_mean_already(connector, target, answer):
     target.get("/Groups").mock(return_value=member_list(False))
+    user_exists(target)
     target.patch(f"/Groups/{GROUP.ref}").mock(return_value=answer)
     assert connector.grant(ALICE, GROUP, action_id="g1").outcome is Outcome.ALREADY
 
 
 def test_an_unrelated_400_on_add_is_an_invalid_request_with_the_scim_type(connector, target):
     target.get("/Groups").mock(return_value=member_list(False))
+    user_exists(target)
     target.patch(f"/Groups/{GROUP.ref}").mock(return_value=scim_error(400, "mutability", "members is readOnly"))
     with pytest.raises(InvalidRequest, match="members is readOnly") as caught:
         connector.grant(ALICE, GROUP, action_id="g1")
@@ -93,6 +100,7 @@ def test_a_gateway_html_502_is_retried_then_transient(connector, target):
 
 def test_not_implemented_is_unsupported_and_not_retried(connector, target):
     target.get("/Groups").mock(return_value=member_list(False))
+    user_exists(target)
     route = target.patch(f"/Groups/{GROUP.ref}").mock(return_value=scim_error(501, None, "PATCH not implemented"))
     with pytest.raises(Unsupported):
         connector.grant(ALICE, GROUP, action_id="g1")
@@ -101,6 +109,7 @@ def test_not_implemented_is_unsupported_and_not_retried(connector, target):
 
 def test_a_404_on_add_with_the_group_present_blames_the_user(connector, target):
     target.get("/Groups").mock(return_value=member_list(False))
+    user_exists(target)
     target.patch(f"/Groups/{GROUP.ref}").mock(return_value=scim_error(404, None, "Resource u-alice not found"))
     target.get(f"/Groups/{GROUP.ref}").mock(return_value=httpx.Response(200, json={"id": GROUP.ref}))
     with pytest.raises(PrincipalNotFound, match="u-alice"):
@@ -175,6 +184,7 @@ def test_a_membership_filter_that_is_ignored_is_detected_and_members_are_read(co
     target.get("/Groups").mock(return_value=httpx.Response(200, json=every_group))
     members = target.get(f"/Groups/{GROUP.ref}").mock(
         return_value=httpx.Response(200, json={"id": GROUP.ref, "members": [{"value": "u-bob"}]}))
+    user_exists(target)
     patch = target.patch(f"/Groups/{GROUP.ref}").mock(return_value=httpx.Response(204))
     assert connector.grant(ALICE, GROUP, action_id="g1").outcome is Outcome.APPLIED
     assert patch.call_count == 1 and members.call_count == 1

@@ -189,7 +189,7 @@ def test_check_reports_an_unreachable_endpoint():
 
 
 def test_plain_http_is_refused_outside_loopback():
-    with pytest.raises(ConnectorConfigError, match="option 'url': Value error, must be an https:// URL"):
+    with pytest.raises(ConnectorConfigError, match="option 'url': must be an https:// URL"):
         build_connectors({"instances": {"hr": {"type": "webhook", "url": "http://hr.example.com/hook",
                                                 "secret": {"env": "S"}}}}, environ={"S": "x"})
 

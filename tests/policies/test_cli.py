@@ -21,7 +21,7 @@ def test_check_the_bundled_example_succeeds():
     assert result.stdout.splitlines()[0] == ("OK: 15 resources, 27 entitlements, 3 bundles, 4 birthright rules, "
                                              "2 separation-of-duties rules")
     assert "people.yaml (25 people, 16 groups)" in result.stdout
-    assert "connectors.yaml (9 connectors)" in result.stdout
+    assert "connectors.yaml (9 connectors, their options and targets)" in result.stdout
 
 
 def test_check_uses_the_catalog_from_the_environment(tmp_path):
@@ -118,3 +118,65 @@ def test_explain_without_a_people_file(tmp_path):
                  "github:admin")
     assert result.exit_code == 2
     assert "no people file found" in result.stderr
+
+
+CONNECTORS = """
+instances:
+  github:
+    type: github
+    org: acme
+    token: {env: GH_TOKEN}
+    base_url: https://api.github.com
+  vpn:
+    type: webhook
+    url: http://vpn.example.com/hook
+    secret: {env: VPN_SECRET}
+"""
+
+
+def test_check_validates_every_target_and_every_connector_option_in_one_round_without_secrets(tmp_path):
+    write_files(tmp_path, {"catalog/apps.yaml": GITHUB.replace("risk: high", "risk: high\n        target_options: "
+                                                               "{role: maintainer, colour: red}"),
+                           "connectors.yaml": CONNECTORS})
+    result = run("check", str(tmp_path / "catalog"), env={"GH_TOKEN": "", "VPN_SECRET": ""})
+    assert result.exit_code == 1
+    apps, connectors = tmp_path / "catalog" / "apps.yaml", tmp_path / "connectors.yaml"
+    lines = result.stdout.splitlines()
+    assert lines[0] == (f"{apps}:8: github:member: target 'acme' for connector 'github': must be 'org' (membership "
+                        "of the organisation set by the connector's org option) or 'team:<team slug>'")
+    assert f"{apps}:13: github:admin: target option 'colour' for connector 'github': unknown target option" in lines[2]
+    assert any(line.startswith(f"{connectors}:6: instance 'github': option 'base_url': unknown option "
+                               "(did you mean 'api_url'?)") for line in lines)
+    assert f"{connectors}:9: instance 'vpn': option 'url': must be an https:// URL" in result.stdout
+    # Absent credentials come in the same round, as warnings: this check does not need them.
+    assert f"warning: {connectors}:5: instance 'github': option 'token': environment variable GH_TOKEN is empty" \
+        in result.stderr
+    assert f"warning: {connectors}:10: instance 'vpn': option 'secret'" in result.stderr
+    assert "FAILED: " in result.stderr
+
+
+def test_check_passes_a_right_target_with_absent_credentials(tmp_path):
+    write_files(tmp_path, {"catalog/apps.yaml": GITHUB.replace("target: acme", "target: org"),
+                           "connectors.yaml": CONNECTORS.replace("    base_url: https://api.github.com\n", "")
+                           .replace("http://vpn", "https://vpn")})
+    result = run("check", str(tmp_path / "catalog"), "--people", str(tmp_path / "none.yaml"))
+    assert "warning:" in result.stderr and "GH_TOKEN is not set" in result.stderr
+    assert "unknown connector" not in result.stdout
+
+
+def test_check_finds_the_connectors_file_named_by_the_setting(tmp_path, caplog):
+    write_files(tmp_path, {"catalog/apps.yaml": GITHUB, "elsewhere/c.yaml": "instances:\n  okta: {type: okta}\n"})
+    for name in ("ACCESSBOT_CONNECTORS_FILE", "ACCESSBOT_CONNECTORS"):  # the second is the deprecated name
+        caplog.clear()
+        result = run("check", str(tmp_path / "catalog"), env={name: str(tmp_path / "elsewhere" / "c.yaml")})
+        assert "unknown connector 'github'; configured connectors: okta" in result.stdout, name
+        assert ("ACCESSBOT_CONNECTORS is deprecated: use ACCESSBOT_CONNECTORS_FILE" in caplog.text) == \
+            (name == "ACCESSBOT_CONNECTORS")
+
+
+def test_a_connectors_file_that_does_not_parse_is_reported_without_flagging_every_connector(tmp_path):
+    write_files(tmp_path, {"catalog/apps.yaml": GITHUB, "connectors.yaml": "instances: [github]\n"})
+    result = run("check", str(tmp_path / "catalog"), "--people", str(tmp_path / "none.yaml"))
+    assert result.exit_code == 1
+    assert f"{tmp_path}/connectors.yaml:1: 'instances' must be a mapping" in result.stdout
+    assert "unknown connector" not in result.stdout

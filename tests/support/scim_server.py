@@ -178,11 +178,14 @@ def _provider(policy: str, max_results: int | None, cursor: bool = False) -> Sci
 
 
 class ScimServer:
-    def __init__(self, policy: str = "rfc", token: str = TOKEN, max_results: int | None = None, cursor: bool = False):
+    def __init__(self, policy: str = "rfc", token: str = TOKEN, max_results: int | None = None, cursor: bool = False,
+                 keep_user_groups: bool = True):
+        """``keep_user_groups=False``: scim2-server's own storage, unmodified, which leaves
+        ``User.groups`` empty (so ``/Users?filter=groups.value eq …`` finds nobody)."""
         self.provider = _provider(policy, max_results, cursor)
         self.policy = policy
         self.token = token
-        self.storage = GroupAwareStorage()
+        self.storage = GroupAwareStorage() if keep_user_groups else InMemoryStorage()
         service = ScimService(self.provider, secret="test-cursor-secret") if cursor else None
         self.injector = FaultInjector(BearerTokenApplication(self.storage, self.provider, service=service,
                                                              bearer_tokens=[token]))
