@@ -19,6 +19,8 @@ MAX_OPTIONS = 100
 
 def on_access_command(ack, body, client, respond, env, actor) -> None:
     parsed = access_command.parse(env.deps.catalog, body.get("text", ""))
+    if isinstance(parsed, access_command.Problem):
+        env.refused(actor, "submit", refusal_of(parsed), subject=("command", "/access"))
     if isinstance(parsed, access_command.Help | access_command.Problem):
         ack(text=parsed.text)
     elif isinstance(parsed, access_command.Prefill):
@@ -29,10 +31,17 @@ def on_access_command(ack, body, client, respond, env, actor) -> None:
         env.later(submit_quick, quick=parsed, body=body, client=client, respond=respond, env=env, actor=actor)
 
 
+def refusal_of(problem: access_command.Problem) -> DomainError:
+    error = DomainError(problem.text.split("\n", 1)[0])
+    error.code = problem.code
+    return error
+
+
 def submit_quick(quick: access_command.Quick, body, client, respond, env, actor) -> None:
     try:
         result = send(env, actor, quick.entitlement, quick.duration, quick.reason, "", None)
     except DomainError as error:
+        env.refused(actor, "submit", error)
         hint = f"\nUse `/access {quick.entitlement.replace(':', ' ')}` to open the form." if error.field else ""
         respond(text=errors.refusal_text(error) + hint, response_type="ephemeral")
         return
@@ -78,7 +87,7 @@ def on_request_submitted(ack, view, env, actor) -> None:
         form = parse.request_form(view)
         result = send(env, actor, form.entitlement, form.duration, form.justification, form.ticket, form.starts_at)
     except DomainError as error:
-        ack(**errors.submission_answer(error, view))
+        ack(**env.submission_refused(actor, "submit", error, view))
         return
     ack(response_action="update", view=render_submitted_modal(submitted_text(result)))
 
