@@ -1,4 +1,4 @@
-"""A quick-path `/access` sent twice does one thing.
+"""A quick-path `/access` (or a request form submission) sent twice does one thing.
 
 Slack may deliver a slash command again (its retry headers, ``X-Slack-Retry-Num`` /
 ``X-Slack-Retry-Reason``, say so), and anyone holding a signed command can replay its exact bytes
@@ -6,7 +6,9 @@ for the five minutes the signature stays valid. Each command is keyed on what id
 user, command, text and Slack's ``trigger_id`` (minted once per invocation, so typing the same thing
 again is a new command). The key is a ``DeliveryKey`` row written in the same transaction as the
 request, so replicas agree and two concurrent copies cannot both submit; within the window a copy
-is answered with what the first one did. Keys share the event keys' prefix, and so their pruning.
+is answered with what the first one did. A form submission is keyed the same way on team, user, the
+view's id and the submission's ``trigger_id`` (Slack never retries those, but their bytes replay as
+well). Keys share the event keys' prefix, and so their pruning.
 """
 
 from __future__ import annotations
@@ -24,8 +26,16 @@ PREFIX = f"{DELIVERY_KEY_PREFIX}command:"
 
 
 def command_key(body: dict) -> str:
-    parts = (body.get(name) or "" for name in ("team_id", "user_id", "command", "text", "trigger_id"))
-    return PREFIX + hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+    return _key("command", *(body.get(name) or "" for name in ("team_id", "user_id", "command", "text", "trigger_id")))
+
+
+def submission_key(body: dict) -> str:
+    team, user, view = (body.get(name) or {} for name in ("team", "user", "view"))
+    return _key("view_submission", team.get("id"), user.get("id"), view.get("id"), body.get("trigger_id"))
+
+
+def _key(*parts: object) -> str:
+    return PREFIX + hashlib.sha256("\x1f".join(str(p or "") for p in parts).encode()).hexdigest()
 
 
 def retry_of(headers: dict) -> str:

@@ -3,6 +3,7 @@ five-minute signature window) creates no second request; typing it again does.""
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.parse
 
@@ -68,3 +69,19 @@ def test_typing_the_same_command_again_is_a_new_command(bot):
     bot.settle()
     first, second = requests_of_alice(bot)
     assert (first.status, second.status) == (RequestStatus.SUPERSEDED, RequestStatus.PENDING)
+
+
+def test_a_replayed_request_form_submission_creates_one_request(bot):
+    form = bot.open_form(ALICE, "wiki editor")
+    state = bot.sim._state(form, {}, require=True)
+    base = payloads.interaction_base("view_submission", user_id=ALICE, user_name="alice",
+                                     trigger_id=bot.fake.issue_trigger(ALICE, form.id))
+    raw = urllib.parse.urlencode({"payload": json.dumps(payloads.view_submission(base, form, state))}).encode()
+    stamp = int(time.time())
+    first = bot.sim.signed_request(raw, FORM, timestamp=stamp)
+    request_id = bot.last_request_id()
+    assert f"Request #{request_id} sent" in json.dumps(first.json["view"])
+    again = bot.sim.signed_request(raw, FORM, timestamp=stamp)
+    assert f"already sent: request #{request_id}" in json.dumps(again.json["view"])
+    bot.settle()
+    assert [r.id for r in requests_of_alice(bot)] == [request_id]

@@ -96,12 +96,20 @@ def on_entitlement_picked(ack, body, client, env) -> None:
             raise  # hash_conflict: a newer change is on its way; not_found: the form was closed
 
 
-def on_request_submitted(ack, view, env, actor) -> None:
+def on_request_submitted(ack, body, view, env, actor) -> None:
     try:
         form = parse.request_form(view)
-        result = send(env, actor, form.entitlement, form.duration, form.justification, form.ticket, form.starts_at)
+        result = send(env, actor, form.entitlement, form.duration, form.justification, form.ticket, form.starts_at,
+                      replay_key=replays.submission_key(body))
+    except IntegrityError:  # a concurrent copy of the same submission recorded its key first
+        result = "the same request"
     except DomainError as error:
         ack(**env.submission_refused(actor, "submit", error, view))
+        return
+    if not isinstance(result, Submitted):
+        log.info("request form of %s submitted again; answered with %s", actor.label, result)
+        ack(response_action="update", view=render_submitted_modal(
+            f"ℹ️ This form was already sent: {result}. Nothing new was requested."))
         return
     ack(response_action="update", view=render_submitted_modal(submitted_text(result)))
 
