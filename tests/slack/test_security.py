@@ -9,6 +9,7 @@ import urllib.parse
 from sqlalchemy import select
 
 from bot.domain.enums import RequestStatus
+from bot.slack import replays
 from bot.store.models import DeliveryKey, Person
 from tests.slack.harness import ALICE, DANA, SECRET, button
 from tests.slack.test_decisions import submit_via_form
@@ -78,7 +79,9 @@ def test_user_text_cannot_mention_ping_or_link_from_a_card(bot):
     assert "&lt;!channel&gt; ping &lt;@U0DANA0001&gt; see &lt;https://evil.example|the docs&gt; &amp;" in shown
     assert "@here" not in shown  # defused with a word joiner
     with bot.store.uow() as s:
-        assert s.scalars(select(DeliveryKey)).all() == []  # interactions are not events
+        keys = [k.key for k in s.scalars(select(DeliveryKey))]
+    # interactions are not deduplicated as events: the only key is the form's own replay key (replays.py)
+    assert len(keys) == 1 and keys[0].startswith(replays.PREFIX)
 
 
 def test_a_hostile_directory_name_reaches_the_approver_escaped_in_text_and_blocks(bot):
