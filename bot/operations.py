@@ -3,7 +3,9 @@
     perform(deps, actor, "decide", lambda s, ctx: decide(s, ctx, request_id=7, approver=..., ...))
 
 A refusal (DomainError) rolls the operation back, is written to the audit log in its own
-transaction (so unauthorised clicks are on record), and is re-raised for the front end to show.
+transaction (so unauthorised clicks are on record), marked ``audited``, and re-raised for the front
+end to show. A front end that refuses before any operation runs records it with ``record_refusal``
+too (the Slack front end throttles those: bot/audit/throttle.py).
 """
 
 from __future__ import annotations
@@ -30,14 +32,16 @@ def perform(deps, actor: Actor, name: str, fn: Callable[[Session, Ctx], T], *,
             result = fn(s, ctx)
     except DomainError as error:
         record_refusal(deps, ctx, name, error, subject)
+        error.audited = True
         raise
     deps.kick()
     return result
 
 
-def record_refusal(deps, ctx: Ctx, name: str, error: DomainError, subject: tuple[str, object]) -> None:
+def record_refusal(deps, ctx: Ctx, name: str, error: DomainError, subject: tuple[str, object],
+                   extra: dict | None = None) -> None:
     log.info("refused %s for %s: %s", name, ctx.actor.label, error.message)
     with deps.store.uow() as s:
         audit_log.append(s, now=ctx.now, actor=ctx.actor.label, action=f"refused.{name}",
                          subject_type=subject[0], subject_id=subject[1], trigger=ctx.actor.trigger,
-                         detail={"code": error.code, "message": error.message})
+                         detail={"code": error.code, "message": error.message, **(extra or {})})

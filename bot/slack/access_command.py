@@ -32,6 +32,7 @@ class Help:
 @dataclass(frozen=True)
 class Problem:
     text: str
+    code: str = "bad_command"  # how the refusal is audited
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def parse(catalog, text: str) -> Parsed:
     try:
         duration = parse_duration(words[2])
     except DurationError as error:
-        return Problem(f"{escape(str(error))}.\n\n{USAGE}")
+        return Problem(f"{escape(str(error))}.\n\n{USAGE}", code="invalid_duration")
     if len(words) == 3:
         return Prefill(entitlement.ref, duration, duration_given=True)
     return Quick(entitlement.ref, duration, " ".join(words[3:]))

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.audit.throttle import RefusalThrottle
 from bot.deps import Deps
-from bot.operations import perform
+from bot.domain.errors import DomainError
+from bot.operations import perform, record_refusal
+from bot.slack import errors
 from bot.slack.errors import on_unexpected_error
 from bot.slack.home import HomePublisher
 from bot.slack.identity import Identity
 from bot.slack.work_pool import WorkPool
 from bot.workflow.context import Actor
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -23,6 +29,7 @@ class SlackEnv:
     homes: HomePublisher
     work: WorkPool = field(default_factory=lambda: WorkPool(8, thread_name_prefix="slack-work"))
     wake_notifier: Callable[[], None] = lambda: None
+    refusals: RefusalThrottle = field(default_factory=RefusalThrottle)
 
     def perform(self, actor: Actor, name: str, fn: Callable, *, subject: tuple[str, object] = ("operation", "-")):
         """Run a domain operation (one transaction, refusals audited and re-raised as DomainError), then
@@ -30,6 +37,33 @@ class SlackEnv:
         result = perform(self.deps, actor, name, fn, subject=subject)
         self.wake_notifier()
         return result
+
+    def refused(self, actor: Actor, name: str, error: DomainError, *,
+                subject: tuple[str, object] = ("operation", "-"), **detail: object) -> None:
+        """Audit a refusal raised before ``perform`` ran (a stale button, a bad duration, someone
+        else's grant, an unknown Slack user), as ``refused.<name>`` like perform's own; a refusal
+        perform already audited is left alone. Throttled per actor, operation and reason."""
+        if getattr(error, "audited", False):
+            return
+        suppressed = self.refusals.admit((actor.label, name, error.code), self.deps.clock.now())
+        if suppressed is None:
+            return
+        error.audited = True
+        extra = {**detail, **({"suppressed": suppressed} if suppressed else {})}
+        try:
+            record_refusal(self.deps, self.deps.ctx(actor), name, error, subject, extra)
+        except Exception:  # the refusal is still shown; a failed audit write must not turn it into a 500
+            log.exception("could not audit the refusal of %s for %s", name, actor.label)
+
+    def tell_refusal(self, actor: Actor, name: str, error: DomainError, *, body: dict, client, respond=None) -> None:
+        """Audit the refusal (unless perform did) and show it where the person clicked."""
+        self.refused(actor, name, error)
+        errors.tell_refusal(error, body=body, client=client, respond=respond)
+
+    def submission_refused(self, actor: Actor, name: str, error: DomainError, view: dict) -> dict:
+        """Audit the refusal (unless perform did); returns the form's ack (errors inline, or a notice)."""
+        self.refused(actor, name, error)
+        return errors.submission_answer(error, view)
 
     def later(self, listener: Callable[..., None], **kwargs: Any) -> Future:
         """Run the rest of a listener on the work pool. Bolt's error handler does not see it there, so

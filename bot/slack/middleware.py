@@ -14,11 +14,14 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
+from bot.domain.enums import Trigger
+from bot.domain.errors import UnknownPerson
 from bot.slack import errors
 from bot.slack.env import SlackEnv
 from bot.slack.notify import DELIVERY_KEY_PREFIX
 from bot.slack.views import common as ui
 from bot.store.models import DeliveryKey
+from bot.workflow.context import Actor
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,8 @@ def resolve_actor(context: BoltContext, body: dict, client: WebClient, next):  #
 def _refuse_unknown(env: SlackEnv, problem: str, context: BoltContext, body: dict, client: WebClient) -> BoltResponse:
     kind = "command" if body.get("command") else body.get("type")
     log.info("unknown Slack user %s (%s): %s", context.user_id, kind, problem)
+    env.refused(Actor(f"slack:{context.user_id}", Trigger.SLACK), "identify", UnknownPerson(problem),
+                subject=("slack_user", context.user_id), surface=str(kind))
     if kind == "command":
         return _json({"response_type": "ephemeral", "text": f"⚠️ {problem}"})
     if kind == "view_submission":

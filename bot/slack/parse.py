@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from bot.domain.errors import DomainError
+from bot.domain.errors import InvalidDuration
 from bot.slack.ids import Block
 from bot.slack.metadata import Meta
 from policies import DurationError, parse_duration
@@ -63,13 +63,13 @@ def duration_choice(value: str | None):
     try:
         return parse_duration(value)
     except DurationError as error:
-        raise DomainError(str(error), field="duration") from None
+        raise InvalidDuration(str(error), field="duration") from None
 
 
 def extend_by(view: dict[str, Any]) -> timedelta:
     extra = duration_choice(selected_value(view, Block.DURATION))
     if not isinstance(extra, timedelta):
-        raise DomainError("Choose how much longer you need.", field="duration")
+        raise InvalidDuration("Choose how much longer you need.", field="duration")
     return extra
 
 

@@ -18,7 +18,7 @@ from bot.store.models import Grant, Person
 from bot.workflow import grants
 from bot.workflow.context import Ctx
 from bot.workflow.end_grant import load_grant
-from bot.workflow.submit import Submitted, lookup_entitlement, submit
+from bot.workflow.submit import Submitted, lookup_entitlement, require_requestable, submit
 from policies.durations import adjective, humanize
 
 
@@ -57,6 +57,7 @@ def extend(s: Session, ctx: Ctx, *, grant_id: int, by: Person, extra: timedelta,
         raise InvalidState(f"Grant #{grant.id} is {grant.status}{' and permanent' if grant.ends_at is None else ''}; "
                            "nothing to extend.")
     ent = lookup_entitlement(ctx.catalog, grant.entitlement)
+    require_requestable(ent)  # asking for more of it is asking for it
     if extra <= timedelta(0):
         raise InvalidDuration("Choose how much longer you need.", field="duration")
     fits = room(grant, ent, ctx.now)

@@ -43,12 +43,21 @@ def lookup_entitlement(catalog, ref: str):
                             field="entitlement") from None
 
 
+def require_requestable(ent) -> None:
+    """``requestable: false`` (birthright-only access) is refused here, not only hidden by the pickers:
+    a crafted form submission or API call reaches this operation all the same."""
+    if not ent.requestable:
+        raise NotEligible(f"{ent.title or ent.ref} cannot be requested: it comes only from birthright rules "
+                          "or from IT.", field="entitlement")
+
+
 def submit(s: Session, ctx: Ctx, *, requester: Person, entitlement: str, duration=USE_DEFAULT,
            justification: str = "", ticket: str = "", starts_at: datetime | None = None,
            bundle: str | None = None, created_by: Person | None = None,
            extension_of: int | None = None) -> Submitted:
     """``extension_of``: the grant whose Extend button asked; ``duration`` is then the extra time."""
     ent = lookup_entitlement(ctx.catalog, entitlement)
+    require_requestable(ent)
     facts = directory.facts(s, requester)
     justification, ticket = justification.strip(), ticket.strip()
     chosen = ent.durations.default if duration is USE_DEFAULT else duration

@@ -9,7 +9,8 @@ import urllib.parse
 from sqlalchemy import select
 
 from bot.domain.enums import RequestStatus
-from bot.store.models import DeliveryKey
+from bot.slack import replays
+from bot.store.models import DeliveryKey, Person
 from tests.slack.harness import ALICE, DANA, SECRET, button
 from tests.slack.test_decisions import submit_via_form
 from tests.support.slack_driver import payloads
@@ -78,4 +79,23 @@ def test_user_text_cannot_mention_ping_or_link_from_a_card(bot):
     assert "&lt;!channel&gt; ping &lt;@U0DANA0001&gt; see &lt;https://evil.example|the docs&gt; &amp;" in shown
     assert "@here" not in shown  # defused with a word joiner
     with bot.store.uow() as s:
-        assert s.scalars(select(DeliveryKey)).all() == []  # interactions are not events
+        keys = [k.key for k in s.scalars(select(DeliveryKey))]
+    # interactions are not deduplicated as events: the only key is the form's own replay key (replays.py)
+    assert len(keys) == 1 and keys[0].startswith(replays.PREFIX)
+
+
+def test_a_hostile_directory_name_reaches_the_approver_escaped_in_text_and_blocks(bot):
+    """HR/SCIM/the people file can name someone `<!channel> …`: the approver's DM (its notification text
+    above all) shows it as characters, never as a broadcast, a mention or a disguised link."""
+    hostile = "<!channel> <@U123> <https://evil.example|x> &amp; *bold*"
+    with bot.store.uow() as s:
+        alice = s.scalar(select(Person).where(Person.email == "alice@acme.test"))
+        alice.name, alice.title, alice.department = hostile, hostile, hostile
+    request_id = submit_via_form(bot, ALICE, "wiki editor", {"justification": hostile})
+    card = bot.card_for(DANA, request_id)
+    assert card.text.startswith(f"Access request #{request_id} from &lt;!channel&gt; &lt;@U123&gt; "
+                                "&lt;https://evil.example|x&gt; &amp;amp; *bold*: Wiki")
+    shown = json.dumps(card.blocks)
+    for live in ("<!channel>", "<@U123>", "<https://evil.example"):
+        assert live not in card.text and live not in shown
+    assert "&lt;@U123&gt;" in shown and "&amp;amp;" in shown  # the title, department and reason, as typed

@@ -153,12 +153,16 @@ class SlackSim:
 
     # ---- interactions --------------------------------------------------------------------------------------
     def click(self, user: str, *, on: SurfaceRef, action_id: str, text: str | None = None,
-              block_id: str | None = None, value: Any = None, values: dict[str, Any] | None = None) -> Ack:
+              block_id: str | None = None, value: Any = None, values: dict[str, Any] | None = None,
+              button_value: str | None = None) -> Ack:
         """Press (or pick `value` in) an element the app rendered on `on`; `values` is what the user had typed
-        into the view's inputs. Sends a real block_actions payload."""
+        into the view's inputs. Sends a real block_actions payload. `button_value` replaces the button's own
+        value: a card rendered by another release, or a payload someone crafted."""
         surface = resolve_surface(self.fake, user, on)
         block, element = find_element(surface.blocks, action_id=action_id, text=text, block_id=block_id)
         action = self._action(block, element, value)
+        if button_value is not None:
+            action["value"] = button_value
         view = surface.view
         trigger_id = self.fake.issue_trigger(user, view.id if view and view.type == "modal" else None)
         state = self._state(view, values or {}, require=False) if view else {}
@@ -238,15 +242,20 @@ class SlackSim:
             state[block_id] = {action_id: typed}
         return state
 
-    def submit(self, user: str, view_id: str, values: dict[str, Any] | None = None) -> Submission:
-        """Submit the user's top modal with `values` {block_id: value}; applies the app's response_action."""
+    def submit(self, user: str, view_id: str, values: dict[str, Any] | None = None, *,
+               forged: dict[str, dict[str, Any]] | None = None) -> Submission:
+        """Submit the user's top modal with `values` {block_id: value}; applies the app's response_action.
+        `forged` {block_id: element state} replaces what the form would send (an option it never offered):
+        a crafted payload, still signed."""
         stack = self.fake.modal_stack(user)
         if not stack or stack[-1].id != view_id:
             raise AssertionError(f"{view_id} is not the top modal of {user} (stack: {[v.id for v in stack]})")
         view = stack[-1]
         if not view.body.get("submit"):
             raise AssertionError(f"view {view_id} has no submit button")
-        state = self._state(view, values or {}, require=True)
+        state = self._state(view, values or {}, require=not forged)
+        for block_id, element_state in (forged or {}).items():
+            state[block_id] = {next(iter(state[block_id])): element_state}
         self.fake.record_view_state(view_id, state)
         trigger_id = self.fake.issue_trigger(user, view_id)
         base = payloads.interaction_base("view_submission", user_id=user, user_name=self.fake.user_name(user),

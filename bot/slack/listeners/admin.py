@@ -15,9 +15,8 @@ from bot.slack.mentioned import mentioned_person
 from bot.slack.readmodels.person_grants import load_person_grants
 from bot.slack.readmodels.request import entitlement_info
 from bot.slack.views import common as ui
-from bot.slack.views import mrkdwn as md
 from bot.slack.views.format import duration_text
-from bot.slack.views.person_grants import render_person_grants
+from bot.slack.views.person_grants import render_person_grants, render_pushed, render_revoking
 from bot.store.models import Person
 from bot.workflow.admin_grant import push_grant, revoke_as_admin
 from bot.workflow.manual_tasks import require_it_admin
@@ -45,20 +44,16 @@ def run(env, actor, parsed, person_id: int) -> ui.Rendered:
         with deps.store.uow() as s:
             model = load_person_grants(s, deps.catalog, person_id)
         return render_person_grants(model, deps.clock.now())
-    label = md.escape(entitlement_info(deps.catalog, parsed.entitlement).label)
+    label = entitlement_info(deps.catalog, parsed.entitlement).label
     if isinstance(parsed, cmd.Revoke):
         ids = env.perform(actor, "revoke", lambda s, ctx: revoke_as_admin(
             s, ctx, admin=person_of(s, actor), person=s.get(Person, person_id), entitlement=parsed.entitlement,
             reason=parsed.reason), subject=("person", person_id))
-        text = f"🔒 Removing *{label}* from <@{parsed.slack_user_id}> ({', '.join(f'grant #{i}' for i in ids)})."
-        return ui.Rendered(text.replace("*", ""), [ui.section(text), ui.context("They are told once it is gone.")])
+        return render_revoking(label, parsed.slack_user_id, ids)
     request_id, grant_id = env.perform(actor, "admin_grant", lambda s, ctx: _ids(push_grant(
         s, ctx, admin=person_of(s, actor), person=s.get(Person, person_id), entitlement=parsed.entitlement,
         duration=parsed.duration, reason=parsed.reason)), subject=("person", person_id))
-    text = (f"✅ Pushed *{label}* to <@{parsed.slack_user_id}> for {duration_text(parsed.duration)} "
-            f"(request #{request_id}, grant #{grant_id}).")
-    return ui.Rendered(text.replace("*", ""), [ui.section(text),
-                                               ui.context("Provisioning now; they are told when it is ready.")])
+    return render_pushed(label, parsed.slack_user_id, duration_text(parsed.duration), request_id, grant_id)
 
 
 def _ids(request) -> tuple[int, int | None]:

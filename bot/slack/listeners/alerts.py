@@ -7,7 +7,7 @@ from slack_bolt import App
 
 from bot.domain.errors import DomainError
 from bot.offboarding import engine
-from bot.slack import errors, parse
+from bot.slack import parse
 from bot.slack.ids import Action
 from bot.slack.it_refs import ActionRef, OffboardingRef
 from bot.slack.listeners.common import person_of
@@ -22,7 +22,7 @@ def on_retry_clicked(ack, body, client, respond, env, actor) -> None:
         env.perform(actor, "retry_action", lambda s, ctx: retry_action(
             s, ctx, action_id=ref.action_id, by=person_of(s, actor)), subject=("action", ref.action_id))
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "retry_action", error, body=body, client=client, respond=respond)
         return
     respond(text="🔁 Trying again now; the alert shows how it went.", response_type="ephemeral",
             replace_original=False)
@@ -36,7 +36,7 @@ def on_retry_offboarding_clicked(ack, body, client, respond, env, actor) -> None
             s, ctx, admin=person_of(s, actor), offboarding_id=ref.offboarding_id).id,
             subject=("offboarding", ref.offboarding_id))
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "retry_offboarding", error, body=body, client=client, respond=respond)
         return
     respond(text="🔁 Retrying what failed; the report updates as each system finishes.", response_type="ephemeral",
             replace_original=False)

@@ -29,7 +29,7 @@ def on_approve_clicked(ack, body, client, respond, env, actor) -> None:
             s, ctx, request_id=ref.request_id, approver=person_of(s, actor), verdict=Verdict.APPROVE),
             subject=("request", ref.request_id))
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "decide", error, body=body, client=client, respond=respond)
 
 
 def on_deny_clicked(ack, body, client, respond, env, actor) -> None:
@@ -41,7 +41,7 @@ def on_deny_clicked(ack, body, client, respond, env, actor) -> None:
         env.perform(actor, "decide", lambda s, ctx: check_decider(
             s, ctx, request_id=ref.request_id, approver=person_of(s, actor)), subject=("request", ref.request_id))
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "decide", error, body=body, client=client, respond=respond)
         return
     opener = client.views_push if errors.surface_of(body) == "modal" else client.views_open
     opener(trigger_id=body["trigger_id"], view=render_deny_modal(ref.request_id))
@@ -55,7 +55,7 @@ def on_deny_submitted(ack, view, env, actor) -> None:
             s, ctx, request_id=ref.request_id, approver=person_of(s, actor), verdict=Verdict.DENY, reason=reason),
             subject=("request", ref.request_id))
     except DomainError as error:
-        ack(**errors.submission_answer(error, view))
+        ack(**env.submission_refused(actor, "decide", error, view))
         return
     ack()
 
@@ -69,7 +69,7 @@ def on_cancel_clicked(ack, body, client, respond, env, actor) -> None:
             s, ctx, request_id=ref.request_id, by=person_of(s, actor), reason="cancelled by the requester"),
             subject=("request", ref.request_id))
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "cancel", error, body=body, client=client, respond=respond)
 
 
 def register(app: App) -> None:

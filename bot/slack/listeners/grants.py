@@ -6,7 +6,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import DomainError, InvalidState
+from bot.domain.errors import DomainError, InvalidState, NotAuthorized
 from bot.slack import errors, parse
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.listeners.common import after_ack, person_of
@@ -27,7 +27,7 @@ def on_extend_clicked(ack, body, client, respond, env, actor) -> None:
     try:
         ref = parse.action_meta(body, GrantRef)
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "extend", error, body=body, client=client, respond=respond)
         return
     opened = client.views_open(trigger_id=body["trigger_id"], view=ui.notice_modal("Extend access", "Loading…"))
     env.later(fill_extend_form, view_id=opened["view"]["id"], grant_id=ref.grant_id, body=body, client=client,
@@ -39,6 +39,7 @@ def fill_extend_form(view_id, grant_id, body, client, respond, env, actor) -> No
         with env.deps.store.uow() as s:
             view = _extend_form(s, env, grant_id, actor.person_id)
     except DomainError as error:
+        env.refused(actor, "extend", error, subject=("grant", grant_id))
         view = ui.notice_modal("Extend access", errors.refusal_text(error))
     try:
         client.views_update(view_id=view_id, view=view)
@@ -49,10 +50,12 @@ def fill_extend_form(view_id, grant_id, body, client, respond, env, actor) -> No
 
 def _extend_form(s: Session, env, grant_id: int, person_id: int) -> dict:
     grant = load_grant(s, grant_id, lock=False)
+    if grant.person_id != person_id:
+        raise NotAuthorized("You can only extend your own access.")
     now = env.deps.clock.now()
-    choices = extend_choices(env.deps.catalog, grant, now) if grant.person_id == person_id else ()
+    choices = extend_choices(env.deps.catalog, grant, now)
     if not choices:
-        raise InvalidState("This access cannot be extended any further (or is not yours to extend).")
+        raise InvalidState("This access cannot be extended any further.")
     label = entitlement_info(env.deps.catalog, grant.entitlement).label
     ends = f"ends {md.date(grant.ends_at)} ({time_left(grant.ends_at, now)})"
     return render_extend_modal(grant.id, label, choices, ends)
@@ -67,7 +70,7 @@ def on_extend_submitted(ack, view, env, actor) -> None:
             s, ctx, grant_id=ref.grant_id, by=person_of(s, actor), extra=extra, justification=reason),
             subject=("grant", ref.grant_id))
     except DomainError as error:
-        ack(**errors.submission_answer(error, view))
+        ack(**env.submission_refused(actor, "extend", error, view))
         return
     if result.applied:
         text = "✅ Extended. Your App Home shows the new end time."
@@ -86,7 +89,7 @@ def on_relinquish_clicked(ack, body, client, respond, env, actor) -> None:
                                                                   by=person_of(s, actor)),
                     subject=("grant", ref.grant_id))
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "relinquish", error, body=body, client=client, respond=respond)
         return
     env.homes.publish(actor.person_id, client=client)
 

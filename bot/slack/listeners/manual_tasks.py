@@ -8,7 +8,7 @@ from slack_bolt import App
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import AlreadyDecided, DomainError, NotFoundError
-from bot.slack import errors, parse
+from bot.slack import parse
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.it_refs import TaskRef
 from bot.slack.listeners.common import person_of
@@ -29,7 +29,7 @@ def on_task_done_clicked(ack, body, client, respond, env, actor) -> None:
         env.perform(actor, "complete_task", lambda s, ctx: complete_task(
             s, ctx, task_id=ref.task_id, by=person_of(s, actor), done=True), subject=("task", ref.task_id))
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "complete_task", error, body=body, client=client, respond=respond)
         return
     respond(text=f"✅ Recorded: task #{ref.task_id} is done. The access is now marked as in place.",
             response_type="ephemeral", replace_original=False)
@@ -43,7 +43,7 @@ def on_task_cannot_clicked(ack, body, client, respond, env, actor) -> None:
         task = env.perform(actor, "complete_task", lambda s, ctx: answerable(s, ctx, ref.task_id, person_of(s, actor)),
                            subject=("task", ref.task_id))
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "complete_task", error, body=body, client=client, respond=respond)
         return
     client.views_open(trigger_id=body["trigger_id"], view=render_cannot_modal(task))
 
@@ -66,7 +66,7 @@ def on_task_cannot_submitted(ack, view, env, actor) -> None:
             s, ctx, task_id=ref.task_id, by=person_of(s, actor), done=False, note=reason),
             subject=("task", ref.task_id))
     except DomainError as error:
-        ack(**errors.submission_answer(error, view))
+        ack(**env.submission_refused(actor, "complete_task", error, view))
         return
     ack(response_action="update", view=ui.notice_modal(
         f"Task #{ref.task_id}", "Recorded as not possible. The person who needed it is told why."))

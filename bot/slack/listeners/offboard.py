@@ -47,6 +47,7 @@ def plan_view(env, client, actor, parsed: offboard_command.Offboard) -> dict:
         target: Target = find_target(env.deps, client, actor, parsed)
         plan = preview(env.deps, target.email)
     except DomainError as error:
+        env.refused(actor, "offboard", error)
         return render_notice(errors.refusal_text(error))
     meta = OffboardForm(person_id=target.person_id, at=int(target.at.timestamp()) if target.at else None).dump()
     return render_plan(plan, who=target.mention, when=target.when_text, meta=meta,
@@ -65,7 +66,7 @@ def on_offboard_submitted(ack, view, env, actor) -> None:
             else offboard_at(s, ctx, admin=person_of(s, actor), person_id=form.person_id, at=at, reason=reason,
                              break_glass=break_glass)), subject=("person", form.person_id))
     except DomainError as error:
-        ack(**errors.submission_answer(error, view))
+        ack(**env.submission_refused(actor, "offboard", error, view))
         return
     where = md.channel(env.deps.catalog.settings.it_channel) if env.deps.catalog.settings.it_channel else "the IT admins' DMs"
     if status == prepare.UNCONFIRMED:

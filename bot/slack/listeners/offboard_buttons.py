@@ -28,7 +28,7 @@ def on_cancel_clicked(ack, body, client, respond, env, actor) -> None:
             s, ctx, admin=person_of(s, actor), offboarding_id=ref.offboarding_id).id,
             subject=("offboarding", ref.offboarding_id))
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "cancel_offboarding", error, body=body, client=client, respond=respond)
         return
     _answer(f"🚫 Offboarding #{record_id} is cancelled: it will not run, and nothing was removed.",
             body=body, client=client, respond=respond)
@@ -42,7 +42,7 @@ def on_confirm_clicked(ack, body, client, respond, env, actor) -> None:
             s, ctx, admin=person_of(s, actor), offboarding_id=ref.offboarding_id)),
             subject=("offboarding", ref.offboarding_id))
     except DomainError as error:
-        errors.tell_refusal(error, body=body, client=client, respond=respond)
+        env.tell_refusal(actor, "confirm_offboarding", error, body=body, client=client, respond=respond)
         return
     record_id, status, at = record
     if status == prepare.RUNNING:

@@ -3,11 +3,14 @@ entitlement picker (type-ahead and redraw) and the form submission."""
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import DomainError
-from bot.slack import access_command, errors, parse
+from bot.slack import access_command, errors, parse, replays
 from bot.slack.ids import Action, Callback, Command, Shortcut
 from bot.slack.listeners.common import person_of
 from bot.slack.metadata import RequestModalMeta
@@ -15,10 +18,13 @@ from bot.slack.views.request_modal import FormChoice, entitlement_option, render
 from bot.workflow.submit import USE_DEFAULT, Submitted, submit
 
 MAX_OPTIONS = 100
+log = logging.getLogger(__name__)
 
 
-def on_access_command(ack, body, client, respond, env, actor) -> None:
+def on_access_command(ack, body, client, respond, env, actor, request) -> None:
     parsed = access_command.parse(env.deps.catalog, body.get("text", ""))
+    if isinstance(parsed, access_command.Problem):
+        env.refused(actor, "submit", refusal_of(parsed), subject=("command", "/access"))
     if isinstance(parsed, access_command.Help | access_command.Problem):
         ack(text=parsed.text)
     elif isinstance(parsed, access_command.Prefill):
@@ -26,15 +32,32 @@ def on_access_command(ack, body, client, respond, env, actor) -> None:
         open_form(client, body["trigger_id"], env.deps.catalog, parsed, channel_id=body.get("channel_id"))
     else:
         ack()
-        env.later(submit_quick, quick=parsed, body=body, client=client, respond=respond, env=env, actor=actor)
+        env.later(submit_quick, quick=parsed, body=body, client=client, respond=respond, env=env, actor=actor,
+                  retry=replays.retry_of(request.headers))
 
 
-def submit_quick(quick: access_command.Quick, body, client, respond, env, actor) -> None:
+def refusal_of(problem: access_command.Problem) -> DomainError:
+    error = DomainError(problem.text.split("\n", 1)[0])
+    error.code = problem.code
+    return error
+
+
+def submit_quick(quick: access_command.Quick, body, client, respond, env, actor, retry: str = "") -> None:
+    """``retry``: Slack's retry headers, when it says this is a copy (replays.py)."""
     try:
-        result = send(env, actor, quick.entitlement, quick.duration, quick.reason, "", None)
+        result = send(env, actor, quick.entitlement, quick.duration, quick.reason, "", None,
+                      replay_key=replays.command_key(body))
+    except IntegrityError:  # a concurrent copy of the same command recorded its key first
+        result = "the same request"
     except DomainError as error:
+        env.refused(actor, "submit", error)
         hint = f"\nUse `/access {quick.entitlement.replace(':', ' ')}` to open the form." if error.field else ""
         respond(text=errors.refusal_text(error) + hint, response_type="ephemeral")
+        return
+    if not isinstance(result, Submitted):
+        log.info("/access from %s came again%s; answered with %s", actor.label, f" ({retry})" if retry else "", result)
+        respond(text=f"ℹ️ That `/access` was already sent: {result}. Nothing new was requested.",
+                response_type="ephemeral")
         return
     respond(text=submitted_text(result), response_type="ephemeral")
 
@@ -73,21 +96,38 @@ def on_entitlement_picked(ack, body, client, env) -> None:
             raise  # hash_conflict: a newer change is on its way; not_found: the form was closed
 
 
-def on_request_submitted(ack, view, env, actor) -> None:
+def on_request_submitted(ack, body, view, env, actor) -> None:
     try:
         form = parse.request_form(view)
-        result = send(env, actor, form.entitlement, form.duration, form.justification, form.ticket, form.starts_at)
+        result = send(env, actor, form.entitlement, form.duration, form.justification, form.ticket, form.starts_at,
+                      replay_key=replays.submission_key(body))
+    except IntegrityError:  # a concurrent copy of the same submission recorded its key first
+        result = "the same request"
     except DomainError as error:
-        ack(**errors.submission_answer(error, view))
+        ack(**env.submission_refused(actor, "submit", error, view))
+        return
+    if not isinstance(result, Submitted):
+        log.info("request form of %s submitted again; answered with %s", actor.label, result)
+        ack(response_action="update", view=render_submitted_modal(
+            f"ℹ️ This form was already sent: {result}. Nothing new was requested."))
         return
     ack(response_action="update", view=render_submitted_modal(submitted_text(result)))
 
 
-def send(env, actor, ref, duration, justification, ticket, starts_at) -> Submitted:
+def send(env, actor, ref, duration, justification, ticket, starts_at, *, replay_key: str | None = None):
+    """The Submitted request; with ``replay_key``, what the first copy did (a note) when this is a copy."""
     chosen = USE_DEFAULT if duration is parse.USE_POLICY_DEFAULT else duration
-    return env.perform(actor, "submit", lambda s, ctx: submit(
-        s, ctx, requester=person_of(s, actor), entitlement=ref, duration=chosen, justification=justification,
-        ticket=ticket, starts_at=starts_at))
+
+    def operation(s, ctx):
+        first = replays.earlier(s, replay_key, ctx.now) if replay_key else None
+        if first is not None:
+            return first
+        result = submit(s, ctx, requester=person_of(s, actor), entitlement=ref, duration=chosen,
+                        justification=justification, ticket=ticket, starts_at=starts_at)
+        if replay_key:
+            replays.remember(s, replay_key, ctx.now, f"request #{result.request.id}")
+        return result
+    return env.perform(actor, "submit", operation)
 
 
 def submitted_text(result: Submitted) -> str:

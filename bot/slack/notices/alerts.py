@@ -8,9 +8,7 @@ from bot.slack.notices.it_channel import post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.alert import RevokeAlert, load_revoke_alert
-from bot.slack.views import common as ui
-from bot.slack.views import mrkdwn as md
-from bot.slack.views.alert import render_revoke_alert
+from bot.slack.views.alert import render_revoke_alert, render_still_failing
 
 REVOKE_ALERT = "revoke_alert"
 
@@ -32,8 +30,7 @@ def on_revoke_failed(d: Dispatch, event: Event) -> None:
     redraw(d, event)
     purpose = f"alert:{event.id}"
     if not d.out.has(subject, purpose):  # failed again after a Retry: say so where the alert is
-        text = f"❌ Still failing after {alert.attempts} attempts: {md.escape(md.truncate(alert.error, 500))}"
-        d.out.post(copies[-1].channel, ui.Rendered(text, [ui.section(text)]), subject=subject, purpose=purpose,
+        d.out.post(copies[-1].channel, render_still_failing(alert), subject=subject, purpose=purpose,
                    thread_ts=copies[-1].ts)
 
 

@@ -22,10 +22,10 @@ def post_to_it(d: Dispatch, message: ui.Rendered, *, subject: tuple[str, object]
     return next((c for c in copies if c is not None), None)
 
 
-def mentions(d: Dispatch, people) -> str:
+def mentions(d: Dispatch, people) -> md.Mrkdwn:
     """Mentions that notify: Slack ids are looked up (and linked) for people not linked yet."""
     shown = []
     for person in people:
         slack_id = person.slack_user_id or d.out.identity.slack_id_for(person.id, d.out.client)
         shown.append(md.person(person.name, slack_id))
-    return " ".join(shown)
+    return md.Mrkdwn(" ".join(shown))

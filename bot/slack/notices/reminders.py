@@ -7,18 +7,13 @@ from __future__ import annotations
 from bot.slack.notices.requests import APPROVER_CARD, CHANNEL_CARD, sync_cards
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
-from bot.slack.readmodels.request import PersonInfo, RequestCard, StepInfo
-from bot.slack.views import common as ui
-from bot.slack.views import mrkdwn as md
+from bot.slack.readmodels.request import PersonInfo, StepInfo
+from bot.slack.views.reminders import render_channel_reminder, render_dm_reminder, render_new_approvers
 
 
 def _waiting(step: StepInfo) -> list[PersonInfo]:
     voted = {v.person.id for v in step.votes}
     return [p for p in step.approvers if p.id not in voted]
-
-
-def _mentions(people: list[PersonInfo]) -> str:
-    return " ".join(md.person(p.name, p.slack_user_id) for p in people[:20])
 
 
 def on_reminder(d: Dispatch, event: Event) -> None:
@@ -29,25 +24,15 @@ def on_reminder(d: Dispatch, event: Event) -> None:
     subject, purpose = ("request", card.id), f"reminder:{event.id}"
     if d.out.has(subject, purpose):
         return
-    what = (f"request #{card.id} from {md.person(card.requester.name, card.requester.slack_user_id)} for "
-            f"*{md.escape(card.entitlement.label)}* (asked {md.date(card.created_at)})")
     channel_card = next((c for c in d.out.copies(subject, CHANNEL_CARD)), None)
     if step.channel and channel_card is not None:
-        text = f"⏰ {_mentions(_waiting(step))}: {what} is still waiting for a decision (the card above)."
-        d.out.post(channel_card.channel, ui.Rendered(_plain(card), [ui.section(text)]), subject=subject,
+        d.out.post(channel_card.channel, render_channel_reminder(card, _waiting(step)), subject=subject,
                    purpose=purpose, thread_ts=channel_card.ts)
         return
     have = {c.person_id for c in d.out.copies(subject, APPROVER_CARD)}
     for approver in _waiting(step):
         if approver.id in have:
-            text = (f"⏰ Reminder: {what} is still waiting for your decision. Approve or deny it on the card "
-                    "I sent you, or from my App Home.")
-            d.out.post_dm(approver.id, ui.Rendered(_plain(card), [ui.section(text)]), subject=subject,
-                          purpose=purpose)
-
-
-def _plain(card: RequestCard) -> str:
-    return f"Reminder: request #{card.id} from {card.requester.name} is waiting for your decision"
+            d.out.post_dm(approver.id, render_dm_reminder(card), subject=subject, purpose=purpose)
 
 
 def on_new_approvers(d: Dispatch, event: Event) -> None:
@@ -60,8 +45,7 @@ def on_new_approvers(d: Dispatch, event: Event) -> None:
     if channel_card is None or not added or d.out.has(("request", card.id), purpose):
         return
     people = [p for p in step.approvers if p.id in added]
-    text = f"{_mentions(people)}: request #{card.id} now needs your decision too (the card above)."
-    d.out.post(channel_card.channel, ui.Rendered(text, [ui.section(text)]), subject=("request", card.id),
+    d.out.post(channel_card.channel, render_new_approvers(card, people), subject=("request", card.id),
                purpose=purpose, thread_ts=channel_card.ts)
 
 

@@ -16,8 +16,8 @@ from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.request import RequestCard, StepInfo, load_request_card
 from bot.slack.views import common as ui
-from bot.slack.views import mrkdwn as md
 from bot.slack.views import notices
+from bot.slack.views.reminders import render_step_ping
 from bot.slack.views.request_card import Audience, Viewer, render_request_card
 
 APPROVER_CARD, CHANNEL_CARD, REQUESTER_CARD = "approver_card", "channel_card", "requester_card"
@@ -88,9 +88,7 @@ def _ping_step(d: Dispatch, card: RequestCard, step: StepInfo, channel_copy: Cop
     purpose = f"ping:{step.position}"
     if d.out.has(("request", card.id), purpose):
         return
-    who = " ".join(md.person(p.name, p.slack_user_id) for p in step.approvers[:20])
-    text = f"{who}: request #{card.id} now needs your approval ({md.escape(step.label)})."
-    d.out.post(channel_copy.channel, ui.Rendered(text, [ui.section(text)]), subject=("request", card.id),
+    d.out.post(channel_copy.channel, render_step_ping(card, step), subject=("request", card.id),
                purpose=purpose, thread_ts=channel_copy.ts)
 
 

@@ -14,9 +14,7 @@ from bot.slack.outbox import Event
 from bot.slack.readmodels.it_admins import it_admins
 from bot.slack.readmodels.request import PersonInfo
 from bot.slack.readmodels.task import TaskView, load_task
-from bot.slack.views import common as ui
-from bot.slack.views import mrkdwn as md
-from bot.slack.views.task_card import render_task_card, what_text
+from bot.slack.views.task_card import render_task_card, render_task_escalation, render_task_refused
 
 TASK_CARD = "task_card"
 
@@ -65,10 +63,7 @@ def _escalate(d: Dispatch, event: Event, task: TaskView, admins: tuple[PersonInf
     purpose = f"escalation:{event.id}"
     if copy is None or not admins or d.out.has(("task", task.id), purpose):
         return
-    who = mentions(d, admins)
-    text = (f"🚨 {who}: task #{task.id} (*{md.escape(what_text(task))}* for {md.escape(task.person.name)}) "
-            f"has been open since {md.date(task.created_at)}. Please pick it up.")
-    d.out.post(copy.channel, ui.Rendered(f"Manual task #{task.id} needs IT", [ui.section(text)]),
+    d.out.post(copy.channel, render_task_escalation(task, mentions(d, admins)),
                subject=("task", task.id), purpose=purpose, thread_ts=copy.ts)
 
 
@@ -87,12 +82,7 @@ def _tell_person(d: Dispatch, event: Event, task: TaskView) -> None:
     purpose = f"notice:{event.id}"
     if d.out.has(("task", task.id), purpose):
         return
-    by = md.person(task.completed_by.name, task.completed_by.slack_user_id) if task.completed_by else "IT"
-    label = md.escape(task.entitlement.label if task.entitlement else task.connector)
-    text = f"❌ IT could not set up *{label}* for you. {by} says:\n{md.quote(md.escape(task.note))}"
-    d.out.post_dm(task.person.id, ui.Rendered(f"IT could not set up {label} for you", [
-        ui.section(text), ui.context("Ask IT if you still need it, or request something else with /access.")]),
-        subject=("task", task.id), purpose=purpose)
+    d.out.post_dm(task.person.id, render_task_refused(task), subject=("task", task.id), purpose=purpose)
 
 
 def register(handlers: Handlers) -> None:

@@ -83,9 +83,12 @@ def extend_choices(catalog, grant: Grant, now: datetime) -> tuple[timedelta, ...
     if grant.status != GrantStatus.ACTIVE or grant.ends_at is None:
         return ()
     try:
-        durations = catalog.entitlement(grant.entitlement).durations
+        entitlement = catalog.entitlement(grant.entitlement)
     except KeyError:
         return ()
+    if not entitlement.requestable:
+        return ()  # birthright-only: extend refuses it, so no button offers it
+    durations = entitlement.durations
     maximum = durations.maximum
     return tuple(c for c in durations.choices if maximum is None or grant.ends_at + c - now <= maximum)
 

@@ -32,11 +32,17 @@ def render_revoke_alert(alert: RevokeAlert) -> ui.Rendered:
     return ui.Rendered(_fallback(alert), blocks)
 
 
-def _fallback(alert: RevokeAlert) -> str:
-    what = f"{alert.entitlement.label} of {alert.holder.name} on {alert.connector}"
+def _fallback(alert: RevokeAlert) -> md.Mrkdwn:
+    parts = dict(label=alert.entitlement.label, who=alert.holder.name, system=alert.connector)
     if alert.grant_status in REMOVED:
-        return f"Removed after all: {what}"
-    return f"Could not remove {what}: {alert.error}"
+        return md.compose("Removed after all: {label} of {who} on {system}", **parts)
+    return md.compose("Could not remove {label} of {who} on {system}: {error}", **parts,
+                      error=md.truncate(alert.error or "", 500))
+
+
+def render_still_failing(alert: RevokeAlert) -> ui.Rendered:
+    """The threaded reply under an alert whose Retry failed again."""
+    return ui.message(f"❌ Still failing after {alert.attempts} attempts: {md.escape(md.truncate(alert.error, 500))}")
 
 
 def _state_blocks(alert: RevokeAlert) -> list[dict]:

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.slack.ids import Callback
-from bot.slack.views.mrkdwn import truncate
+from bot.slack.views.mrkdwn import Mrkdwn, first_line, truncate
 
 SECTION_TEXT_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -33,10 +33,26 @@ BUTTON_TEXT_LIMIT = 75
 
 @dataclass(frozen=True)
 class Rendered:
-    """A message: ``text`` is the notification/fallback line (always sent), ``blocks`` the layout."""
+    """A message: ``text`` is the notification/fallback line (always sent), ``blocks`` the layout.
 
-    text: str
+    ``text`` must be ``Mrkdwn`` (``md.compose`` or ``md.first_line``): Slack parses it for mentions
+    and links like any mrkdwn, and notifications show it, so a raw name here would broadcast."""
+
+    text: Mrkdwn
     blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, Mrkdwn):
+            raise TypeError("Rendered.text must be built with md.compose() or md.first_line(), "
+                            f"not a plain str: {self.text[:60]!r}")
+
+
+def message(text: str, *notes: str, block_id: str | None = None) -> Rendered:
+    """A one-section message (and context lines); its notification line is the section's first line."""
+    blocks = [section(text, block_id=block_id)]
+    if any(notes):
+        blocks.append(context(*notes))
+    return Rendered(first_line(text), blocks)
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> MarkdownTextObject:

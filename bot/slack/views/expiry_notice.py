@@ -31,7 +31,7 @@ def render_expiry_warning(model: ExpiryView, announced_end: datetime | None, now
     if grant.status == GrantStatus.ACTIVE and not _extended(grant.ends_at, announced_end):
         return _warning(model, label, now)
     text = _outcome(model, label)
-    return ui.Rendered(text.replace("*", ""), [ui.section(text, block_id=Block.OUTCOME)])
+    return ui.message(text, block_id=Block.OUTCOME)
 
 
 def _extended(ends_at: datetime | None, announced_end: datetime | None) -> bool:
@@ -56,7 +56,8 @@ def _warning(model: ExpiryView, label: str, now: datetime) -> ui.Rendered:
     if not model.extend_choices and model.extension_request_id is None:
         blocks.append(ui.context("It cannot be extended any further: the policy's maximum is reached. "
                                  "Request it again with /access once it has ended."))
-    return ui.Rendered(f"Your access to {model.grant.entitlement.label} ends soon ({left})", blocks)
+    return ui.Rendered(md.compose("Your access to {label} ends soon ({left})", label=model.grant.entitlement.label,
+                                  left=left), blocks)
 
 
 def _outcome(model: ExpiryView, label: str) -> str:

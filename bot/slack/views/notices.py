@@ -10,18 +10,6 @@ from bot.slack.views import mrkdwn as md
 from bot.slack.views.format import duration_text
 
 
-def _message(text: str, *context: str) -> ui.Rendered:
-    blocks = [ui.section(text)]
-    if context:
-        blocks.append(ui.context(*context))
-    return ui.Rendered(_plain(text), blocks)
-
-
-def _plain(text: str) -> str:
-    # The notification line: no mrkdwn markers, mentions left for Slack to resolve.
-    return text.split("\n", 1)[0].replace("*", "")
-
-
 def request_approved(card: RequestCard) -> ui.Rendered:
     label = md.escape(card.entitlement.label)
     if card.auto_approved:
@@ -35,29 +23,29 @@ def request_approved(card: RequestCard) -> ui.Rendered:
         tail = " Your current access is being extended."
     else:
         tail = " Setting it up now; I'll tell you when it's ready."
-    return _message(head + tail, f"Duration: {duration_text(card.duration)}")
+    return ui.message(head + tail, f"Duration: {duration_text(card.duration)}")
 
 
 def request_denied(card: RequestCard) -> ui.Rendered:
     by = md.person(card.decided_by.name, card.decided_by.slack_user_id) if card.decided_by else "an approver"
     reason = f"\n{md.quote(md.escape(card.decision_reason))}" if card.decision_reason else ""
-    return _message(f"❌ Your request #{card.id} for *{md.escape(card.entitlement.label)}* was denied by {by}.{reason}",
+    return ui.message(f"❌ Your request #{card.id} for *{md.escape(card.entitlement.label)}* was denied by {by}.{reason}",
                     "You can ask again with more context, or talk to the approver.")
 
 
 def request_timed_out(card: RequestCard) -> ui.Rendered:
-    return _message(f"⌛ Your request #{card.id} for *{md.escape(card.entitlement.label)}* expired: nobody decided "
+    return ui.message(f"⌛ Your request #{card.id} for *{md.escape(card.entitlement.label)}* expired: nobody decided "
                     "in time.", "Ask again if you still need it.")
 
 
 def grant_activated(grant: GrantView) -> ui.Rendered:
     until = f" until {md.date(grant.ends_at)}" if grant.ends_at else " (permanent)"
-    return _message(f"🔓 You now have *{md.escape(grant.entitlement.label)}*{until}.",
+    return ui.message(f"🔓 You now have *{md.escape(grant.entitlement.label)}*{until}.",
                     "It ends by itself; relinquish it from the App Home when you are done.")
 
 
 def grant_failed(grant: GrantView) -> ui.Rendered:
-    return _message(f"⚠️ *{md.escape(grant.entitlement.label)}* could not be set up for you, so you do not have it.",
+    return ui.message(f"⚠️ *{md.escape(grant.entitlement.label)}* could not be set up for you, so you do not have it.",
                     "IT can see what went wrong and retry it; ask them if you still need it.")
 
 
@@ -71,4 +59,4 @@ def grant_ended(grant: GrantView) -> ui.Rendered:
         case _:
             by = f" by {md.person(grant.ended_by.name, grant.ended_by.slack_user_id)}" if grant.ended_by else ""
             text = f"🔒 Your access to *{label}* was removed{by}."
-    return _message(text, "Need it again? Request it from the App Home or with /access.")
+    return ui.message(text, "Need it again? Request it from the App Home or with /access.")

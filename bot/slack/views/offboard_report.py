@@ -134,7 +134,7 @@ def _footer(view: OffboardingView) -> str:
     return f"Offboarding #{report.offboarding_id} · requested by {asker}{times}{totals}"
 
 
-def _fallback(view: OffboardingView) -> str:
+def _fallback(view: OffboardingView) -> md.Mrkdwn:
     report = view.report
     head = HEADLINES.get(report.status, report.status).split(" ", 1)[-1]
-    return f"Offboarding #{report.offboarding_id} of {view.person.name}: {head}"
+    return md.compose("Offboarding #{id} of {who}: {head}", id=report.offboarding_id, who=view.person.name, head=head)

@@ -49,18 +49,19 @@ def render_request_card(card: RequestCard, viewer: Viewer) -> ui.Rendered:
     return ui.Rendered(_fallback(card), blocks)
 
 
-def _fallback(card: RequestCard) -> str:
-    what = f"{card.entitlement.label} ({duration_text(card.duration)})"
-    who = card.requester.name
+def _fallback(card: RequestCard) -> md.Mrkdwn:
+    parts = dict(id=card.id, who=card.requester.name, label=card.entitlement.label,
+                 duration=duration_text(card.duration))
     match card.status:
         case RequestStatus.PENDING:
-            return f"Access request #{card.id} from {who}: {what}"
+            return md.compose("Access request #{id} from {who}: {label} ({duration})", **parts)
         case RequestStatus.APPROVED:
-            return f"Access request #{card.id} from {who} for {what} was approved"
+            return md.compose("Access request #{id} from {who} for {label} ({duration}) was approved", **parts)
         case RequestStatus.DENIED:
-            return f"Access request #{card.id} from {who} for {what} was denied"
+            return md.compose("Access request #{id} from {who} for {label} ({duration}) was denied", **parts)
         case _:
-            return f"Access request #{card.id} from {who} for {what} is {card.status.replace('_', ' ')}"
+            return md.compose("Access request #{id} from {who} for {label} ({duration}) is {status}", **parts,
+                              status=card.status.replace("_", " "))
 
 
 def _summary(card: RequestCard) -> str:

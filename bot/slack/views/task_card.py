@@ -41,15 +41,31 @@ def render_task_card(task: TaskView) -> ui.Rendered:
     return ui.Rendered(_fallback(task), blocks)
 
 
-def _fallback(task: TaskView) -> str:
-    what = f"{what_text(task)} for {task.person.name}"
+def _fallback(task: TaskView) -> md.Mrkdwn:
+    parts = dict(id=task.id, what=what_text(task), who=task.person.name)
     match task.status:
         case "done":
-            return f"Manual task #{task.id} done: {what}"
+            return md.compose("Manual task #{id} done: {what} for {who}", **parts)
         case "cannot":
-            return f"Manual task #{task.id} could not be done: {what}"
+            return md.compose("Manual task #{id} could not be done: {what} for {who}", **parts)
         case _:
-            return f"Manual task #{task.id} for IT: {what}"
+            return md.compose("Manual task #{id} for IT: {what} for {who}", **parts)
+
+
+def render_task_escalation(task: TaskView, admins: md.Mrkdwn) -> ui.Rendered:
+    """The threaded nudge under the newest copy of an open task: editing a card notifies nobody by name."""
+    text = (f"🚨 {admins}: task #{task.id} (*{md.escape(what_text(task))}* for {md.escape(task.person.name)}) "
+            f"has been open since {md.date(task.created_at)}. Please pick it up.")
+    return ui.Rendered(md.compose("Manual task #{id} needs IT", id=task.id), [ui.section(text)])
+
+
+def render_task_refused(task: TaskView) -> ui.Rendered:
+    """The DM to the person when IT cannot set their access up."""
+    by = md.person(task.completed_by.name, task.completed_by.slack_user_id) if task.completed_by else "IT"
+    label = task.entitlement.label if task.entitlement else task.connector
+    text = f"❌ IT could not set up *{md.escape(label)}* for you. {by} says:\n{md.quote(md.escape(task.note))}"
+    return ui.Rendered(md.compose("IT could not set up {label} for you", label=label), [
+        ui.section(text), ui.context("Ask IT if you still need it, or request something else with /access.")])
 
 
 def _state_blocks(task: TaskView) -> list[dict]:
