@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.logs import log_context
 from bot.directory import service as directory
 from bot.domain.clock import Clock
 from bot.domain.enums import ActionKind, ActionStatus, EndReason, GrantStatus, Trigger
@@ -59,6 +60,8 @@ class Call:
     pending_ref: str | None
     # A reactivation with nothing left to undo is skipped; one whose suspend is still running waits.
     hold: reactivation.Skip | reactivation.Wait | None = None
+    grant_id: int | None = None  # for the log lines of the call
+    offboarding_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,8 @@ class ProvisioningRunner:
                      subject=directory.subject(people[row.person_id]), pending_ref=row.target_ref,
                      target=Target(ref=row.target, options=self._target_options(row.entitlement),
                                    entitlement=row.entitlement),
-                     hold=reactivation.verdict(s, row) if row.action == ActionKind.REACTIVATE else None)
+                     hold=reactivation.verdict(s, row) if row.action == ActionKind.REACTIVATE else None,
+                     grant_id=row.grant_id, offboarding_id=row.offboarding_id)
                 for row in rows]
 
     def run_due(self, limit: int = 100) -> int:
@@ -168,6 +172,10 @@ class ProvisioningRunner:
 
     # -- one call ----------------------------------------------------------------------------
     def _attempt(self, call: Call, *, polling: bool = False) -> Attempt:
+        with log_context(action_id=call.action_id, grant_id=call.grant_id, offboarding_id=call.offboarding_id):
+            return self._attempt_call(call, polling=polling)
+
+    def _attempt_call(self, call: Call, *, polling: bool) -> Attempt:
         started = time.monotonic()
         if call.hold is not None:
             return Attempt(call, started, self.clock.now(), hold=call.hold)
