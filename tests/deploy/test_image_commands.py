@@ -13,6 +13,7 @@ import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
 import yaml
 from sqlalchemy import create_engine, inspect, text
 
@@ -23,6 +24,7 @@ from tests.deploy.conftest import CHART, compose, dockerfile_env, dockerfile_ins
 from tests.support.fake_slack import FakeSlack
 from tests.support.live_server import free_port, wait_healthy
 
+METRICS_TOKEN = "deploy-test-metrics-token"
 STARTUP = 120.0  # a loaded CI machine; wait_healthy returns as soon as the process answers
 
 
@@ -55,7 +57,8 @@ def test_the_image_commands_migrate_an_empty_database_and_serve_web_and_worker(e
                "DATABASE_URL": empty_postgres_url, "ACCESSBOT_HOST": "127.0.0.1",
                "ACCESSBOT_PORT": str(web_port), "ACCESSBOT_WORKER_METRICS_PORT": str(worker_port),
                "SLACK_API_URL": fake.api_url, "SLACK_BOT_TOKEN": fake.bot_token,
-               "SLACK_SIGNING_SECRET": "deploy-test-signing-secret", "ACCESSBOT_SIMULATE_CONNECTORS": "true"}
+               "SLACK_SIGNING_SECRET": "deploy-test-signing-secret", "ACCESSBOT_SIMULATE_CONNECTORS": "true",
+               "ACCESSBOT_METRICS_TOKEN": METRICS_TOKEN}
 
         def run(service: str) -> tuple[subprocess.Popen, Path]:
             log = tmp_path / f"{service}.log"
@@ -85,6 +88,12 @@ def test_the_image_commands_migrate_an_empty_database_and_serve_web_and_worker(e
             url = healthcheck.health_url(healthcheck.role_of(image_command(role)), env)
             with urllib.request.urlopen(url, timeout=10) as answer:
                 assert answer.status == 200 and json.loads(answer.read())["database"] == "postgresql", role
+        # Both processes export their own process metrics, behind the metrics token.
+        for port in (web_port, worker_port):
+            metrics = f"http://127.0.0.1:{port}/metrics"
+            assert httpx.get(metrics, timeout=10).status_code == 401
+            answer = httpx.get(metrics, headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
+            assert answer.status_code == 200 and "process_cpu_seconds_total" in answer.text
         assert healthcheck.health_url("web", env).endswith(f":{web_port}/healthz")
         assert healthcheck.health_url("worker", env).endswith(f":{worker_port}/healthz")
 
