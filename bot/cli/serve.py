@@ -22,6 +22,7 @@ from typing import Annotated
 import typer
 
 from bot.logs import set_process
+from bot.provisioning.runner import new_replica_id
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ def serve(
 ) -> None:
     """Run accessbot."""
     settings = Settings()
+    # Named before anything logs, so every line and every lease of this process carries the same id.
+    settings.replica_id = settings.replica_id or new_replica_id()
     _configure_logging(settings, role)
     if role == Role.WORKER:
         _run_worker(settings, slack=not no_slack, parent_pid=exit_with_parent)

@@ -77,6 +77,11 @@ class Attempt:
     hold: reactivation.Skip | reactivation.Wait | None = None  # the call was not made (see Call.hold)
 
 
+def new_replica_id() -> str:
+    """A process's name in leases and logs when ACCESSBOT_REPLICA_ID does not give one."""
+    return f"replica-{uuid.uuid4().hex[:8]}"
+
+
 class ProvisioningRunner:
     def __init__(self, store: Store, connectors: Mapping[str, Connector], clock: Clock,
                  catalog: Callable[[], object], *, replica_id: str | None = None, threads: int = 8):
@@ -84,7 +89,7 @@ class ProvisioningRunner:
         self.connectors = connectors
         self.clock = clock
         self.catalog = catalog
-        self.replica_id = replica_id or f"replica-{uuid.uuid4().hex[:8]}"
+        self.replica_id = replica_id or new_replica_id()
         self.threads = threads
         self.revoke_lateness_observers: list[RevokeLatenessObserver] = []
 
