@@ -130,3 +130,20 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_migrations_started_at_once_by_several_replicas_apply_once(empty_postgres_url, tmp_path):
+    """Without the migration Job (a hand-rolled deployment, or every pod's start-up upgrade racing),
+    replicas upgrading the same empty database at once all succeed: they take turns."""
+    env = {**scrubbed_environ(), "DATABASE_URL": empty_postgres_url}
+    accessbot = shutil.which("accessbot", path=str(Path(sys.executable).parent))
+    runs = [subprocess.Popen([accessbot, "db", "upgrade"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT) for _ in range(3)]
+    outputs = [run.communicate(timeout=STARTUP)[0].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    engine = create_engine(empty_postgres_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [_head()]
+    finally:
+        engine.dispose()
