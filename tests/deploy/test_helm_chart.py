@@ -24,7 +24,7 @@ EVERYTHING_ON = {
                 "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"}},
     "serviceMonitor": {"enabled": True, "labels": {"release": "prometheus"}},
     "catalog": {"catalog.yaml": "defaults:\n  max_duration: 8h\n"},
-    "connectors": "instances:\n  okta: {type: okta, token: {env: OKTA_API_TOKEN}}\n",
+    "connectors": "instances:\n  okta: {type: okta, org_url: 'https://acme.okta.com', api_token: {env: OKTA_API_TOKEN}}\n",
     "people": "people: []\n",
     "secrets": {"connectorSecret": "accessbot-connectors"},
     "config": {"extraEnv": {"ACCESSBOT_WORKER_THREADS": "32"}},
