@@ -133,15 +133,21 @@ def wants_json(log_format: str, stream) -> bool:
     return not (isatty and isatty())
 
 
-def configure(settings, *, role: str, stream=None) -> logging.Handler:
-    """Send every log line (ours, uvicorn's, Bolt's...) to standard error in the chosen format."""
+def configure(settings, *, role: str, stream=None, force: bool = False) -> logging.Handler | None:
+    """Send every log line (ours, uvicorn's, Bolt's...) to standard error in the chosen format.
+
+    Like logging.basicConfig: when something else already handles the root logger (an application
+    embedding accessbot, pytest), it is left alone unless ``force``; returns None then."""
     stream = stream or sys.stderr
     set_process(role=role, replica=settings.replica_id)
+    root = logging.getLogger()
+    if not force and any(not getattr(h, "accessbot", False) for h in root.handlers):
+        return None
     redact = Redactor(secret_values(settings))
     handler = logging.StreamHandler(stream)
+    handler.accessbot = True
     handler.addFilter(_ContextFilter())
     handler.setFormatter(JsonFormatter(redact) if wants_json(settings.log_format, stream) else HumanFormatter(redact))
-    root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)

@@ -33,7 +33,7 @@ def configured():
     def configure(stream, **overrides):
         settings = Settings(database_url="sqlite://", slack_signing_secret=SIGNING, slack_bot_token=TOKEN,
                             replica_id="web-7f9c", **overrides)
-        logs.configure(settings, role="web", stream=stream)
+        logs.configure(settings, role="web", stream=stream, force=True)  # over pytest's own handler
         return stream
 
     yield configure
@@ -105,6 +105,18 @@ def test_listener_work_keeps_the_context_of_the_request_that_queued_it(configure
         pool.shutdown()
     line = json.loads(stream.getvalue())
     assert (line["slack_trigger"], line["request_id"]) == ("block_actions approve", 41)
+
+
+def test_logging_someone_else_set_up_is_left_alone():
+    root = logging.getLogger()
+    theirs = logging.NullHandler()
+    saved = list(root.handlers)
+    root.handlers[:] = [theirs]
+    try:
+        assert logs.configure(Settings(database_url="sqlite://"), role="web", stream=io.StringIO()) is None
+        assert root.handlers == [theirs]
+    finally:
+        root.handlers[:] = saved
 
 
 def test_settings_secrets_are_the_ones_redacted():

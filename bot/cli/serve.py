@@ -22,7 +22,6 @@ from typing import Annotated
 import typer
 
 from bot.logs import set_process
-from bot.provisioning.runner import new_replica_id
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -124,6 +123,8 @@ def serve(
                                                          help="(worker) stop when this process ends")] = None,
 ) -> None:
     """Run accessbot."""
+    from bot.provisioning.runner import new_replica_id
+
     settings = Settings()
     # Named before anything logs, so every line and every lease of this process carries the same id.
     settings.replica_id = settings.replica_id or new_replica_id()

@@ -22,11 +22,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.logs import log_context
 from bot.audit.log import _jsonable
 from bot.directory import service as directory
 from bot.domain.enums import ActionKind, ActionStatus, Trigger
 from bot.domain.errors import NotFoundError
+from bot.logs import log_context
 from bot.offboarding import accounts, prepare
 from bot.offboarding import report as reports
 from bot.offboarding.lanes import run_lanes

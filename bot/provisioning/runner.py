@@ -23,10 +23,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.logs import log_context
 from bot.directory import service as directory
 from bot.domain.clock import Clock
 from bot.domain.enums import ActionKind, ActionStatus, EndReason, GrantStatus, Trigger
+from bot.logs import log_context
 from bot.offboarding import reactivation
 from bot.provisioning import outcomes
 from bot.store.db import Store

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.logs import log_context
 from bot.domain.enums import Trigger
+from bot.logs import log_context
 from bot.provisioning.outcomes import backoff
 from bot.timers import claim, versions
 from bot.timers.claim import DueJob

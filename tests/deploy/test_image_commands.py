@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from bot import healthcheck
 from bot.store import migrate
-from tests.deploy.conftest import CHART, compose, dockerfile_env, dockerfile_instruction, image_command, \
+from tests.deploy.conftest import CHART, ROOT, compose, dockerfile_env, dockerfile_instruction, image_command, \
     scrubbed_environ
 from tests.support.fake_slack import FakeSlack
 from tests.support.live_server import free_port, wait_healthy
@@ -147,3 +147,16 @@ def test_migrations_started_at_once_by_several_replicas_apply_once(empty_postgre
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [_head()]
     finally:
         engine.dispose()
+
+
+def test_the_build_context_lets_through_everything_the_dockerfile_copies():
+    """.dockerignore excludes everything, then lets through a list: a COPY of something not on it
+    would fail the build on a machine with Docker, so catch it here."""
+    allowed = [line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.startswith("!")]
+    sources = [word for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")
+               and "--from" not in line for word in line.split()[1:-1]]
+    assert sources, "the Dockerfile copies something"
+    for source in sources:
+        assert (ROOT / source).exists(), source
+        assert any(source.rstrip("/") == a or source.startswith(a + "/") for a in allowed), source
