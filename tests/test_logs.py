@@ -122,3 +122,14 @@ def test_logging_someone_else_set_up_is_left_alone():
 def test_settings_secrets_are_the_ones_redacted():
     settings = Settings(database_url="sqlite://", admin_api_token="adm-token", hr_webhook_secret=SecretStr("hr-s"))
     assert {"adm-token", "hr-s"} <= set(logs.secret_values(settings))
+
+
+def test_socket_mode_lines_name_the_slack_trigger_too(configured, store, clock, tmp_path):
+    from tests.slack.harness import ALICE, running_bot
+
+    stream = configured(io.StringIO(), log_level="DEBUG")
+    with running_bot(store, clock, tmp_path, socket_mode=True) as bot:
+        bot.open_form(ALICE, "wiki editor")
+        bot.settle()
+    triggers = {line.get("slack_trigger") for line in map(json.loads, stream.getvalue().splitlines())}
+    assert "command /access" in triggers

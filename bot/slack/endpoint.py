@@ -81,7 +81,12 @@ def socket_mode_plugin(api: FastAPI, deps) -> Callable[[], None]:
     settings = api.state.settings
     runtime: SlackRuntime = build_runtime(settings, deps).start()
     api.state.slack = runtime
-    handler = SocketModeHandler(runtime.bolt, app_token=settings.slack_app_token.get_secret_value())
+    class TracedSocketModeHandler(SocketModeHandler):
+        def handle(self, client, req) -> None:  # the log lines of each request name what Slack sent
+            with log_context(slack_trigger=slack_trigger(req.payload if isinstance(req.payload, dict) else {})):
+                super().handle(client, req)
+
+    handler = TracedSocketModeHandler(runtime.bolt, app_token=settings.slack_app_token.get_secret_value())
     handler.connect()
 
     def stop() -> None:
