@@ -160,3 +160,17 @@ def test_the_build_context_lets_through_everything_the_dockerfile_copies():
     for source in sources:
         assert (ROOT / source).exists(), source
         assert any(source.rstrip("/") == a or source.startswith(a + "/") for a in allowed), source
+
+
+def test_the_healthcheck_finds_the_role_of_the_accessbot_process_even_under_an_init(tmp_path):
+    def process(pid: int, *words: str) -> None:
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "cmdline").write_bytes("\0".join(words).encode() + b"\0")
+
+    process(1, "/sbin/docker-init", "--", "accessbot", "serve", "--role", "worker")
+    assert healthcheck.role_of(healthcheck.accessbot_command_line(tmp_path)) == "worker"
+    (tmp_path / "1" / "cmdline").write_bytes(b"/sbin/docker-init\0--\0")
+    process(7, "/usr/local/bin/python", "/usr/local/bin/accessbot", *image_command("worker")[1:])
+    assert healthcheck.role_of(healthcheck.accessbot_command_line(tmp_path)) == "worker"
+    (tmp_path / "7" / "cmdline").write_bytes(b"/usr/local/bin/python\0/usr/local/bin/accessbot\0serve\0")
+    assert healthcheck.role_of(healthcheck.accessbot_command_line(tmp_path)) == "both"  # web port: serve's default
