@@ -27,26 +27,33 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default=f"sqlite:///{DEFAULT_DATA_DIR}/accessbot.db",
                               validation_alias=_alias("DATABASE_URL"),
-                              description='SQLAlchemy URL of the database that holds the ledger and the audit log (the only state); production: postgresql+psycopg://USER:PASSWORD@HOST:5432/accessbot')
+                              description="SQLAlchemy URL of the database that holds the ledger and the audit log "
+                                          "(the only state); production: "
+                                          "postgresql+psycopg://USER:PASSWORD@HOST:5432/accessbot")
     catalog: Path = Field(default=EXAMPLE_DIR / "catalog", validation_alias=_alias("CATALOG"),
                           description='The policy catalog: a YAML file or a folder of them (docs/policies.md)')
     people_file: Path | None = Field(default=None, validation_alias=_alias("PEOPLE_FILE"),
-                                     description='The people directory (YAML or CSV); default: people.yaml, people.yml or people.csv beside the catalog')
+                                     description="The people directory (YAML or CSV); default: people.yaml, "
+                                                 "people.yml or people.csv beside the catalog")
     connectors_file: Path | None = Field(default=None, validation_alias=_alias("CONNECTORS_FILE"),
-                                         description='Connector instances and their credentials (docs/connectors.md); default: connectors.yaml or connectors.yml beside the catalog')
-    # Replace every connector instance by an in-memory one (demo, trying the catalog out).
+                                         description="Connector instances and their credentials (docs/connectors.md);"
+                                                     " default: connectors.yaml or connectors.yml beside the catalog")
     simulate_connectors: bool = Field(default=False, validation_alias=_alias("SIMULATE_CONNECTORS"),
-                                      description='Replace every connector instance by an in-memory one (demo, trying the catalog out)')
+                                      description="Replace every connector instance by an in-memory one (demo, trying"
+                                                  " the catalog out)")
 
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_alias("SLACK_BOT_TOKEN"),
                                               description='Secret: the Slack Bot User OAuth Token (xoxb-...)')
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias=_alias("SLACK_SIGNING_SECRET"),
-                                                   description="Secret: the Slack app's signing secret; every request to /slack/events is verified with it (HTTP mode)")
+                                                   description="Secret: the Slack app's signing secret; every request"
+                                                               " to /slack/events is verified with it (HTTP mode)")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias=_alias("SLACK_APP_TOKEN"),
-                                              description='Secret: the Slack app-level token (xapp-...), for Socket Mode only')
+                                              description="Secret: the Slack app-level token (xapp-...), for Socket "
+                                                          "Mode only")
     # GovSlack and tests point this elsewhere; it must end with a slash (urljoin drops the last segment).
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias=_alias("SLACK_API_URL"),
-                               description='Base URL of the Slack Web API (GovSlack: https://slack-gov.com/api/); a trailing slash is added if missing')
+                               description="Base URL of the Slack Web API (GovSlack: https://slack-gov.com/api/); a "
+                                           "trailing slash is added if missing")
     # Threads that run Slack listeners after their ack; a burst (an offboarding fan-out, many approvers
     # clicking at once) must not queue acks behind slow listeners (Bolt's default is 5).
     slack_listener_threads: int = Field(64,
@@ -57,28 +64,37 @@ class Settings(BaseSettings):
                                     description='Threads that do the database work behind Slack clicks after the ack')
 
     hr_webhook_secret: SecretStr | None = Field(default=None, validation_alias=_alias("HR_WEBHOOK_SECRET"),
-                                                description='Secret: the HMAC key the HR system signs POST /hooks/hr with; unset, the hook is closed')
+                                                description="Secret: the HMAC key the HR system signs POST /hooks/hr "
+                                                            "with; unset, the hook is closed")
     scim_bearer_token: SecretStr | None = Field(default=None, validation_alias=_alias("SCIM_BEARER_TOKEN"),
-                                                description='Secret: the bearer token the identity provider presents to /scim/v2; unset, SCIM is closed')
+                                                description="Secret: the bearer token the identity provider presents "
+                                                            "to /scim/v2; unset, SCIM is closed")
     admin_api_token: SecretStr | None = Field(default=None, validation_alias=_alias("ADMIN_API_TOKEN"),
-                                              description='Secret: the bearer token of the admin API (/api/v1); unset, the admin API is closed')
+                                              description="Secret: the bearer token of the admin API (/api/v1); "
+                                                          "unset, the admin API is closed")
 
     host: str = Field("127.0.0.1",
-                      description="Address the web process and the worker's health and metrics server listen on (0.0.0.0 in a container)")
+                      description="Address the web process and the worker's health and metrics server listen on "
+                                  "(0.0.0.0 in a container)")
     port: int = Field(3000,
-                      description='Port of the web process: Slack events, admin API, HR hook, SCIM, /healthz, /metrics')
+                      description="Port of the web process: Slack events, admin API, HR hook, SCIM, /healthz, "
+                                  "/metrics")
     public_url: str = Field("https://accessbot.example.com",
-                            description='The address Slack and people reach the bot at (the Request URLs of the Slack app manifest)')
+                            description="The address Slack and people reach the bot at (the Request URLs of the Slack"
+                                        " app manifest)")
     replica_id: str | None = Field(None,
-                                   description="This process's name in leases and logs; default: a random replica-xxxxxxxx per process (set it to the pod name)")
+                                   description="This process's name in leases and logs; default: a random "
+                                               "replica-xxxxxxxx per process (set it to the pod name)")
     sweep_interval_seconds: float = Field(30.0,
-                                          description='Seconds between the safety sweeps of the timers and the notifier (they catch whatever a wake-up missed)')
+                                          description="Seconds between the safety sweeps of the timers and the "
+                                                      "notifier (they catch whatever a wake-up missed)")
     worker_threads: int = Field(16,
                                 description='Threads that run connector calls (provisioning and revocation)')
     # Where the worker process serves its own /healthz and /metrics (what only it measures, e.g.
     # revoke lateness; the web app's /metrics has the rest). 0 turns it off.
     worker_metrics_port: int = Field(9101,
-                                     description="Port of the worker process's own /healthz and /metrics; 0 turns them off")
+                                     description="Port of the worker process's own /healthz and /metrics; 0 turns "
+                                                 "them off")
     log_level: str = Field("INFO",
                            description='Log level: DEBUG, INFO, WARNING or ERROR')
     log_format: Literal["auto", "json", "human"] = Field(
