@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.audit import log as audit_log
 from bot.domain.errors import DomainError
+from bot.logs import log_context
 from bot.workflow.context import Actor, Ctx
 
 log = logging.getLogger(__name__)
@@ -27,15 +28,22 @@ T = TypeVar("T")
 def perform(deps, actor: Actor, name: str, fn: Callable[[Session, Ctx], T], *,
             subject: tuple[str, object] = ("operation", "-")) -> T:
     ctx = deps.ctx(actor)
-    try:
-        with deps.store.uow() as s:
-            result = fn(s, ctx)
-    except DomainError as error:
-        record_refusal(deps, ctx, name, error, subject)
-        error.audited = True
-        raise
+    with log_context(**subject_fields(subject)):
+        try:
+            with deps.store.uow() as s:
+                result = fn(s, ctx)
+        except DomainError as error:
+            record_refusal(deps, ctx, name, error, subject)
+            error.audited = True
+            raise
     deps.kick()
     return result
+
+
+def subject_fields(subject: tuple[str, object]) -> dict[str, object]:
+    """``("grant", 12)`` → ``{"grant_id": 12}`` for the log lines of the operation."""
+    field = {"request": "request_id", "grant": "grant_id", "offboarding": "offboarding_id"}.get(subject[0])
+    return {field: subject[1]} if field else {}
 
 
 def record_refusal(deps, ctx: Ctx, name: str, error: DomainError, subject: tuple[str, object],

@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,7 @@ DEPRECATED_NAMES = {"ACCESSBOT_CONNECTORS": "ACCESSBOT_CONNECTORS_FILE"}
 
 EXAMPLE_DIR = Path(__file__).resolve().parent.parent / "policies" / "examples" / "acme"
 DEFAULT_DATA_DIR = Path(".accessbot")
+ENV_FILE = ".env"
 
 
 def _alias(name: str) -> AliasChoices:
@@ -33,45 +35,94 @@ def _alias(name: str) -> AliasChoices:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ACCESSBOT_", env_file=None, extra="ignore")
+    # A .env file in the working directory is read too (the environment wins over it); see
+    # docs/configuration.md.
+    model_config = SettingsConfigDict(env_prefix="ACCESSBOT_", env_file=ENV_FILE, env_file_encoding="utf-8",
+                                      extra="ignore")
 
     database_url: str = Field(default=f"sqlite:///{DEFAULT_DATA_DIR}/accessbot.db",
-                              validation_alias=_alias("DATABASE_URL"))
-    catalog: Path = Field(default=EXAMPLE_DIR / "catalog", validation_alias=_alias("CATALOG"))
-    people_file: Path | None = Field(default=None, validation_alias=_alias("PEOPLE_FILE"))
-    connectors_file: Path | None = Field(default=None, validation_alias=_alias("CONNECTORS_FILE"))
+                              validation_alias=_alias("DATABASE_URL"),
+                              description="SQLAlchemy URL of the database that holds the ledger and the audit log "
+                                          "(the only state); production: "
+                                          "postgresql+psycopg://USER:PASSWORD@HOST:5432/accessbot")
+    catalog: Path = Field(default=EXAMPLE_DIR / "catalog", validation_alias=_alias("CATALOG"),
+                          description='The policy catalog: a YAML file or a folder of them (docs/policies.md)')
+    people_file: Path | None = Field(default=None, validation_alias=_alias("PEOPLE_FILE"),
+                                     description="The people directory (YAML or CSV); default: people.yaml, "
+                                                 "people.yml or people.csv beside the catalog")
+    connectors_file: Path | None = Field(default=None, validation_alias=_alias("CONNECTORS_FILE"),
+                                         description="Connector instances and their credentials (docs/connectors.md);"
+                                                     " default: connectors.yaml or connectors.yml beside the catalog")
     # ACCESSBOT_CONNECTORS: what `connectors check` and the docs once read; see _deprecated_names.
     deprecated_connectors_file: Path | None = Field(default=None, validation_alias="ACCESSBOT_CONNECTORS",
-                                                    exclude=True, repr=False)
-    # Replace every connector instance by an in-memory one (demo, trying the catalog out).
-    simulate_connectors: bool = Field(default=False, validation_alias=_alias("SIMULATE_CONNECTORS"))
+                                                    exclude=True, repr=False,
+                                                    description="Deprecated name of ACCESSBOT_CONNECTORS_FILE, "
+                                                                "accepted with a warning")
+    simulate_connectors: bool = Field(default=False, validation_alias=_alias("SIMULATE_CONNECTORS"),
+                                      description="Replace every connector instance by an in-memory one (demo, trying"
+                                                  " the catalog out)")
 
-    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_alias("SLACK_BOT_TOKEN"))
-    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias=_alias("SLACK_SIGNING_SECRET"))
-    slack_app_token: SecretStr | None = Field(default=None, validation_alias=_alias("SLACK_APP_TOKEN"))
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_alias("SLACK_BOT_TOKEN"),
+                                              description='Secret: the Slack Bot User OAuth Token (xoxb-...)')
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias=_alias("SLACK_SIGNING_SECRET"),
+                                                   description="Secret: the Slack app's signing secret; every request"
+                                                               " to /slack/events is verified with it (HTTP mode)")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias=_alias("SLACK_APP_TOKEN"),
+                                              description="Secret: the Slack app-level token (xapp-...), for Socket "
+                                                          "Mode only")
     # GovSlack and tests point this elsewhere; it must end with a slash (urljoin drops the last segment).
-    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias=_alias("SLACK_API_URL"))
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias=_alias("SLACK_API_URL"),
+                               description="Base URL of the Slack Web API (GovSlack: https://slack-gov.com/api/); a "
+                                           "trailing slash is added if missing")
     # Threads that run Slack listeners after their ack; a burst (an offboarding fan-out, many approvers
     # clicking at once) must not queue acks behind slow listeners (Bolt's default is 5).
-    slack_listener_threads: int = 64
+    slack_listener_threads: int = Field(64,
+                                        description='Threads that run Slack listeners after their ack')
     # Threads that do the database work behind Slack clicks after the ack (bounded so Slack never takes
     # every database connection; a burst waits in the queue, never in front of an ack).
-    slack_work_threads: int = 8
+    slack_work_threads: int = Field(8,
+                                    description='Threads that do the database work behind Slack clicks after the ack')
 
-    hr_webhook_secret: SecretStr | None = Field(default=None, validation_alias=_alias("HR_WEBHOOK_SECRET"))
-    scim_bearer_token: SecretStr | None = Field(default=None, validation_alias=_alias("SCIM_BEARER_TOKEN"))
-    admin_api_token: SecretStr | None = Field(default=None, validation_alias=_alias("ADMIN_API_TOKEN"))
+    hr_webhook_secret: SecretStr | None = Field(default=None, validation_alias=_alias("HR_WEBHOOK_SECRET"),
+                                                description="Secret: the HMAC key the HR system signs POST /hooks/hr "
+                                                            "with; unset, the hook is closed")
+    scim_bearer_token: SecretStr | None = Field(default=None, validation_alias=_alias("SCIM_BEARER_TOKEN"),
+                                                description="Secret: the bearer token the identity provider presents "
+                                                            "to /scim/v2; unset, SCIM is closed")
+    admin_api_token: SecretStr | None = Field(default=None, validation_alias=_alias("ADMIN_API_TOKEN"),
+                                              description="Secret: the bearer token of the admin API (/api/v1); "
+                                                          "unset, the admin API is closed")
 
-    host: str = "127.0.0.1"
-    port: int = 3000
-    public_url: str = "https://accessbot.example.com"
-    replica_id: str | None = None
-    sweep_interval_seconds: float = 30.0
-    worker_threads: int = 16
+    host: str = Field("127.0.0.1",
+                      description="Address the web process and the worker's health and metrics server listen on "
+                                  "(0.0.0.0 in a container)")
+    port: int = Field(3000,
+                      description="Port of the web process: Slack events, admin API, HR hook, SCIM, /healthz, "
+                                  "/metrics")
+    public_url: str = Field("https://accessbot.example.com",
+                            description="The address Slack and people reach the bot at (the Request URLs of the Slack"
+                                        " app manifest)")
+    replica_id: str | None = Field(None,
+                                   description="This process's name in leases and logs; default: a random "
+                                               "replica-xxxxxxxx per process (set it to the pod name)")
+    sweep_interval_seconds: float = Field(30.0,
+                                          description="Seconds between the safety sweeps of the timers and the "
+                                                      "notifier (they catch whatever a wake-up missed)")
+    worker_threads: int = Field(16,
+                                description='Threads that run connector calls (provisioning and revocation)')
     # Where the worker process serves its own /healthz and /metrics (what only it measures, e.g.
     # revoke lateness; the web app's /metrics has the rest). 0 turns it off.
-    worker_metrics_port: int = 9101
-    log_level: str = "INFO"
+    worker_metrics_port: int = Field(9101,
+                                     description="Port of the worker process's own /healthz and /metrics; 0 turns "
+                                                 "them off")
+    log_level: str = Field("INFO",
+                           description='Log level: DEBUG, INFO, WARNING or ERROR')
+    log_format: Literal["auto", "json", "human"] = Field(
+        "auto", description="auto: JSON lines when standard error is not a terminal (containers, systemd), "
+                            "human-readable lines on a terminal; json or human force one")
+    metrics_token: SecretStr | None = Field(
+        None, description="Secret: when set, /metrics, /docs, /redoc and /openapi.json want "
+                          "'Authorization: Bearer <token>' (Prometheus: bearer_token / authorization)")
 
     @model_validator(mode="after")
     def _deprecated_names(self) -> Settings:

@@ -13,18 +13,20 @@ claimed with leases (FOR UPDATE SKIP LOCKED on PostgreSQL).
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client import make_wsgi_app
 from sqlalchemy import text
 
 from bot import wakeups
 from bot.deps import Deps
-from bot.http.metrics import revoke_lateness_histogram
+from bot.http.metrics import process_registry, revoke_lateness_histogram
+from bot.http.middleware import UNAUTHORIZED, metrics_token
 from bot.timers.service import TimerService
 
 log = logging.getLogger(__name__)
@@ -56,12 +58,18 @@ class Worker:
     def serve_http(self, port: int, host: str = "127.0.0.1") -> int:
         """Serve ``/metrics`` (what the worker measures) and ``/healthz`` (its loops run and the database
         answers: 200, else 503) at http://host:port; returns the bound port (0 picks a free one)."""
-        registry = CollectorRegistry()
+        registry = process_registry()
         self.deps.runner.revoke_lateness_observers.append(revoke_lateness_histogram(registry).observe)
         metrics = make_wsgi_app(registry)
+        token = metrics_token(self.deps.settings)
 
         def app(environ, start_response):
             if environ.get("PATH_INFO") != "/healthz":
+                if token and not hmac.compare_digest(environ.get("HTTP_AUTHORIZATION", "").encode(),
+                                                     f"Bearer {token}".encode()):
+                    start_response("401 Unauthorized", [("Content-Type", "application/problem+json"),
+                                                        ("WWW-Authenticate", 'Bearer realm="accessbot"')])
+                    return [UNAUTHORIZED]
                 return metrics(environ, start_response)
             report = self.health()
             start_response("200 OK" if report["ok"] else "503 Service Unavailable",

@@ -22,6 +22,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.setup_errors import SetupError, short_message
+from bot.logs import set_process
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def build_server(settings: Settings, *, socket_mode: bool, slack: bool = True, d
         if problems:
             raise SetupError("Slack is not configured:\n  - " + "\n  - ".join(problems))
     deps = deps or _deps(settings)
+    set_process(replica=deps.runner.replica_id)
     plugins = [hooks_plugin, scim_plugin]
     if slack:
         plugins.append(socket_mode_plugin if socket_mode else slack_plugin)
@@ -136,8 +138,12 @@ def serve(
                                                          help="(worker) stop when this process ends")] = None,
 ) -> None:
     """Run accessbot."""
+    from bot.provisioning.runner import new_replica_id
+
     settings = _settings()
-    _configure_logging(settings)
+    # Named before anything logs, so every line and every lease of this process carries the same id.
+    settings.replica_id = settings.replica_id or new_replica_id()
+    _configure_logging(settings, role)
     if role == Role.WORKER:
         _run_worker(settings, slack=not no_slack, parent_pid=exit_with_parent)
         return
@@ -153,7 +159,7 @@ def serve(
         raise typer.Exit(2) from None
     freeze_startup_heap()
     uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level=settings.log_level.lower(),
-                access_log=False)
+                access_log=False, log_config=None)  # None: uvicorn's lines go through our handler
 
 
 def freeze_startup_heap() -> None:
@@ -165,9 +171,10 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+def _configure_logging(settings: Settings, role: Role) -> None:
+    from bot import logs
+
+    logs.configure(settings, role="web" if role == Role.BOTH else role.value)
 
 
 def _run_worker(settings: Settings, *, slack: bool, parent_pid: int | None) -> None:
@@ -184,6 +191,7 @@ def _run_worker(settings: Settings, *, slack: bool, parent_pid: int | None) -> N
     except SetupError as error:
         typer.echo(f"Cannot start the accessbot worker. {error}", err=True)
         raise typer.Exit(2) from None
+    set_process(replica=deps.runner.replica_id)
     stopping = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stopping.set())

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -27,15 +28,43 @@ from bot.workflow.manual_tasks import require_it_admin
 from bot.workflow.submit import USE_DEFAULT, submit
 from policies import DurationError, parse_duration
 
-router = APIRouter(tags=["admin"])
+# Declared in the OpenAPI document as the "HTTPBearer" security scheme; auto_error=False so that a
+# missing header gets the same 401 (and WWW-Authenticate) as a wrong one, not FastAPI's 403.
+bearer = HTTPBearer(auto_error=False, description="ACCESSBOT_ADMIN_API_TOKEN")
 
 
-def _deps(request: Request) -> Deps:
+class Problem(BaseModel):
+    """An RFC 9457 problem document (refusals add ``code`` and sometimes ``field``)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str | None = None
+    field: str | None = None
+
+
+def _problem(description: str) -> dict:
+    return {"description": description, "model": Problem}
+
+
+# Answers every route may give; each route adds its own (docs/api.md lists them with their codes).
+COMMON_ERRORS = {
+    401: {"description": "No bearer token, a wrong one, or no ACCESSBOT_ADMIN_API_TOKEN configured "
+                         "(the API is closed)"},
+    404: _problem("unknown_person: the email is not in the directory; not_found: no such request or grant"),
+    422: {"description": "The body does not match the schema, or duration is not a duration"},
+}
+
+router = APIRouter(tags=["admin"], responses=COMMON_ERRORS)
+
+
+def _deps(request: Request,
+          credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Deps:
     deps: Deps = request.app.state.deps
     expected = deps.settings.admin_api_token
-    given = request.headers.get("authorization", "")
-    if expected is None or not given.startswith("Bearer ") or not hmac.compare_digest(
-            given.removeprefix("Bearer ").encode(), expected.get_secret_value().encode()):
+    if expected is None or credentials is None or not hmac.compare_digest(
+            credentials.credentials.encode(), expected.get_secret_value().encode()):
         raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     return deps
 
@@ -81,7 +110,11 @@ def _duration(text: str | None):
         raise HTTPException(422, str(exc)) from None
 
 
-@router.post("/requests", status_code=201)
+@router.post("/requests", status_code=201, responses={
+    400: _problem("missing_justification, invalid_duration, or another refusal of the policy"),
+    403: _problem("not_eligible: the policy does not let the requester ask for this entitlement"),
+    409: _problem("sod_conflict: the grant would break a separation-of-duties rule"),
+})
 def create_request(body: RequestIn, deps: DepsDep) -> dict:
     duration = _duration(body.duration)
     result = perform(deps, Actor(body.requester, Trigger.API), "submit", lambda s, ctx: submit(
@@ -90,7 +123,10 @@ def create_request(body: RequestIn, deps: DepsDep) -> dict:
     return {"id": result.request.id, "status": result.request.status, "outcome": result.outcome}
 
 
-@router.post("/requests/{request_id}/decisions")
+@router.post("/requests/{request_id}/decisions", responses={
+    403: _problem("not_authorized / self_approval: the approver may not decide this step"),
+    409: _problem("already_decided, or invalid_state: the request is no longer pending"),
+})
 def decide_request(request_id: int, body: DecisionIn, deps: DepsDep) -> dict:
     result = perform(deps, Actor(body.approver, Trigger.API), "decide", lambda s, ctx: decide(
         s, ctx, request_id=request_id, approver=directory.require(s, body.approver), verdict=Verdict(body.verdict),
@@ -107,7 +143,10 @@ def grants_of(email: str, deps: DepsDep) -> list[GrantOut]:
                          ends_at=g.ends_at, granted_by=g.granted_by) for g in rows]
 
 
-@router.post("/grants/{grant_id}/revoke")
+@router.post("/grants/{grant_id}/revoke", responses={
+    403: _problem("not_authorized: the actor is not an IT admin"),
+    409: _problem("invalid_state: the grant is not active"),
+})
 def revoke_grant(grant_id: int, body: RevokeIn, deps: DepsDep) -> dict:
     def run(s, ctx):
         admin = directory.require(s, body.actor)

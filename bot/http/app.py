@@ -14,6 +14,7 @@ from bot.domain.errors import DomainError
 from bot.http import admin, health
 from bot.http.errors import domain_error_handler
 from bot.http.metrics import Metrics
+from bot.http.middleware import BearerGuardMiddleware, RequestIdMiddleware, metrics_token
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
             stop()
         deps.close()
 
-    app = FastAPI(title="accessbot", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="accessbot", version="0.1.0", lifespan=lifespan, description=API_DESCRIPTION)
     app.state.deps = deps
     app.state.settings = settings
     app.state.metrics = metrics = Metrics(deps.store)
@@ -62,4 +63,12 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
         stop = plugin(app, deps)
         if stop is not None:
             stops.append(stop)
+    if token := metrics_token(settings):
+        app.add_middleware(BearerGuardMiddleware, token=token)
+    app.add_middleware(RequestIdMiddleware)  # outermost: even a refused request has an id
     return app
+
+
+API_DESCRIPTION = """Slack ChatOps for just-in-time access. The admin API (`/api/v1`) runs the same
+operations as Slack and the CLI; it wants `Authorization: Bearer <ACCESSBOT_ADMIN_API_TOKEN>`.
+Refusals are RFC 9457 problem documents with a stable `code`. See docs/api.md."""

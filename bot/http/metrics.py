@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from sqlalchemy import func, select
 
 from bot.domain.enums import ActionStatus, GrantStatus, RequestStatus
 from bot.provisioning.runner import ProvisioningRunner
 from bot.store.models import AccessRequest, Grant, ProvisioningAction
+
+
+def process_registry() -> CollectorRegistry:
+    """A registry of our own with the process (CPU, memory, open files), Python platform and garbage
+    collector metrics prometheus_client collects: each process (web, worker) reports its own."""
+    registry = CollectorRegistry()
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
+    return registry
 
 
 def revoke_lateness_histogram(registry: CollectorRegistry) -> Histogram:
@@ -24,7 +42,7 @@ def revoke_lateness_histogram(registry: CollectorRegistry) -> Histogram:
 class Metrics:
     def __init__(self, store):
         self.store = store
-        self.registry = CollectorRegistry()
+        self.registry = process_registry()
         self.slack_ack_seconds = Histogram(
             "accessbot_slack_ack_seconds", "Time from receiving a Slack request to answering it",
             ["kind"], registry=self.registry,

@@ -26,6 +26,7 @@ from bot.audit.log import _jsonable
 from bot.directory import service as directory
 from bot.domain.enums import ActionKind, ActionStatus, Trigger
 from bot.domain.errors import NotFoundError
+from bot.logs import log_context
 from bot.offboarding import accounts, prepare
 from bot.offboarding import report as reports
 from bot.offboarding.lanes import run_lanes
@@ -91,6 +92,13 @@ def _drive_logged(deps, record_ids: list[int]) -> None:
 def drive(deps, record_ids: list[int], *, per_system: int = PER_SYSTEM, on_progress: Progress | None = None,
           settle_seconds: float = SETTLE_SECONDS) -> list[reports.OffboardReport]:
     """Look up accounts, run every call of these offboardings, then write and announce the reports."""
+    with log_context(offboarding_id=",".join(map(str, record_ids))):
+        return _drive(deps, record_ids, per_system=per_system, on_progress=on_progress,
+                      settle_seconds=settle_seconds)
+
+
+def _drive(deps, record_ids: list[int], *, per_system: int, on_progress: Progress | None,
+           settle_seconds: float) -> list[reports.OffboardReport]:
     ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
     _discover_accounts(deps, ctx, record_ids, per_system)
     tracker = _Tracker(deps, record_ids, on_progress)
@@ -174,6 +182,11 @@ def _lanes(deps, tracker: _Tracker) -> dict[str, list[Callable[[], None]]]:
 
 def _execute(deps, tracker: _Tracker, row) -> None:
     """Claim the row through the runner (so no other worker runs it too) and run it."""
+    with log_context(offboarding_id=row.offboarding_id):
+        _claim_and_run(deps, tracker, row)
+
+
+def _claim_and_run(deps, tracker: _Tracker, row) -> None:
     if calls := deps.runner.claim(limit=1, only=row.id):
         deps.runner.run(calls[0])  # records the outcome: the row has settled
         tracker.done(row)

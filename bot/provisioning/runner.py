@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.directory import service as directory
 from bot.domain.clock import Clock
 from bot.domain.enums import ActionKind, ActionStatus, EndReason, GrantStatus, Trigger
+from bot.logs import log_context
 from bot.offboarding import reactivation
 from bot.provisioning import outcomes
 from bot.store.db import Store
@@ -59,6 +60,8 @@ class Call:
     pending_ref: str | None
     # A reactivation with nothing left to undo is skipped; one whose suspend is still running waits.
     hold: reactivation.Skip | reactivation.Wait | None = None
+    grant_id: int | None = None  # for the log lines of the call
+    offboarding_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ class Attempt:
     hold: reactivation.Skip | reactivation.Wait | None = None  # the call was not made (see Call.hold)
 
 
+def new_replica_id() -> str:
+    """A process's name in leases and logs when ACCESSBOT_REPLICA_ID does not give one."""
+    return f"replica-{uuid.uuid4().hex[:8]}"
+
+
 class ProvisioningRunner:
     def __init__(self, store: Store, connectors: Mapping[str, Connector], clock: Clock,
                  catalog: Callable[[], object], *, replica_id: str | None = None, threads: int = 8):
@@ -81,7 +89,7 @@ class ProvisioningRunner:
         self.connectors = connectors
         self.clock = clock
         self.catalog = catalog
-        self.replica_id = replica_id or f"replica-{uuid.uuid4().hex[:8]}"
+        self.replica_id = replica_id or new_replica_id()
         self.threads = threads
         self.revoke_lateness_observers: list[RevokeLatenessObserver] = []
 
@@ -131,7 +139,8 @@ class ProvisioningRunner:
                      subject=directory.subject(people[row.person_id]), pending_ref=row.target_ref,
                      target=Target(ref=row.target, options=self._target_options(row.entitlement),
                                    entitlement=row.entitlement),
-                     hold=reactivation.verdict(s, row) if row.action == ActionKind.REACTIVATE else None)
+                     hold=reactivation.verdict(s, row) if row.action == ActionKind.REACTIVATE else None,
+                     grant_id=row.grant_id, offboarding_id=row.offboarding_id)
                 for row in rows]
 
     def run_due(self, limit: int = 100) -> int:
@@ -168,6 +177,10 @@ class ProvisioningRunner:
 
     # -- one call ----------------------------------------------------------------------------
     def _attempt(self, call: Call, *, polling: bool = False) -> Attempt:
+        with log_context(action_id=call.action_id, grant_id=call.grant_id, offboarding_id=call.offboarding_id):
+            return self._attempt_call(call, polling=polling)
+
+    def _attempt_call(self, call: Call, *, polling: bool) -> Attempt:
         started = time.monotonic()
         if call.hold is not None:
             return Attempt(call, started, self.clock.now(), hold=call.hold)

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request, Response
 from slack_bolt import App, BoltRequest
 
+from bot.logs import log_context
 from bot.slack.runtime import SlackRuntime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,22 @@ def request_kind(body: dict) -> str:
     return "event" if kind == "event_callback" else kind
 
 
+def slack_trigger(body: dict) -> str:
+    """What in Slack sent this request, for its log lines: ``command /access``, ``block_actions approve``..."""
+    if body.get("command"):
+        return f"command {body['command']}"
+    kind = request_kind(body)
+    if kind == "event":
+        return f"event {body.get('event', {}).get('type', '?')}"
+    if kind == "block_actions":
+        return f"block_actions {','.join(a.get('action_id', '?') for a in body.get('actions', []))}"
+    if kind in ("view_submission", "view_closed"):
+        return f"{kind} {body.get('view', {}).get('callback_id', '?')}"
+    if kind in ("shortcut", "message_action"):
+        return f"{kind} {body.get('callback_id', '?')}"
+    return kind
+
+
 def mount(api: FastAPI, bolt: App, metrics=None) -> None:
     @api.post(EVENTS_PATH, include_in_schema=False)
     def slack_events(request: Request, body: Annotated[bytes, Depends(raw_body)]) -> Response:
@@ -42,7 +59,8 @@ def mount(api: FastAPI, bolt: App, metrics=None) -> None:
         except (UnicodeDecodeError, ValueError):
             return Response(status_code=400, content=b'{"error": "unreadable request"}',
                             media_type="application/json")
-        answer = bolt.dispatch(bolt_request)
+        with log_context(slack_trigger=slack_trigger(bolt_request.body)):
+            answer = bolt.dispatch(bolt_request)
         if metrics is not None:
             metrics.slack_ack_seconds.labels(request_kind(bolt_request.body)).observe(time.perf_counter() - started)
         return Response(status_code=answer.status, content=answer.body, headers=answer.first_headers())
@@ -63,7 +81,12 @@ def socket_mode_plugin(api: FastAPI, deps) -> Callable[[], None]:
     settings = api.state.settings
     runtime: SlackRuntime = build_runtime(settings, deps).start()
     api.state.slack = runtime
-    handler = SocketModeHandler(runtime.bolt, app_token=settings.slack_app_token.get_secret_value())
+    class TracedSocketModeHandler(SocketModeHandler):
+        def handle(self, client, req) -> None:  # the log lines of each request name what Slack sent
+            with log_context(slack_trigger=slack_trigger(req.payload if isinstance(req.payload, dict) else {})):
+                super().handle(client, req)
+
+    handler = TracedSocketModeHandler(runtime.bolt, app_token=settings.slack_app_token.get_secret_value())
     handler.connect()
 
     def stop() -> None:

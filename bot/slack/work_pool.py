@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -22,7 +23,8 @@ class WorkPool(ThreadPoolExecutor):
         with self._count_lock:
             self._in_flight += 1
         try:
-            future = super().submit(fn, *args, **kwargs)
+            # The log context (Slack trigger, request id...) follows the work into the pool.
+            future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
         except BaseException:
             self._finished(None)
             raise

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import Trigger
+from bot.logs import log_context
 from bot.provisioning.outcomes import backoff
 from bot.timers import claim, versions
 from bot.timers.claim import DueJob
@@ -46,6 +47,11 @@ class Fired:
 
 
 def fire(deps: Deps, job: DueJob, *, replica_id: str, now: Callable[[], datetime]) -> Fired:
+    with log_context(due_job=job.key):
+        return _fire(deps, job, replica_id=replica_id, now=now)
+
+
+def _fire(deps: Deps, job: DueJob, *, replica_id: str, now: Callable[[], datetime]) -> Fired:
     job = versions.upgrade(job)
     if job.kind not in KNOWN_KINDS:
         known = ", ".join(sorted(KNOWN_KINDS))
