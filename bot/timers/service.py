@@ -202,7 +202,7 @@ class TimerService:
         if self._scheduler is None:
             return
         with self.deps.store.uow() as s:
-            at = claim.next_due_at(s)
+            at = claim.next_due_at(s, now=self.deps.clock.now(), replica_id=self.replica_id)
         if at is None:
             return  # nothing scheduled: the periodic sweep still looks every interval
         delay = (at - self.deps.clock.now()).total_seconds()
