@@ -25,6 +25,7 @@ from sqlalchemy import text
 from bot import wakeups
 from bot.deps import Deps
 from bot.http.metrics import revoke_lateness_histogram
+from bot.store import claims
 from bot.timers.service import TimerService
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class Worker:
         self._metrics_server = None
 
     def start(self) -> Worker:
+        with self.deps.store.uow() as s:  # take the liveness lock, and back what a previous life left claimed
+            claims.hold(s, self.deps.store, self.deps.runner.replica_id, self.deps.clock.now())
         if self.slack:
             self.notifier = _slack_notifier(self.deps)
         self.timers = TimerService(self.deps)

@@ -47,12 +47,12 @@ def dead_claimers(s: Session, store: Store, claimed_by, *still_claimed: ColumnEl
     return store.claimers.dead(s, claimers) if claimers else set()
 
 
-def others_hold_claims(s: Session, replica_id: str) -> bool:
+def others_hold_claims(s: Session, replica_id: str, now: datetime) -> bool:
     """Whether a replica other than ours holds a claim that has not run out: then look for its death
-    every POLL_OTHERS_SECONDS."""
+    every POLL_OTHERS_SECONDS. (Once the lease has run out the lease rule takes it over.)"""
     for model, still_claimed in CLAIMED:
         found = s.scalar(select(model.id).where(still_claimed, model.claimed_by.is_not(None),
-                                                model.claimed_by != replica_id).limit(1))
+                                                model.claimed_by != replica_id, model.lease_until >= now).limit(1))
         if found is not None:
             return True
     return False

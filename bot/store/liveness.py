@@ -66,20 +66,41 @@ class Claimers:
         self._pg_conn = None  # PostgreSQL: the connection that holds our advisory locks
         self._pinged = 0.0
         self._files: dict[str, int] = {}  # SQLite: replica id → the fd that holds its flock
+        self._tried: set[str] = set()
+        self._in_use: dict[str, float] = {}  # ids another live process holds → when we last tried
 
     def hold(self, replica_id: str) -> bool:
         """Make sure this process holds ``replica_id``'s lock (and still does) before claiming under
-        it. True the first time: whatever is still claimed under that id was left by a previous
-        life of the replica (bot/store/claims.py releases it)."""
+        it. True only when its first try in this store's life takes it: whatever is still claimed
+        under that id was then left by a previous life of the replica (bot/store/claims.py releases
+        it). Another running process using the same id (a CLI command beside the worker, two
+        workers configured alike) is not fatal: it is logged, and until that process stops the
+        claims made here under that id are protected by their leases, as before liveness."""
         with self._lock:
-            if self._kind == "memory":
-                first = replica_id not in self._held
-            elif self._kind == "postgresql":
-                first = self._hold_pg(replica_id)
-            else:
-                first = self._hold_file(replica_id)
+            first_try = replica_id not in self._tried
+            self._tried.add(replica_id)
+            refused_at = self._in_use.get(replica_id)
+            if refused_at is not None and time.monotonic() - refused_at < PING_EVERY_SECONDS:
+                return False
+            try:
+                if self._kind == "postgresql":
+                    taken = self._hold_pg(replica_id)
+                elif self._kind == "file":
+                    taken = self._hold_file(replica_id)
+                else:
+                    taken = replica_id not in self._held
+            except ReplicaIdInUse as error:
+                self._refused(replica_id, error)
+                return False
+            self._in_use.pop(replica_id, None)
             self._held.add(replica_id)
-            return first
+            return taken and first_try
+
+    def _refused(self, replica_id: str, error: ReplicaIdInUse) -> None:
+        if replica_id not in self._in_use:
+            log.warning("%s; until it stops, claims made here under that id wait for their leases", error)
+        self._in_use[replica_id] = time.monotonic()
+        self._held.discard(replica_id)
 
     def dead(self, s: Session, claimers: Iterable[str | None]) -> set[str]:
         """Those of ``claimers`` that hold no lock: their process died (or never took one)."""
@@ -124,7 +145,10 @@ class Claimers:
             conn.autocommit = True
             self._pg_conn, self._pinged = conn, time.monotonic()
             for held in sorted(self._held):
-                self._take_pg(held)
+                try:
+                    self._take_pg(held)
+                except ReplicaIdInUse as error:
+                    self._refused(held, error)
         if replica_id in self._held:
             return False
         self._take_pg(replica_id)

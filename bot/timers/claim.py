@@ -126,7 +126,7 @@ def next_due_at(s: Session, *, now: datetime, replica_id: str) -> datetime | Non
         s.scalar(select(func.min(ProvisioningAction.lease_until)).where(
             ProvisioningAction.status == ActionStatus.IN_PROGRESS)),
     ]
-    if claims.others_hold_claims(s, replica_id):
+    if claims.others_hold_claims(s, replica_id, now):
         candidates.append(now + timedelta(seconds=claims.POLL_OTHERS_SECONDS))
     found = [c for c in candidates if c is not None]
     return min(found) if found else None

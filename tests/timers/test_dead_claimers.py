@@ -141,3 +141,21 @@ def test_the_access_a_killed_worker_was_granting_counts_from_its_first_attempt(w
         assert grant.ends_at == called_at + timedelta(hours=1)
         expiry = s.scalar(select(DueAction.due_at).where(DueAction.key == f"grant.expire:{grant.id}"))
         assert expiry == called_at + timedelta(hours=1)
+
+
+def test_a_second_live_process_under_the_same_replica_id_still_works_on_leases(world, tmp_path):
+    """A CLI command run beside the worker with the same ACCESSBOT_REPLICA_ID: not refused, and
+    it does not take the live worker's claims."""
+    seeded = _seed(world)
+    process, held = _spawn_doomed(world, tmp_path, "worker-1")
+    deps = make_deps(world, "worker-1", own_store=True)
+    try:
+        assert TimerService(deps).sweep_once() == 0, "the live process's claims are left alone"
+        assert deps.runner.claim() == []
+        world.clock.advance(timedelta(minutes=6))  # past the leases: the old rule still takes them over
+        assert TimerService(deps).sweep_once() == len(held["due"])
+    finally:
+        _kill(process)
+        deps.executor.shutdown(wait=True)
+        deps.store.dispose()
+    assert _statuses(world, seeded) == ("done", GrantStatus.EXPIRED, GrantStatus.ACTIVE)
