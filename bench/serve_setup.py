@@ -66,7 +66,8 @@ def serve_env(world, folder: Path, receiver: Receiver) -> dict[str, str]:
     connectors = folder / "connectors.yaml"
     connectors.write_text(f"instances:\n  mem: {{type: webhook, url: '{receiver.url}', "
                           f"secret: {{env: BENCH_WEBHOOK_SECRET}}}}\n")
-    return {**os.environ, "BENCH_WEBHOOK_SECRET": SECRET, "DATABASE_URL": world.store.engine.url.render_as_string(hide_password=False),
+    return {**os.environ, "BENCH_WEBHOOK_SECRET": SECRET,
+            "DATABASE_URL": world.store.engine.url.render_as_string(hide_password=False),
             "ACCESSBOT_CATALOG": str(folder / "catalog.yaml"), "ACCESSBOT_CONNECTORS_FILE": str(connectors),
             "ACCESSBOT_LOG_LEVEL": "WARNING", "PYTHONPATH": str(REPO)}
 

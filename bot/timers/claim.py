@@ -48,7 +48,9 @@ class DueJob:
 def _due(now: datetime, dead: set[str]):
     # Rows written by a newer release (higher payload version) are left for a replica that knows them.
     runnable = DueAction.payload_version <= PAYLOAD_VERSION
-    taken_over = or_(DueAction.lease_until < now, DueAction.claimed_by.in_(dead)) if dead else DueAction.lease_until < now
+    taken_over = DueAction.lease_until < now
+    if dead:  # their claimers died: run them now, not when the leases run out
+        taken_over = or_(taken_over, DueAction.claimed_by.in_(dead))
     return and_(runnable, or_(and_(DueAction.status == SCHEDULED, DueAction.due_at <= now),
                               and_(DueAction.status == CLAIMED, taken_over)))
 

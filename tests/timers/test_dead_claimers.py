@@ -37,7 +37,8 @@ def _seed(world) -> dict:
     ctx = world.ctx()
     with world.store.uow() as s:
         person = directory.require(s, "bob@acme.test")
-        provisioning = ledger.create(s, ctx, person=person, entitlement=world.catalog.entitlement("erp:payments-create"),
+        provisioning = ledger.create(s, ctx, person=person,
+                                     entitlement=world.catalog.entitlement("erp:payments-create"),
                                      duration=timedelta(hours=1), starts_at=None, request=None, granted_by="test")
         event = OutboxEvent(type="test.event", payload={"grant_id": provisioning.id}, created_at=ctx.now)
         s.add(event)
