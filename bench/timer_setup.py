@@ -48,8 +48,9 @@ def arguments(description: str) -> argparse.Namespace:
 
 
 @contextmanager
-def bench_world(database: str):
-    folder = Path(tempfile.mkdtemp(prefix="accessbot-bench-"))
+def bench_world(database: str, folder: Path | None = None):
+    """``folder`` (default: a new temporary one) gets the SQLite file and the world's catalog.yaml."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="accessbot-bench-"))
     store = databases.open_store(database, folder, worker=f"bench{int(time.time())}")
     world = make_world(store, SystemClock(), folder)
     world.connectors.add(TimedTarget("mem"))

@@ -27,6 +27,7 @@ from bot import wakeups
 from bot.deps import Deps
 from bot.http.metrics import process_registry, revoke_lateness_histogram
 from bot.http.middleware import UNAUTHORIZED, metrics_token
+from bot.store import claims
 from bot.timers.service import TimerService
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class Worker:
         self._metrics_server = None
 
     def start(self) -> Worker:
+        with self.deps.store.uow() as s:  # take the liveness lock, and back what a previous life left claimed
+            claims.hold(s, self.deps.store, self.deps.runner.replica_id, self.deps.clock.now())
         if self.slack:
             self.notifier = _slack_notifier(self.deps)
         self.timers = TimerService(self.deps)

@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 
@@ -223,14 +225,37 @@ def worker_process_plugin(*, slack: bool):
     return plugin
 
 
+class RestartBackoff:
+    """How long to wait before restarting a crashed worker: doubling from ``first`` up to ``most``
+    while it keeps crashing soon after it starts, and back to ``first`` once a run lasted
+    ``healthy_after`` seconds, so a worker that crashes once a day is not made to wait the most."""
+
+    def __init__(self, *, first: float = 1.0, most: float = 60.0, healthy_after: float = 60.0):
+        self.first, self.most, self.healthy_after = first, most, healthy_after
+        self._next = first
+
+    def after_run(self, ran_for: float) -> float:
+        """The delay before the next start, for a run that lasted ``ran_for`` seconds."""
+        if ran_for >= self.healthy_after:
+            self._next = self.first
+        delay, self._next = self._next, min(self.most, self._next * 2)
+        return delay
+
+
 class WorkerProcess:
     """The worker as a child of `accessbot serve`: started with it, restarted if it dies (with
-    backoff), stopped with it."""
+    backoff, reset after a healthy run), stopped with it. ``command`` and ``clock`` (monotonic
+    seconds) are for tests."""
 
-    def __init__(self, *, slack: bool):
-        self.command = [sys.executable, "-m", "bot", "serve", "--role", "worker", "--exit-with-parent",
-                        str(os.getpid())] + ([] if slack else ["--no-slack"])
+    def __init__(self, *, slack: bool, command: list[str] | None = None,
+                 clock: Callable[[], float] = time.monotonic, backoff: RestartBackoff | None = None):
+        self.command = command or [sys.executable, "-m", "bot", "serve", "--role", "worker", "--exit-with-parent",
+                                   str(os.getpid())] + ([] if slack else ["--no-slack"])
+        self.clock = clock
+        self.backoff = backoff or RestartBackoff()
+        self.restart_delays: list[float] = []  # what the watcher waited, in order (logs and tests)
         self._process: subprocess.Popen | None = None
+        self._started_at = 0.0
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._watcher = threading.Thread(target=self._watch, name="accessbot-worker-watch", daemon=True)
@@ -245,18 +270,21 @@ class WorkerProcess:
                 # Its own session: a Ctrl-C in the terminal reaches only `serve`, which stops the
                 # worker itself (the watcher must not mistake that for a crash and restart it).
                 self._process = subprocess.Popen(self.command, start_new_session=True)
+                self._started_at = self.clock()
                 log.info("worker process %s started", self._process.pid)
 
     def _watch(self) -> None:
-        backoff = 1.0
         while not self._stopping.is_set():
             code = self._process.wait()
             if self._stopping.is_set():
                 return
-            log.error("the worker process exited (code %s); restarting it in %.0f s", code, backoff)
-            if self._stopping.wait(backoff):
+            ran_for = self.clock() - self._started_at
+            delay = self.backoff.after_run(ran_for)
+            self.restart_delays.append(delay)
+            log.error("the worker process exited (code %s) after %.0f s; restarting it in %.0f s", code, ran_for,
+                      delay)
+            if self._stopping.wait(delay):
                 return
-            backoff = min(60.0, backoff * 2)
             self._spawn()
 
     def stop(self, timeout: float = 20.0) -> None:

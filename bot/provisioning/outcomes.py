@@ -3,7 +3,7 @@ manual tasks (via IT's Done / Can't do) and retries."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,10 @@ def _grant_of(s: Session, action: ProvisioningAction) -> Grant | None:
     return s.get(Grant, action.grant_id) if action.grant_id else None
 
 
-def succeeded(s: Session, ctx: Ctx, action: ProvisioningAction, *, already: bool, detail: str = "") -> None:
+def succeeded(s: Session, ctx: Ctx, action: ProvisioningAction, *, already: bool, detail: str = "",
+              access_from: datetime | None = None) -> None:
+    """``access_from``: since when the access may exist (default: the call's first attempt, since the
+    target may have applied it then; IT's Done for a manual task)."""
     action.status = ActionStatus.ALREADY if already else ActionStatus.SUCCEEDED
     action.finished_at = ctx.now
     action.lease_until = None
@@ -46,7 +49,8 @@ def succeeded(s: Session, ctx: Ctx, action: ProvisioningAction, *, already: bool
         return
     if action.action == ActionKind.GRANT:
         entitlement = _entitlement(ctx, grant.entitlement)
-        grants.activate(s, ctx, grant, entitlement, person.email)
+        grants.activate(s, ctx, grant, entitlement, person.email,
+                        access_from=access_from or action.first_attempt_at or ctx.now)
     elif action.action == ActionKind.REVOKE:
         grants.finish_end(s, ctx, grant, person_email=person.email)
 

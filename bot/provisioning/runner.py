@@ -29,6 +29,7 @@ from bot.domain.enums import ActionKind, ActionStatus, EndReason, GrantStatus, T
 from bot.logs import log_context
 from bot.offboarding import reactivation
 from bot.provisioning import outcomes
+from bot.store import claims
 from bot.store.db import Store
 from bot.store.models import Grant, Person, ProvisioningAction
 from bot.workflow.context import Actor, Ctx
@@ -111,9 +112,15 @@ class ProvisioningRunner:
                                   earlier.connector == ProvisioningAction.connector,
                                   earlier.created_at <= ProvisioningAction.created_at)
             blocked = select(earlier.id).where(or_(same_grant, undoes_suspend), earlier.status.in_(UNFINISHED)).exists()
+            claims.hold(s, self.store, self.replica_id, now)
+            in_progress = ProvisioningAction.status == ActionStatus.IN_PROGRESS
+            dead = claims.dead_claimers(s, self.store, ProvisioningAction.claimed_by, in_progress,
+                                        ProvisioningAction.lease_until >= now)
+            taken_over = ProvisioningAction.lease_until < now
+            if dead:  # its claimer died: run it again now, not when the lease runs out
+                taken_over = or_(taken_over, ProvisioningAction.claimed_by.in_(dead))
             due = or_(and_(ProvisioningAction.status.in_(RUNNABLE), ProvisioningAction.next_attempt_at <= now),
-                      and_(ProvisioningAction.status == ActionStatus.IN_PROGRESS,
-                           ProvisioningAction.lease_until < now))
+                      and_(in_progress, taken_over))
             query = select(ProvisioningAction).where(due, ~blocked)
             if only:
                 query = query.where(ProvisioningAction.id == only)
@@ -129,7 +136,9 @@ class ProvisioningRunner:
                 row.status = ActionStatus.IN_PROGRESS
                 row.attempts += 1
                 row.started_at = now
+                row.first_attempt_at = row.first_attempt_at or now
                 row.lease_until = now + LEASE
+                row.claimed_by = self.replica_id
             return self._calls(s, rows)
 
     def _calls(self, s: Session, rows: list[ProvisioningAction]) -> list[Call]:

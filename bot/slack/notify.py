@@ -144,7 +144,8 @@ class Notifier:
             total = 0
             for _ in range(max_batches):
                 with self.deps.store.uow() as s:
-                    events = outbox.claim(s, now=self.deps.clock.now(), limit=self.batch)
+                    events = outbox.claim(s, now=self.deps.clock.now(), store=self.deps.store,
+                                          replica_id=self.deps.runner.replica_id, limit=self.batch)
                 if not events:
                     break
                 homes: set[int] = set()

@@ -11,6 +11,8 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from bot.store.liveness import Claimers
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -61,6 +63,7 @@ class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.claimers = Claimers(engine)  # liveness locks of the replicas claiming work through this store
 
     @property
     def sessions(self) -> sessionmaker:
@@ -84,4 +87,5 @@ class Store:
             session.close()
 
     def dispose(self) -> None:
+        self.claimers.close()
         self.engine.dispose()

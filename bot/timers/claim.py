@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionStatus
+from bot.store import claims
 from bot.store.db import Store
 from bot.store.models import DueAction, ProvisioningAction
 from bot.workflow.due import PAYLOAD_VERSION
@@ -44,17 +45,23 @@ class DueJob:
         return replace(self, payload=payload, payload_version=PAYLOAD_VERSION)
 
 
-def _due(now: datetime):
+def _due(now: datetime, dead: set[str]):
     # Rows written by a newer release (higher payload version) are left for a replica that knows them.
     runnable = DueAction.payload_version <= PAYLOAD_VERSION
+    taken_over = DueAction.lease_until < now
+    if dead:  # their claimers died: run them now, not when the leases run out
+        taken_over = or_(taken_over, DueAction.claimed_by.in_(dead))
     return and_(runnable, or_(and_(DueAction.status == SCHEDULED, DueAction.due_at <= now),
-                              and_(DueAction.status == CLAIMED, DueAction.lease_until < now)))
+                              and_(DueAction.status == CLAIMED, taken_over)))
 
 
 def claim_due(store: Store, *, now: datetime, replica_id: str, limit: int = 100,
               lease: timedelta = LEASE) -> list[DueJob]:
     with store.uow() as s:
-        query = select(DueAction).where(_due(now)).order_by(DueAction.due_at, DueAction.id).limit(limit)
+        claims.hold(s, store, replica_id, now)
+        dead = claims.dead_claimers(s, store, DueAction.claimed_by, DueAction.status == CLAIMED,
+                                    DueAction.lease_until >= now)
+        query = select(DueAction).where(_due(now, dead)).order_by(DueAction.due_at, DueAction.id).limit(limit)
         if s.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = s.scalars(query).all()
@@ -107,9 +114,10 @@ def fail(s: Session, job: DueJob, replica_id: str, now: datetime, reason: str) -
     return _set(s, job, replica_id, status=FAILED, done_at=now, lease_until=None, last_error=reason[:2000])
 
 
-def next_due_at(s: Session) -> datetime | None:
+def next_due_at(s: Session, *, now: datetime, replica_id: str) -> datetime | None:
     """The earliest moment anything needs running: a due row, an expiring claim, a provisioning
-    retry, or a provisioning lease to recover. (Freshly queued provisioning runs at once through
+    retry, or a provisioning lease to recover; while another replica holds claims, soon enough to
+    see its death (claims.POLL_OTHERS_SECONDS). (Freshly queued provisioning runs at once through
     the runner's kicks; a sweep picks up whatever they leave.)"""
     candidates = [
         s.scalar(select(func.min(DueAction.due_at)).where(
@@ -120,6 +128,8 @@ def next_due_at(s: Session) -> datetime | None:
         s.scalar(select(func.min(ProvisioningAction.lease_until)).where(
             ProvisioningAction.status == ActionStatus.IN_PROGRESS)),
     ]
+    if claims.others_hold_claims(s, replica_id, now):
+        candidates.append(now + timedelta(seconds=claims.POLL_OTHERS_SECONDS))
     found = [c for c in candidates if c is not None]
     return min(found) if found else None
 

@@ -137,10 +137,8 @@ class TimerService:
         self._swept_at = clock()
         while jobs := claim.claim_due(self.deps.store, now=clock(), replica_id=self.replica_id,
                                       limit=self.batch, lease=self.lease):
-            fired = self._fire_all(jobs, clock)
+            self._fire_all(jobs, clock, work)
             ran += len(jobs)
-            if any(f.kick for f in fired):
-                work.append(self._drain_provisioning())  # revocations start while the next batch is claimed
         if wait_for_work:
             wait(work)
             self.deps.runner.run_due()  # retries that fell due, and anything the drain left
@@ -149,12 +147,17 @@ class TimerService:
         self._report_newer_release_rows(clock())
         return ran
 
-    def _fire_all(self, jobs, clock) -> list:
+    def _fire_all(self, jobs, clock, work: list[Future]) -> list:
         """Fire a claimed batch in groups of FIRE_GROUP rows, each group one transaction (fire.py).
         On PostgreSQL a few groups at a time (row locks keep them apart); SQLite has one writer, so
-        parallel groups would only wait for each other."""
+        parallel groups would only wait for each other. The connector work a group queued
+        (revocations) goes to the runner as soon as that group commits, not after the whole batch;
+        its future joins ``work``."""
         def group(chunk):
-            return fire_together(self.deps, chunk, replica_id=self.replica_id, now=clock)
+            fired = fire_together(self.deps, chunk, replica_id=self.replica_id, now=clock)
+            if any(f.kick for f in fired):
+                work.append(self._drain_provisioning())
+            return fired
 
         chunks = [jobs[i:i + FIRE_GROUP] for i in range(0, len(jobs), FIRE_GROUP)]
         if self.deps.store.dialect != "postgresql" or len(chunks) < 2:
@@ -202,7 +205,7 @@ class TimerService:
         if self._scheduler is None:
             return
         with self.deps.store.uow() as s:
-            at = claim.next_due_at(s)
+            at = claim.next_due_at(s, now=self.deps.clock.now(), replica_id=self.replica_id)
         if at is None:
             return  # nothing scheduled: the periodic sweep still looks every interval
         delay = (at - self.deps.clock.now()).total_seconds()

@@ -66,18 +66,29 @@ def start(s: Session, ctx: Ctx, grant: Grant) -> None:
     queue.enqueue_for_grant(s, ctx, grant, ActionKind.GRANT)
 
 
-def activate(s: Session, ctx: Ctx, grant: Grant, entitlement, person_email: str) -> bool:
-    """The target confirmed the access. Returns False when the grant moved on meanwhile."""
+def activate(s: Session, ctx: Ctx, grant: Grant, entitlement, person_email: str, *,
+             access_from: datetime | None = None) -> bool:
+    """The target confirmed the access, which may have existed since ``access_from`` (the grant
+    call's first attempt; default now). Returns False when the grant moved on meanwhile."""
     if grant.status != GrantStatus.PROVISIONING:
         return False
     grant.status = GrantStatus.ACTIVE
     grant.activated_at = ctx.now
     if grant.duration_seconds is not None and grant.ends_at is None:
-        grant.ends_at = ctx.now + timedelta(seconds=grant.duration_seconds)
+        grant.ends_at = window_start(grant, access_from or ctx.now) + timedelta(seconds=grant.duration_seconds)
     schedule_end(s, ctx, grant, entitlement)
     happened(s, ctx, "grant.activated", subject_type="grant", subject_id=grant.id, person_email=person_email,
              detail={"entitlement": grant.entitlement, "ends_at": grant.ends_at}, notify=True)
     return True
+
+
+def window_start(grant: Grant, access_from: datetime) -> datetime:
+    """Where the approved duration starts counting (docs/timers.md, "The approved window"): a
+    scheduled grant's window is fixed by its start, so a late provisioning eats into it; any other
+    grant's starts when the access could first exist, never when the outcome happened to be
+    recorded (a crash or a slow target between the call and its record must not lengthen it)."""
+    scheduled = grant.starts_at is not None and grant.created_at is not None and grant.starts_at > grant.created_at
+    return grant.starts_at if scheduled else access_from
 
 
 def schedule_end(s: Session, ctx: Ctx, grant: Grant, entitlement) -> None:

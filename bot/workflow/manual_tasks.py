@@ -44,7 +44,8 @@ def complete_task(s: Session, ctx: Ctx, *, task_id: int, by: Person, done: bool,
              detail={"action_id": action.id, "by": by.email, "note": task.note, "entitlement": action.entitlement},
              notify=True)
     if done:
-        outcomes.succeeded(s, ctx, action, already=False, detail=f"done by {by.email}")
+        # The access exists from the moment IT made it, not since the task was posted.
+        outcomes.succeeded(s, ctx, action, already=False, detail=f"done by {by.email}", access_from=ctx.now)
     else:
         outcomes.failed(s, ctx, action, error_kind="manual_refused", detail=f"{by.email}: {task.note}",
                         retryable=False)

@@ -33,7 +33,8 @@ def test_a_target_failing_three_times_is_retried_until_the_grant_is_revoked(worl
         assert (action.status, action.attempts) == (ActionStatus.FAILED_RETRYABLE, attempt)
         assert _grant(world, gid).status in (GrantStatus.REVOKING, GrantStatus.REVOKE_FAILED)
         with world.store.uow() as s:
-            assert claim.next_due_at(s) == action.next_attempt_at, "the alarm is set for the retry"
+            next_due = claim.next_due_at(s, now=world.clock.now(), replica_id="replica-a")
+            assert next_due == action.next_attempt_at, "the alarm is set for the retry"
         world.clock.set(action.next_attempt_at - timedelta(seconds=1))
         timers.sweep_once()
         assert _revoke_action(world, gid).attempts == attempt, "no retry before its time"

@@ -24,6 +24,7 @@ class OutboxEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # the replica handling it (bot/store/liveness.py)
 
     __table_args__ = (Index("ix_outbox_events_dispatched", "dispatched_at"),)
 

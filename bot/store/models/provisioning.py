@@ -28,6 +28,7 @@ class ProvisioningAction(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # the replica running it (bot/store/liveness.py)
     target_ref: Mapped[str | None] = mapped_column(String(200))
     last_http_status: Mapped[int | None] = mapped_column(Integer)
     error_kind: Mapped[str | None] = mapped_column(String(40))
@@ -36,7 +37,8 @@ class ProvisioningAction(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     alerted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the latest attempt
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a grant's end counts from it
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_provisioning_actions_status_next", "status", "next_attempt_at"),)

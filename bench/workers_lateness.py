@@ -1,0 +1,58 @@
+"""How late are revokes with several workers? W real `accessbot serve --role worker` processes share
+one database; N grants end in the same second; each revoke goes through the webhook connector to a
+receiver on 127.0.0.1. Lateness is the time from a grant's end to its revoke reaching the receiver.
+Goal (issue 17.8): p99 under 250 ms with 3 workers and 500 grants on PostgreSQL, each revoked once.
+
+    python bench/workers_lateness.py [--grants 500] [--workers 3] [--database postgres|sqlite]
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from serve_setup import (
+    Receiver, free_port, lateness, load_average, processes, serve_arguments, serve_command, serve_env,
+    wait_for,
+)
+from timer_setup import HOLDER_EMAILS, bench_world, percentiles
+
+from bot import wakeups
+from tests.support.live_server import wait_healthy
+from tests.timers.support import seed_active_grants
+
+LEAD_SECONDS = 20.0  # from the start of seeding to the moment every grant ends (seeding is slow on a loaded machine)
+
+
+def main() -> None:
+    args = serve_arguments(__doc__, grants=500, workers=True)
+    receiver = Receiver()
+    folder = Path(tempfile.mkdtemp(prefix="accessbot-bench-"))
+    with bench_world(args.database, folder) as world:
+        env = serve_env(world, folder, receiver)
+        ports = [free_port() for _ in range(args.workers)]
+        launches = [(serve_command("--role", "worker"), {**env, "ACCESSBOT_WORKER_METRICS_PORT": str(port)})
+                    for port in ports]
+        load_before = load_average()
+        with processes(launches, folder) as workers:
+            for port, worker in zip(ports, workers, strict=True):
+                wait_healthy(f"http://127.0.0.1:{port}", timeout=120, alive=lambda w=worker: w.poll() is None)
+            wakeups.announce_commits(world.store)  # as the web process does: the workers hear of the new rows
+            end = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=LEAD_SECONDS)
+            ids = seed_active_grants(world, args.grants, lambda i: end + timedelta(microseconds=i * 1000),
+                                     emails=HOLDER_EMAILS)
+            assert datetime.now(UTC) < end, "seeding took longer than the lead; raise LEAD_SECONDS"
+            done = wait_for(lambda: len(receiver.revoked_at) >= len(ids), timeout=LEAD_SECONDS + 120)
+        ends = {f"erp-pay-create-{i}": (end + timedelta(microseconds=i * 1000)).timestamp() for i in range(len(ids))}
+        late = lateness(receiver, ends)
+        twice = sum(1 for count in receiver.revokes.values() if count > 1)
+        print(f"revoke lateness, {args.grants} grants ending within one second, {args.workers} worker processes, "
+              f"{args.database}{'' if done else ' (TIMED OUT before all were revoked)'}")
+        print(f"  end -> webhook revoke: {percentiles(late)}  ({len(late)} revoked, {twice} more than once)")
+        print(f"  load average before: {load_before}  after: {load_average()}")
+    receiver.close()
+
+
+if __name__ == "__main__":
+    main()
