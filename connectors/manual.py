@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from connectors.base import ActionResult, Capabilities, Check, Connector, Outcome, PrincipalRef, Subject, Target
 from connectors.config import ConnectorOptions, Duration, format_duration, parse_options
@@ -53,6 +54,9 @@ def template_problem(template: str) -> str | None:
 class ManualOptions(ConnectorOptions):
     channel: str
     app: str = ""
+    # Whether people have accounts here that IT can disable (a door-badge system has none): without
+    # them the offboarding plans no "suspend account" task, and a re-hire no reactivation.
+    accounts: StrictBool = True
     instructions: str | None = None  # for every action, unless an action has its own
     grant_instructions: str | None = None
     revoke_instructions: str | None = None
@@ -90,6 +94,15 @@ class ManualConnector(Connector):
     def __init__(self, name: str, options: Mapping[str, Any]):
         super().__init__(name, options)
         self.settings = parse_options(ManualOptions, name, options)
+        self.capabilities = self._offers(self.settings)
+
+    @classmethod
+    def capabilities_for(cls, name: str, options: Mapping[str, Any]) -> Capabilities:
+        return cls._offers(parse_options(ManualOptions, name, options))
+
+    @classmethod
+    def _offers(cls, settings: ManualOptions) -> Capabilities:
+        return replace(cls.capabilities, suspend=settings.accounts, reactivate=settings.accounts)
 
     # -- what the workflow needs to open and chase the task -----------------------------------
     @property
@@ -126,7 +139,8 @@ class ManualConnector(Connector):
     def check(self) -> list[Check]:
         return [Check("config", True, f"tasks go to {self.task_channel}; repost every "
                                       f"{format_duration(self.repost_after)}, escalate after "
-                                      f"{format_duration(self.escalate_after)}")]
+                                      f"{format_duration(self.escalate_after)}"
+                                      + ("" if self.settings.accounts else "; no accounts to suspend"))]
 
     def resolve(self, subject: Subject) -> PrincipalRef:
         return PrincipalRef(id=subject.email, display=subject.name or subject.email)
@@ -138,12 +152,18 @@ class ManualConnector(Connector):
         return self._task(principal, target, "revoke", action_id, dry_run)
 
     def suspend(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:
+        self._needs_accounts("suspend")
         return self._task(principal, Target("account", entitlement=f"{self.name}:account"), "suspend", action_id,
                           dry_run)
 
     def reactivate(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:
+        self._needs_accounts("reactivate")
         return self._task(principal, Target("account", entitlement=f"{self.name}:account"), "reactivate",
                           action_id, dry_run)
+
+    def _needs_accounts(self, action: str) -> None:
+        if not self.settings.accounts:
+            raise Unsupported(f"{self.name} has no accounts to {action} (accounts: false)")
 
     def is_granted(self, principal: PrincipalRef, target: Target) -> bool:
         raise Unsupported(f"{self.name} has no API: whether access is in place is recorded on the manual task")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,8 @@ def load_connectors(path: str | Path, *, environ: Mapping[str, str] = os.environ
     """Build every instance of a connectors YAML file; raises ConnectorConfigError listing all problems.
 
     ``simulate=True`` replaces each instance by a MemoryConnector of the same name and resolves no
-    credential (the demo and the embedded defaults run with no target and no secret).
+    credential (the demo and the embedded defaults run with no target and no secret); it offers only
+    what the real type would with those options (``simulated``).
     """
     return build_connectors(load_config(path, known_types=KINDS), environ=environ, simulate=simulate, host=host)
 
@@ -148,12 +149,10 @@ def build_each(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping
 
 def build_instance(instance: InstanceConfig, *, environ: Mapping[str, str] = os.environ,
                    simulate: bool = False, host: ConnectorHost | None = None) -> Connector:
-    if simulate:
-        from connectors.memory import MemoryConnector
-
-        return MemoryConnector(instance.name, {})
-    options = resolve_references(instance, environ)
     try:
+        if simulate:
+            return simulated(instance)
+        options = resolve_references(instance, environ)
         return instantiate(connector_class(instance.type), instance.name, options, host)
     except OptionsError as exc:
         raise ConnectorConfigError(
@@ -167,3 +166,14 @@ def build_instance(instance: InstanceConfig, *, environ: Mapping[str, str] = os.
     except ImportError as exc:
         raise ConnectorConfigError([instance.at("type").problem(
             f"connector type {instance.type!r} cannot be loaded: {exc}")]) from None
+
+
+def simulated(instance: InstanceConfig) -> Connector:
+    """An in-memory stand-in that offers what the real type offers with these options, and nothing
+    more (a simulated GitHub cannot suspend accounts either), applying each call at once."""
+    from connectors.memory import MemoryConnector
+
+    real = connector_class(instance.type).capabilities_for(instance.name, instance.options)
+    offered = replace(MemoryConnector.capabilities, list_members=real.list_members, suspend=real.suspend,
+                      reactivate=real.reactivate, end_sessions=real.end_sessions)
+    return MemoryConnector(instance.name, {}, capabilities=offered)

@@ -117,6 +117,36 @@ def test_cant_do_on_the_last_task_finishes_the_offboarding_with_its_failure(bot)
     assert shown.startswith("Offboarding #1 of alice@acme.test: partial\n") and "The badge system is offline" in shown and "0 pending" in shown
 
 
+def test_a_manual_system_without_accounts_gets_only_its_real_steps(bot):
+    request_id = bot.world.submit("alice@acme.test", "doors:hq")
+    bot.world.run()
+    bot.settle()
+    [grant_task] = [m for m in _desk_cards(bot) if "doors:hq in Door badges" in m.visible_text]
+    bot.sim.click(IVAN, on=grant_task.ref, action_id="task_done")
+    bot.fake.wait_until(lambda: bot.request(request_id).grant_id and bot.grants_of("alice@acme.test")[0].status
+                        == GrantStatus.ACTIVE, what="the badge handed out")
+
+    text = _plan(bot, IVAN, "@alice").visible_text
+    assert "*doors*\n• remove doors:hq" in text and "*desk*\n• suspend account" in text
+    assert "suspend account" not in text.split("*doors*", 1)[1].split("*", 1)[0]
+    bot.sim.submit(IVAN, bot.fake.modal_stack(IVAN)[-1].id, {"offboard_reason": "left"})
+    report = _report(bot, "Waiting for the last steps")
+    assert "⏳ *doors*\n⏳ remove doors:hq" in _flat(report.visible_text)
+
+    tasks = bot.fake.wait_until(lambda: [m for m in _desk_cards(bot)[1:] if action_ids(m.blocks)], what="tasks")
+    assert not any("Door badges account" in m.visible_text for m in tasks)
+    [remove] = [m for m in tasks if "Remove doors:hq" in m.visible_text]
+    [suspend] = [m for m in tasks if "Badge office account" in m.visible_text]
+    for task in (remove, suspend):  # the two steps that exist; no meaningless one holds it open
+        bot.sim.click(IVAN, on=task.ref, action_id="task_done")
+    bot.fake.wait_until(lambda: "Done: everything is removed" in bot.fake.message(*report.ref).visible_text,
+                        what="the offboarding done")
+
+
+def _desk_cards(bot):
+    return [m for m in bot.fake.messages_in(DESK_CHANNEL) if "Manual task #" in m.visible_text and not m.thread_ts]
+
+
 def _cli_report(bot, email: str) -> str:
     result = CliRunner().invoke(_CLI, ["offboard", "report", email], obj=bot.deps)
     return result.output
