@@ -1,5 +1,5 @@
 """Asking for access: /access (form or quick path), the global shortcut, the Home button, the
-entitlement picker (type-ahead and redraw) and the form submission."""
+entitlement picker (type-ahead over bundles and entitlements, and redraw) and the form submission."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from bot.slack import access_command, errors, parse
 from bot.slack.ids import Action, Callback, Command, Shortcut
 from bot.slack.listeners.common import person_of
 from bot.slack.metadata import RequestModalMeta
-from bot.slack.views.request_modal import FormChoice, entitlement_option, render_request_modal, render_submitted_modal
+from bot.slack.views.request_modal import (
+    bundle_of,
+    bundle_value,
+    entitlement_option,
+    form_choice,
+    render_request_modal,
+    render_submitted_modal,
+)
+from bot.workflow.bundle import BundleSubmitted, submit_bundle
 from bot.workflow.submit import USE_DEFAULT, Submitted, submit
 
 MAX_OPTIONS = 100
@@ -33,7 +41,8 @@ def submit_quick(quick: access_command.Quick, body, client, respond, env, actor)
     try:
         result = send(env, actor, quick.entitlement, quick.duration, quick.reason, "", None)
     except DomainError as error:
-        hint = f"\nUse `/access {quick.entitlement.replace(':', ' ')}` to open the form." if error.field else ""
+        words = bundle_of(quick.entitlement) or quick.entitlement.replace(":", " ")
+        hint = f"\nUse `/access {words}` to open the form." if error.field else ""
         respond(text=errors.refusal_text(error) + hint, response_type="ephemeral")
         return
     respond(text=submitted_text(result), response_type="ephemeral")
@@ -46,15 +55,17 @@ def on_open_form(ack, body, client, env) -> None:
 
 
 def open_form(client, trigger_id: str, catalog, prefill: access_command.Prefill, channel_id: str | None = None):
-    choice = FormChoice.of(catalog.entitlement(prefill.entitlement)) if prefill.entitlement else None
+    choice = form_choice(catalog, prefill.entitlement)
     meta = RequestModalMeta(channel_id=channel_id).dump()
     client.views_open(trigger_id=trigger_id, view=render_request_modal(
         choice, meta=meta, duration=prefill.duration, duration_given=prefill.duration_given))
 
 
 def on_entitlement_options(ack, payload, env) -> None:
-    found = env.deps.catalog.search(payload.get("value", ""), limit=MAX_OPTIONS)
-    ack(options=[entitlement_option(e.ref, e.label) for e in found])
+    catalog, query = env.deps.catalog, payload.get("value", "")
+    bundles = [entitlement_option(bundle_value(b.name), b.label) for b in catalog.search_bundles(query)][:MAX_OPTIONS]
+    found = catalog.search(query, limit=MAX_OPTIONS - len(bundles))
+    ack(options=[*bundles, *(entitlement_option(e.ref, e.label) for e in found)])
 
 
 def on_entitlement_picked(ack, body, client, env) -> None:
@@ -62,7 +73,7 @@ def on_entitlement_picked(ack, body, client, env) -> None:
     ack()
     view, ref = body["view"], parse.selected_option_value(body)
     try:
-        choice = FormChoice.of(env.deps.catalog.entitlement(ref)) if ref else None
+        choice = form_choice(env.deps.catalog, ref)
     except KeyError:
         choice = None
     try:
@@ -83,14 +94,25 @@ def on_request_submitted(ack, view, env, actor) -> None:
     ack(response_action="update", view=render_submitted_modal(submitted_text(result)))
 
 
-def send(env, actor, ref, duration, justification, ticket, starts_at) -> Submitted:
+def send(env, actor, ref, duration, justification, ticket, starts_at) -> Submitted | BundleSubmitted:
     chosen = USE_DEFAULT if duration is parse.USE_POLICY_DEFAULT else duration
+    bundle = bundle_of(ref)
+    if bundle is not None:
+        return env.perform(actor, "submit_bundle", lambda s, ctx: submit_bundle(
+            s, ctx, requester=person_of(s, actor), bundle=bundle, duration=chosen, justification=justification,
+            ticket=ticket))
     return env.perform(actor, "submit", lambda s, ctx: submit(
         s, ctx, requester=person_of(s, actor), entitlement=ref, duration=chosen, justification=justification,
         ticket=ticket, starts_at=starts_at))
 
 
-def submitted_text(result: Submitted) -> str:
+def submitted_text(result: Submitted | BundleSubmitted) -> str:
+    if isinstance(result, BundleSubmitted):
+        what = f"Bundle request #{result.lead.id} ({len(result.requests)} entitlements)"
+        if result.outcome == "pending":
+            return (f"✅ {what} sent: one approval for all of them. I'll DM you when it is decided; you can "
+                    "follow it (or cancel it) from the card in your DMs or the App Home.")
+        return f"✅ {what} was approved automatically by policy. I'll DM you as each access is ready."
     request = result.request
     if result.outcome == "pending":
         return (f"✅ Request #{request.id} sent. I'll DM you when it is decided; you can follow it (or cancel it) "
