@@ -4,7 +4,9 @@ It never calls anything. ``grant``/``revoke``/``suspend`` return ``Outcome.PENDI
 human instructions in ``detail``; the workflow turns that into a ManualTask row and a Slack card
 with Done / Can't do in ``task_channel``, reminds every ``repost_after`` and escalates after
 ``escalate_after``. Completion comes back through the task, so ``poll`` only says "still
-pending" and ``is_granted`` is not knowable here.
+pending" and ``is_granted`` is not knowable here. ``accounts: false`` (a door-badge system: badges,
+no accounts) takes suspend and reactivate out of the instance's capabilities, so no offboarding
+plans a task nobody can do.
 
 Instructions are templates with ``{person}``, ``{email}``, ``{entitlement}``, ``{target}``,
 ``{action}`` and ``{app}``. Per-entitlement text can come from the catalog's target options
