@@ -133,7 +133,12 @@ def test_a_manual_system_without_accounts_gets_only_its_real_steps(bot):
     report = _report(bot, "Waiting for the last steps")
     assert "⏳ *doors*\n⏳ remove doors:hq" in _flat(report.visible_text)
 
-    tasks = bot.fake.wait_until(lambda: [m for m in _desk_cards(bot)[1:] if action_ids(m.blocks)], what="tasks")
+    def open_tasks():
+        found = [m for m in _desk_cards(bot)[1:] if action_ids(m.blocks)]
+        return found if len(found) >= 2 else None
+    tasks = bot.fake.wait_until(open_tasks, what="the two offboarding tasks")
+    bot.settle()
+    assert len([m for m in _desk_cards(bot)[1:] if action_ids(m.blocks)]) == 2
     assert not any("Door badges account" in m.visible_text for m in tasks)
     [remove] = [m for m in tasks if "Remove doors:hq" in m.visible_text]
     [suspend] = [m for m in tasks if "Badge office account" in m.visible_text]
