@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.domain.enums import GrantStatus, RequestStatus
+from bot.store.models import AccessRequest
 from tests.slack.harness import ALICE, CATALOG, DANA, OLGA, action_ids, running_bot
 
 TOKEN = "admin-api-token-for-the-bundle-tests"
@@ -44,10 +46,9 @@ def _cards(bot, user: str) -> list:
     return [m for m in bot.fake.dm(user) if "Access request #" in m.visible_text]
 
 
-def _requests(bot):
+def _requests(bot) -> list[tuple[str, str, str]]:
     with bot.store.uow() as s:
-        from bot.store.models import AccessRequest
-        return sorted(((r.entitlement, r.status, r.bundle) for r in s.query(AccessRequest)))
+        return sorted((r.entitlement, r.status, r.bundle) for r in s.scalars(select(AccessRequest)))
 
 
 def _approve_round(bot, lead: int) -> None:
