@@ -115,7 +115,9 @@ class Connector(abc.ABC):
     """
 
     kind: ClassVar[str]
-    capabilities: ClassVar[Capabilities] = Capabilities()
+    # What every instance of the class can do; a class whose options change that (a manual system
+    # with no accounts cannot suspend one) overrides ``capabilities_for`` and sets it per instance.
+    capabilities: Capabilities = Capabilities()
     # The schemas of this type's options (the connectors file) and targets (the catalog's
     # ``target:`` + ``target_options:``); ``policy check`` validates both without building anything.
     options_model: ClassVar[type[ConnectorOptions]] = ConnectorOptions
@@ -127,6 +129,12 @@ class Connector(abc.ABC):
     def __init__(self, name: str, options: Mapping[str, Any]):
         self.name = name
         self.options = dict(options)
+
+    @classmethod
+    def capabilities_for(cls, name: str, options: Mapping[str, Any]) -> Capabilities:
+        """What an instance with these (unresolved) options would offer: the simulation of an instance
+        (``ACCESSBOT_SIMULATE_CONNECTORS``) offers exactly this, never more than the real one."""
+        return cls.capabilities
 
     # -- lifecycle ---------------------------------------------------------------------------
     def check(self) -> list[Check]:

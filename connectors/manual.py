@@ -4,7 +4,9 @@ It never calls anything. ``grant``/``revoke``/``suspend`` return ``Outcome.PENDI
 human instructions in ``detail``; the workflow turns that into a ManualTask row and a Slack card
 with Done / Can't do in ``task_channel``, reminds every ``repost_after`` and escalates after
 ``escalate_after``. Completion comes back through the task, so ``poll`` only says "still
-pending" and ``is_granted`` is not knowable here.
+pending" and ``is_granted`` is not knowable here. ``accounts: false`` (a door-badge system: badges,
+no accounts) takes suspend and reactivate out of the instance's capabilities, so no offboarding
+plans a task nobody can do.
 
 Instructions are templates with ``{person}``, ``{email}``, ``{entitlement}``, ``{target}``,
 ``{action}`` and ``{app}``. Per-entitlement text can come from the catalog's target options
@@ -17,10 +19,11 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, StrictBool, field_validator, model_validator
 
 from connectors.base import ActionResult, Capabilities, Check, Connector, Outcome, PrincipalRef, Subject, Target
 from connectors.config import ConnectorOptions, Duration, format_duration, parse_options
@@ -63,6 +66,9 @@ Template = Annotated[str | None, AfterValidator(_renderable)]
 class ManualOptions(ConnectorOptions):
     channel: str
     app: str = ""
+    # Whether people have accounts here that IT can disable (a door-badge system has none): without
+    # them the offboarding plans no "suspend account" task, and a re-hire no reactivation.
+    accounts: StrictBool = True
     instructions: Template = None  # for every action, unless an action has its own
     grant_instructions: Template = None
     revoke_instructions: Template = None
@@ -104,6 +110,15 @@ class ManualConnector(Connector):
     def __init__(self, name: str, options: Mapping[str, Any]):
         super().__init__(name, options)
         self.settings = parse_options(ManualOptions, name, options)
+        self.capabilities = self._offers(self.settings)
+
+    @classmethod
+    def capabilities_for(cls, name: str, options: Mapping[str, Any]) -> Capabilities:
+        return cls._offers(parse_options(ManualOptions, name, options))
+
+    @classmethod
+    def _offers(cls, settings: ManualOptions) -> Capabilities:
+        return replace(cls.capabilities, suspend=settings.accounts, reactivate=settings.accounts)
 
     # -- what the workflow needs to open and chase the task -----------------------------------
     @property
@@ -140,7 +155,8 @@ class ManualConnector(Connector):
     def check(self) -> list[Check]:
         return [Check("config", True, f"tasks go to {self.task_channel}; repost every "
                                       f"{format_duration(self.repost_after)}, escalate after "
-                                      f"{format_duration(self.escalate_after)}")]
+                                      f"{format_duration(self.escalate_after)}"
+                                      + ("" if self.settings.accounts else "; no accounts to suspend"))]
 
     def resolve(self, subject: Subject) -> PrincipalRef:
         return PrincipalRef(id=subject.email, display=subject.name or subject.email)
@@ -152,12 +168,18 @@ class ManualConnector(Connector):
         return self._task(principal, target, "revoke", action_id, dry_run)
 
     def suspend(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:
+        self._needs_accounts("suspend")
         return self._task(principal, Target("account", entitlement=f"{self.name}:account"), "suspend", action_id,
                           dry_run)
 
     def reactivate(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:
+        self._needs_accounts("reactivate")
         return self._task(principal, Target("account", entitlement=f"{self.name}:account"), "reactivate",
                           action_id, dry_run)
+
+    def _needs_accounts(self, action: str) -> None:
+        if not self.settings.accounts:
+            raise Unsupported(f"{self.name} has no accounts to {action} (accounts: false)")
 
     def is_granted(self, principal: PrincipalRef, target: Target) -> bool:
         raise Unsupported(f"{self.name} has no API: whether access is in place is recorded on the manual task")

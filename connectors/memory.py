@@ -38,8 +38,12 @@ class MemoryConnector(Connector):
     options_model = MemoryOptions
     capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
 
-    def __init__(self, name: str, options: Mapping[str, Any] | None = None):
+    def __init__(self, name: str, options: Mapping[str, Any] | None = None, *,
+                 capabilities: Capabilities | None = None):
+        """``capabilities``: offer less than the in-memory target can (the simulation of another type)."""
         super().__init__(name, options or {})
+        if capabilities is not None:
+            self.capabilities = capabilities
         self._lock = threading.Lock()
         self.members: dict[str, set[str]] = defaultdict(set)
         self.suspended: set[str] = set()

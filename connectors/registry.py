@@ -10,7 +10,7 @@ the classes that need it: a lock shared by its replicas and a memory of learned 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -91,7 +91,8 @@ def load_connectors(path: str | Path, *, environ: Mapping[str, str] = NO_ENVIRON
     """Build every instance of a connectors YAML file; raises ConnectorConfigError listing all problems.
 
     ``simulate=True`` replaces each instance by a MemoryConnector of the same name and resolves no
-    credential (the demo and the embedded defaults run with no target and no secret).
+    credential (the demo and the embedded defaults run with no target and no secret); it offers only
+    what the real type would with those options (``simulated``).
     """
     return build_connectors(load_config(path, known_types=KINDS), environ=environ, simulate=simulate, host=host)
 
@@ -139,19 +140,15 @@ def build_each(config: ConnectorsConfig | Mapping[str, Any], *, environ: Mapping
 
 def build_instance(instance: InstanceConfig, *, environ: Mapping[str, str] = NO_ENVIRONMENT,
                    simulate: bool = False, host: ConnectorHost | None = None) -> Connector:
-    if simulate:
-        from connectors.memory import MemoryConnector
-
-        # The options must still be right for the real type, or the simulator hides what the
-        # deployment would refuse; credentials are not needed.
-        if options := check_instance(instance, environ).options:
-            raise ConnectorConfigError(options)
-        return MemoryConnector(instance.name, {})
+    # The options must be right for the real type even when simulated, or the simulator hides what the
+    # deployment would refuse; only a real instance needs its credentials. Every problem in one round.
     problems = check_instance(instance, environ)
-    if problems.all:  # every option problem and every absent credential, in one round
-        raise ConnectorConfigError(problems.all)
-    options = resolve_references(instance, environ)
+    if found := (problems.options if simulate else problems.all):
+        raise ConnectorConfigError(found)
     try:
+        if simulate:
+            return simulated(instance)
+        options = resolve_references(instance, environ)
         return instantiate(connector_class(instance.type), instance.name, options, host)
     except OptionsError as exc:
         raise ConnectorConfigError(
@@ -165,3 +162,14 @@ def build_instance(instance: InstanceConfig, *, environ: Mapping[str, str] = NO_
     except ImportError as exc:
         raise ConnectorConfigError([instance.at("type").problem(
             f"connector type {instance.type!r} cannot be loaded: {exc}")]) from None
+
+
+def simulated(instance: InstanceConfig) -> Connector:
+    """An in-memory stand-in that offers what the real type offers with these options, and nothing
+    more (a simulated GitHub cannot suspend accounts either), applying each call at once."""
+    from connectors.memory import MemoryConnector
+
+    real = connector_class(instance.type).capabilities_for(instance.name, instance.options)
+    offered = replace(MemoryConnector.capabilities, list_members=real.list_members, suspend=real.suspend,
+                      reactivate=real.reactivate, end_sessions=real.end_sessions)
+    return MemoryConnector(instance.name, {}, capabilities=offered)

@@ -22,6 +22,17 @@ class Bundle:
     description: str
     entitlements: list[str]
     source: SourceRef
+    title: str = ""  # default: the name in words ("new-engineer" → "New engineer")
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.name.replace("-", " ").replace("_", " ").capitalize()
+
+    @property
+    def label(self) -> str:
+        """ "📦 New engineer (bundle: 3 entitlements)": how pickers and cards name the bundle."""
+        count = len(self.entitlements)
+        return f"📦 {self.display_title} (bundle: {count} entitlement{'s' if count != 1 else ''})"
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,16 @@ class Catalog:
             scored.append((_rank(words, entitlement), sort_key, entitlement))
         scored.sort(key=lambda item: (item[0], item[1]))
         return [entitlement for _, _, entitlement in scored[:limit]]
+
+    def search_bundles(self, query: str) -> list[Bundle]:
+        """Bundles whose name, title, description or entitlements contain every word of ``query``."""
+        words = query.lower().split()
+        found = []
+        for name, bundle in sorted(self.bundles.items()):
+            haystack = " ".join((name, bundle.display_title, bundle.description, *bundle.entitlements)).lower()
+            if all(w in haystack for w in words):
+                found.append(bundle)
+        return found
 
     def sod_conflicts(self, held: Iterable[str], requested: Iterable[str] | str) -> list[SodConflict]:
         """Rules that would be broken by holding ``requested`` together with ``held`` (or with each other).

@@ -31,7 +31,8 @@ class RuleResolver:
         for name, piece in self.collected.bundles.items():
             refs = self._refs(piece, piece.spec.entitlements, "entitlements")
             self._conflicts_inside(name, piece, refs)
-            out[name] = Bundle(name, piece.spec.description, refs, SourceRef(piece.doc.file, piece.line()))
+            out[name] = Bundle(name, piece.spec.description, refs, SourceRef(piece.doc.file, piece.line()),
+                               title=piece.spec.title)
         return out
 
     def sod_rules(self) -> list[SodRule]:

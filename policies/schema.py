@@ -300,6 +300,7 @@ class SettingsSpec(Spec):
 
 
 class BundleSpec(Spec):
+    title: str = ""
     description: str = ""
     entitlements: list[Ref] = Field(min_length=1)
 

@@ -21,6 +21,7 @@ from bot.directory import service as directory
 from bot.domain.enums import Trigger, Verdict
 from bot.operations import perform
 from bot.store.models import Grant
+from bot.workflow.bundle import submit_bundle
 from bot.workflow.context import Actor
 from bot.workflow.decide import decide
 from bot.workflow.end_grant import revoke
@@ -81,6 +82,13 @@ class RequestIn(BaseModel):
     starts_at: datetime | None = None
 
 
+class BundleRequestIn(BaseModel):
+    requester: str = Field(description="email of the person who needs access")
+    duration: str | None = Field(None, description='one for every entitlement; default: each policy\'s default')
+    justification: str = ""
+    ticket: str = ""
+
+
 class DecisionIn(BaseModel):
     approver: str
     verdict: Literal["approve", "deny"]
@@ -121,6 +129,22 @@ def create_request(body: RequestIn, deps: DepsDep) -> dict:
         s, ctx, requester=directory.require(s, body.requester), entitlement=body.entitlement, duration=duration,
         justification=body.justification, ticket=body.ticket, starts_at=body.starts_at))
     return {"id": result.request.id, "status": result.request.status, "outcome": result.outcome}
+
+
+@router.post("/bundles/{bundle}/requests", status_code=201, responses={
+    403: _problem("not_eligible / not_requestable: an entitlement of the bundle may not be requested by this person"),
+    404: _problem("not_found: no such bundle or person"),
+    422: _problem("invalid input: a bad duration, or a missing justification or ticket"),
+})
+def create_bundle_request(bundle: str, body: BundleRequestIn, deps: DepsDep) -> dict:
+    """Request every entitlement of a bundle in one approval round (docs/policies.md, "Bundles").
+    ``id`` is the bundle's request, the one to decide (POST /requests/{id}/decisions) for all of them."""
+    duration = _duration(body.duration)
+    result = perform(deps, Actor(body.requester, Trigger.API), "submit_bundle", lambda s, ctx: submit_bundle(
+        s, ctx, requester=directory.require(s, body.requester), bundle=bundle, duration=duration,
+        justification=body.justification, ticket=body.ticket))
+    return {"id": result.lead.id, "status": result.lead.status, "outcome": result.outcome, "bundle": bundle,
+            "requests": [{"id": r.id, "entitlement": r.entitlement, "status": r.status} for r in result.requests]}
 
 
 @router.post("/requests/{request_id}/decisions", responses={

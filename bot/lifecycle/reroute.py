@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import RequestStatus, StepStatus
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
-from bot.workflow import routing
+from bot.workflow import bundle_round, routing
 from bot.workflow.context import Ctx
 from bot.workflow.events import happened
 
@@ -57,8 +57,7 @@ def _reroute(s: Session, ctx: Ctx, step: ApprovalStep, exclude: set[int], reason
     earlier = {d.approver_id for d in decisions if d.step_id != step.id}
     before = list(step.approver_ids or [])
     try:
-        entitlement = ctx.catalog.entitlement(request.entitlement)
-        spec = entitlement.approval_steps[step.position]
+        entitlement, spec = bundle_round.step_spec(ctx.catalog, request, step.position)
         resolved = routing.resolve_step(s, ctx.catalog, entitlement, spec, requester, exclude=exclude | earlier)
     except (KeyError, IndexError, routing.NoApprovers) as error:
         happened(s, ctx, "request.reroute_failed", subject_type="request", subject_id=request.id,

@@ -18,29 +18,26 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.audit.log import _jsonable
 from bot.directory import service as directory
 from bot.domain.enums import ActionKind, ActionStatus, Trigger
 from bot.domain.errors import NotFoundError
 from bot.logs import log_context
-from bot.offboarding import accounts, prepare
+from bot.offboarding import accounts, completion, prepare
 from bot.offboarding import report as reports
 from bot.offboarding.lanes import run_lanes
 from bot.provisioning.runner import UNFINISHED
 from bot.store.models import Offboarding, ProvisioningAction
 from bot.workflow import due
 from bot.workflow.context import Actor, Ctx
-from bot.workflow.events import emit, happened
+from bot.workflow.events import emit
 
 log = logging.getLogger(__name__)
 
 PER_SYSTEM = 4  # calls in flight per connector instance
 SETTLE_SECONDS = 30.0  # how long to wait for calls another worker is running
-WAITING_RECHECK = timedelta(minutes=15)  # a target or an IT task is still working: look again then
 FIRST_DRIVE = "first_drive"  # resume payload: the worker drives it for the first time, wait for stragglers
 ACCOUNT_FIRST = {ActionKind.SUSPEND: 0, ActionKind.END_SESSIONS: 1}
 Progress = Callable[[int, int], None]  # (finished, total)
@@ -231,37 +228,9 @@ def finish(deps, record_id: int) -> reports.OffboardReport:
     ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
     with deps.store.uow() as s:
         record = s.scalar(select(Offboarding).where(Offboarding.id == record_id).with_for_update())
-        before = (record.status, (record.report or {}).get("systems"))
-        if record.status not in (prepare.SCHEDULED, prepare.CANCELLED, prepare.UNCONFIRMED):
-            record.status = reports.overall(reports.build(s, record))
-            if record.status != prepare.DONE:
-                record.finished_at = None
-            elif record.finished_at is None:
-                record.finished_at = ctx.now
-        report = reports.build(s, record)
-        data = report.as_dict()
-        record.report = {**(record.report or {}), "systems": data["systems"], "totals": data["totals"]}
-        if (record.status, _jsonable(data["systems"])) != before:  # a resume that changed nothing stays quiet
-            happened(s, ctx, "offboarding.finished", subject_type="offboarding", subject_id=record.id,
-                     person_email=report.person_email, detail=data)
-            emit(s, ctx, "offboarding.finished", **data, channel=ctx.catalog.settings.it_channel)
-        _schedule_resume(s, ctx, record)
+        report = completion.refresh(s, ctx, record)
     deps.wake()
     return report
-
-
-def _schedule_resume(s, ctx: Ctx, record: Offboarding) -> None:
-    """Retries the runner scheduled (backoff) are also picked up by the sweep; this job makes sure
-    the report and the Slack message follow them."""
-    retry_at = s.scalar(select(ProvisioningAction.next_attempt_at).where(
-        ProvisioningAction.offboarding_id == record.id,
-        ProvisioningAction.status == ActionStatus.FAILED_RETRYABLE).order_by(ProvisioningAction.next_attempt_at))
-    waiting = record.status == prepare.WAITING
-    if retry_at is None and not waiting:
-        due.cancel(s, due.OFFBOARDING_RESUME, record.id)
-        return
-    at = retry_at if retry_at is not None else ctx.now + WAITING_RECHECK
-    due.schedule(s, due.OFFBOARDING_RESUME, record.id, max(at, ctx.now), now=ctx.now)
 
 
 def resume(deps, record_id: int, *, settle_seconds: float = 0) -> reports.OffboardReport:

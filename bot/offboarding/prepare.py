@@ -105,6 +105,8 @@ def _end_everything(s: Session, ctx: Ctx, person: Person, record: Offboarding) -
     pending = s.scalars(select(AccessRequest).where(AccessRequest.requester_id == person.id,
                                                     AccessRequest.status == RequestStatus.PENDING)).all()
     for request in pending:
+        if request.status != RequestStatus.PENDING:
+            continue  # a member of a bundle, cancelled with its lead
         cancel_op.cancel(s, ctx, request_id=request.id, by=None, reason="requester offboarded")
     rerouted = reroute.away_from(s, ctx, person, reason=f"{person.email} is leaving")
     held = s.scalars(select(Grant).where(Grant.person_id == person.id, Grant.status.in_(ENDABLE))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionKind, ActionStatus, GrantStatus
+from bot.offboarding import completion
 from bot.store.models import Grant, ManualTask, Person, ProvisioningAction
 from bot.workflow import due, grants
 from bot.workflow.context import Ctx
@@ -44,6 +45,7 @@ def succeeded(s: Session, ctx: Ctx, action: ProvisioningAction, *, already: bool
                      "outcome": "already" if already else "applied", "attempts": action.attempts, "detail": detail,
                      "offboarding_id": action.offboarding_id},
              notify=action.offboarding_id is not None)
+    _settled(s, ctx, action)
     grant = _grant_of(s, action)
     if grant is None:
         return
@@ -62,6 +64,7 @@ def skipped(s: Session, ctx: Ctx, action: ProvisioningAction, *, reason: str) ->
     person = s.get(Person, action.person_id)
     happened(s, ctx, f"provisioning.{action.action}.skipped", subject_type="action", subject_id=action.id,
              person_email=person.email, detail={"connector": action.connector, "reason": reason})
+    _settled(s, ctx, action)
 
 
 def pending(s: Session, ctx: Ctx, action: ProvisioningAction, *, target_ref: str | None, detail: str,
@@ -111,6 +114,8 @@ def failed(s: Session, ctx: Ctx, action: ProvisioningAction, *, error_kind: str,
                      "next_attempt_at": None if give_up else action.next_attempt_at,
                      "offboarding_id": action.offboarding_id},
              notify=action.offboarding_id is not None and give_up)
+    if give_up:
+        _settled(s, ctx, action)
     if action.action == ActionKind.REACTIVATE and give_up:
         happened(s, ctx, "lifecycle.reactivation_failed", subject_type="action", subject_id=action.id,
                  person_email=person.email,
@@ -136,6 +141,12 @@ def failed(s: Session, ctx: Ctx, action: ProvisioningAction, *, error_kind: str,
                              "error_kind": error_kind, "detail": detail, "attempts": action.attempts,
                              "retrying": not give_up},
                      notify=True)
+
+
+def _settled(s: Session, ctx: Ctx, action: ProvisioningAction) -> None:
+    """The offboarding this call belongs to finishes with its last step, not at its next resume."""
+    if action.offboarding_id is not None:
+        completion.step_settled(s, ctx, action.offboarding_id)
 
 
 def _entitlement(ctx: Ctx, ref: str):

@@ -4,6 +4,7 @@
     /access github admin            → the form, filled in
     /access github admin 4h         → the form, filled in, 4 hours chosen
     /access github admin 4h INC-12 is on fire   → submitted at once, no form
+    /access new-engineer [30d [REASON…]]        → a bundle: the form, or submitted at once
     /access help                    → usage
 """
 
@@ -15,12 +16,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.slack.views.mrkdwn import escape
+from bot.slack.views.request_modal import bundle_value
 from policies import DurationError, parse_duration
 
 USAGE = ("*Request access*\n"
          "• `/access` opens the request form (or use *Request access* on my App Home).\n"
          "• `/access github admin` opens the form filled in.\n"
          "• `/access github admin 4h why you need it` sends the request straight away.\n"
+         "• `/access new-engineer 30d why` asks for a bundle (several entitlements, one approval).\n"
          "Durations look like `30m`, `4h`, `1d` or `permanent`; the policy of each role sets what is allowed.")
 
 
@@ -61,6 +64,8 @@ def parse(catalog, text: str) -> Parsed:
     if ":" in words[0]:  # "github:admin" works too
         words = [*words[0].split(":", 1), *words[1:]]
     resource = _resource(catalog, words[0])
+    if resource is None and words[0].lower() in catalog.bundles:
+        return _bundle(words[0].lower(), words[1:])
     if resource is None:
         return Problem(_unknown_app(catalog, words[0]))
     if len(words) == 1:
@@ -82,6 +87,19 @@ def parse(catalog, text: str) -> Parsed:
     return Quick(entitlement.ref, duration, " ".join(words[3:]))
 
 
+def _bundle(name: str, words: list[str]) -> Parsed:
+    """``/access BUNDLE [DURATION [REASON…]]``."""
+    if not words:
+        return Prefill(bundle_value(name))
+    try:
+        duration = parse_duration(words[0])
+    except DurationError as error:
+        return Problem(f"{escape(str(error))}.\n\n{USAGE}")
+    if len(words) == 1:
+        return Prefill(bundle_value(name), duration, duration_given=True)
+    return Quick(bundle_value(name), duration, " ".join(words[1:]))
+
+
 def _resource(catalog, word: str):
     wanted = word.lower()
     for resource_id, resource in catalog.resources.items():
@@ -98,6 +116,7 @@ def _role(resource, word: str):
 def _unknown_app(catalog, word: str) -> str:
     names = {rid.lower(): rid for rid in catalog.resources}
     names.update({r.name.lower(): rid for rid, r in catalog.resources.items()})
+    names.update({name.lower(): name for name in catalog.bundles})
     close = difflib.get_close_matches(word.lower(), list(names), n=3, cutoff=0.6)
     suggestions = dict.fromkeys(names[c] for c in close)
     hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""

@@ -14,7 +14,9 @@ from bot.workflow.context import Ctx
 from bot.workflow.events import happened
 
 
-def finalise_approved(s: Session, ctx: Ctx, request: AccessRequest, requester: Person, granted_by: str) -> None:
+def finalise_approved(s: Session, ctx: Ctx, request: AccessRequest, requester: Person, granted_by: str,
+                      *, notify: bool = True) -> None:
+    """``notify`` False: a bundle's member, announced by its lead's card."""
     entitlement = ctx.catalog.entitlement(request.entitlement)
     request.status = RequestStatus.APPROVED
     request.decided_at = ctx.now
@@ -40,7 +42,7 @@ def finalise_approved(s: Session, ctx: Ctx, request: AccessRequest, requester: P
              detail={"entitlement": request.entitlement, "outcome": outcome, "granted_by": granted_by,
                      "auto_approved": request.auto_approved, "policy_rule": request.policy_rule,
                      "grant_id": request.grant_id},
-             notify=True)
+             notify=notify)
 
 
 def _extended_end(ctx: Ctx, request: AccessRequest, existing: Grant, duration: timedelta | None, entitlement):

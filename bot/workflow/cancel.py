@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from bot.domain.enums import RequestStatus, StepStatus
 from bot.domain.errors import AlreadyDecided, NotAuthorized
 from bot.store.models import AccessRequest, Person
-from bot.workflow import approve, due
+from bot.workflow import approve, bundle_round, due
 from bot.workflow.context import Ctx
 from bot.workflow.decide import load_request, steps_of
 from bot.workflow.events import happened
@@ -17,6 +17,8 @@ def cancel(s: Session, ctx: Ctx, *, request_id: int, by: Person | None, reason: 
            status: RequestStatus = RequestStatus.CANCELLED) -> AccessRequest:
     """``by`` None means the system (offboarding, timeout); a person may only cancel their own."""
     request = load_request(s, request_id)
+    if bundle_round.is_follower(request):  # a bundle is withdrawn as a whole, through its lead
+        request = load_request(s, bundle_round.lead_id(request))
     if by is not None and by.id != request.requester_id:
         raise NotAuthorized("Only the requester can cancel a request.")
     if request.status != RequestStatus.PENDING:
@@ -31,4 +33,5 @@ def cancel(s: Session, ctx: Ctx, *, request_id: int, by: Person | None, reason: 
     requester = s.get(Person, request.requester_id)
     happened(s, ctx, f"request.{status}", subject_type="request", subject_id=request.id,
              person_email=requester.email, detail={"entitlement": request.entitlement, "reason": reason}, notify=True)
+    bundle_round.close_followers(s, ctx, request, status)
     return request

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.domain.enums import RequestStatus, StepStatus, Verdict
 from bot.domain.errors import AlreadyDecided, MissingJustification, NotAuthorized, NotFoundError, SelfApproval
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
-from bot.workflow import approve, due, reminders, routing
+from bot.workflow import approve, bundle_round, due, reminders, routing
 from bot.workflow.context import Ctx
 from bot.workflow.events import happened
 
@@ -53,6 +53,9 @@ def check_decider(s: Session, ctx: Ctx, *, request_id: int, approver: Person) ->
 
 def _authorize(s: Session, request: AccessRequest, approver: Person) -> tuple[list[ApprovalStep], ApprovalStep,
                                                                              set[int]]:
+    if bundle_round.is_follower(request):
+        raise NotAuthorized(f"Request #{request.id} is part of bundle request #{bundle_round.lead_id(request)}: "
+                            "decide that one, for the whole bundle.")
     if request.status != RequestStatus.PENDING:
         raise AlreadyDecided(_already_message(s, request))
     if approver.id == request.requester_id:
@@ -99,6 +102,7 @@ def decide(s: Session, ctx: Ctx, *, request_id: int, approver: Person, verdict: 
     request.decided_by_id = approver.id
     deciders = [s.get(Person, d.approver_id).email for d in _decisions(s, request.id) if d.verdict == Verdict.APPROVE]
     approve.finalise_approved(s, ctx, request, requester, granted_by=", ".join(deciders))
+    bundle_round.approve_followers(s, ctx, request, requester, granted_by=", ".join(deciders))
     return Decided(request, step, True)
 
 
@@ -127,12 +131,12 @@ def _deny(s, ctx, request, steps, approver, reason, requester) -> None:
     due.cancel(s, due.REQUEST_TIMEOUT, request.id)
     happened(s, ctx, "request.denied", subject_type="request", subject_id=request.id, person_email=requester.email,
              detail={"entitlement": request.entitlement, "by": approver.email, "reason": reason}, notify=True)
+    bundle_round.close_followers(s, ctx, request, RequestStatus.DENIED)
 
 
 def _activate(s, ctx, request, step, requester, exclude: set[int]) -> None:
     """Re-resolve the next step now (managers may have changed) without anyone who already voted."""
-    ent = ctx.catalog.entitlement(request.entitlement)
-    spec = ent.approval_steps[step.position]
+    ent, spec = bundle_round.step_spec(ctx.catalog, request, step.position)
     resolved = routing.resolve_step(s, ctx.catalog, ent, spec, requester, exclude=exclude)
     routing.assign(s, step, resolved.approver_ids)
     step.used_fallback = resolved.used_fallback

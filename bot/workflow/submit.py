@@ -21,7 +21,7 @@ from bot.domain.errors import (
     SeparationOfDuties,
 )
 from bot.store.models import AccessRequest, ApprovalStep, Person
-from bot.workflow import approve, due, grants, reminders, routing
+from bot.workflow import approve, bundle_round, due, grants, reminders, routing
 from bot.workflow.context import Ctx
 from bot.workflow.events import happened
 from policies import RequestFacts
@@ -62,19 +62,9 @@ def submit(s: Session, ctx: Ctx, *, requester: Person, entitlement: str, duratio
     justification, ticket = justification.strip(), ticket.strip()
     chosen = ent.durations.default if duration is USE_DEFAULT else duration
     _check(s, ctx, ent, requester, facts, chosen, justification, ticket, starts_at)
-    _supersede_duplicates(s, ctx, requester, ent.ref)
-    request = AccessRequest(
-        requester_id=requester.id, created_by_id=created_by.id if created_by else None, entitlement=ent.ref,
-        bundle=bundle, duration_seconds=int(chosen.total_seconds()) if chosen else None, starts_at=starts_at,
-        justification=justification, ticket=ticket, status=RequestStatus.PENDING, trigger=ctx.actor.trigger,
-        created_at=ctx.now, expires_at=ctx.now + ent.request_timeout,
-        extra={"extension_of": extension_of} if extension_of is not None else {},
-    )
-    existing = grants.active_grant(s, requester.id, ent.ref)
-    if existing is not None:
-        request.extends_grant_id = existing.id
-    s.add(request)
-    s.flush()
+    request = new_request(s, ctx, requester=requester, ent=ent, duration=chosen, justification=justification,
+                          ticket=ticket, starts_at=starts_at, bundle=bundle, created_by=created_by,
+                          extra={"extension_of": extension_of} if extension_of is not None else {})
     steps = _create_steps(s, ctx, request, ent, requester)
     rule = ent.auto_approve_rule(facts, RequestFacts(duration=chosen, justification=justification, ticket=ticket),
                                  directory.owner_departments(s, ent.owners))
@@ -97,6 +87,25 @@ def submit(s: Session, ctx: Ctx, *, requester: Person, entitlement: str, duratio
     due.schedule(s, due.REQUEST_TIMEOUT, request.id, request.expires_at, now=ctx.now)
     reminders.schedule_reminder(s, ctx, request, steps[0], ent.reminder_after)
     return Submitted(request, "pending")
+
+
+def new_request(s: Session, ctx: Ctx, *, requester: Person, ent, duration: timedelta | None, justification: str,
+                ticket: str, starts_at: datetime | None = None, bundle: str | None = None,
+                created_by: Person | None = None, extra: dict | None = None) -> AccessRequest:
+    """The request row, once checked: replaces a pending duplicate, extends access already held."""
+    _supersede_duplicates(s, ctx, requester, ent.ref)
+    request = AccessRequest(
+        requester_id=requester.id, created_by_id=created_by.id if created_by else None, entitlement=ent.ref,
+        bundle=bundle, duration_seconds=int(duration.total_seconds()) if duration else None, starts_at=starts_at,
+        justification=justification, ticket=ticket, status=RequestStatus.PENDING, trigger=ctx.actor.trigger,
+        created_at=ctx.now, expires_at=ctx.now + ent.request_timeout, extra=extra or {},
+    )
+    existing = grants.active_grant(s, requester.id, ent.ref)
+    if existing is not None:
+        request.extends_grant_id = existing.id
+    s.add(request)
+    s.flush()
+    return request
 
 
 def _check(s, ctx, ent, requester, facts, duration: timedelta | None, justification: str, ticket: str,
@@ -136,6 +145,12 @@ def _supersede_duplicates(s: Session, ctx: Ctx, requester: Person, ref: str) -> 
         AccessRequest.requester_id == requester.id, AccessRequest.entitlement == ref,
         AccessRequest.status == RequestStatus.PENDING).with_for_update()).all()
     for old in olds:
+        if old.status != RequestStatus.PENDING:
+            continue  # a member of a bundle superseded with its lead, just now
+        if bundle_round.lead_id(old) is not None:  # asking again for part of a pending bundle replaces the bundle
+            old = s.scalar(select(AccessRequest).where(AccessRequest.id == bundle_round.lead_id(old)).with_for_update())
+            if old.status != RequestStatus.PENDING:
+                continue
         old.status = RequestStatus.SUPERSEDED
         old.decided_at = ctx.now
         old.version += 1
@@ -145,19 +160,22 @@ def _supersede_duplicates(s: Session, ctx: Ctx, requester: Person, ref: str) -> 
         due.cancel(s, due.REQUEST_TIMEOUT, old.id)
         happened(s, ctx, "request.superseded", subject_type="request", subject_id=old.id,
                  person_email=requester.email, detail={"entitlement": ref}, notify=True)
+        bundle_round.close_followers(s, ctx, old, RequestStatus.SUPERSEDED)
 
 
 def _create_steps(s: Session, ctx: Ctx, request: AccessRequest, ent, requester: Person) -> list[ApprovalStep]:
-    steps = []
-    for position, spec in enumerate(ent.approval_steps):
-        resolved = routing.resolve_step(s, ctx.catalog, ent, spec, requester)
-        step = ApprovalStep(request_id=request.id, position=position, kind=resolved.kind, label=resolved.label,
-                            quorum=resolved.quorum, approver_ids=[],
-                            used_fallback=resolved.used_fallback, channel=ent.approvals_channel,
-                            status=StepStatus.ACTIVE if position == 0 else StepStatus.WAITING,
-                            activated_at=ctx.now if position == 0 else None)
-        s.add(step)
-        s.flush()
-        routing.assign(s, step, resolved.approver_ids)
-        steps.append(step)
-    return steps
+    return [add_step(s, ctx, request, position, routing.resolve_step(s, ctx.catalog, ent, spec, requester),
+                     ent.approvals_channel)
+            for position, spec in enumerate(ent.approval_steps)]
+
+
+def add_step(s: Session, ctx: Ctx, request: AccessRequest, position: int, resolved: routing.ResolvedStep,
+             channel: str | None) -> ApprovalStep:
+    step = ApprovalStep(request_id=request.id, position=position, kind=resolved.kind, label=resolved.label,
+                        quorum=resolved.quorum, approver_ids=[], used_fallback=resolved.used_fallback,
+                        channel=channel, status=StepStatus.ACTIVE if position == 0 else StepStatus.WAITING,
+                        activated_at=ctx.now if position == 0 else None)
+    s.add(step)
+    s.flush()
+    routing.assign(s, step, resolved.approver_ids)
+    return step

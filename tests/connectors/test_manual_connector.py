@@ -10,7 +10,7 @@ from connectors.base import Outcome, PrincipalRef, Subject, Target
 from connectors.config import ConnectorConfigError
 from connectors.errors import InvalidRequest, Unsupported
 from connectors.manual import ManualConnector
-from connectors.registry import build_connectors
+from connectors.registry import build_connectors, load_connectors
 
 ALICE = Subject("alice@example.com", "Alice Liddell")
 LICENCE = Target("pro-seat", entitlement="figma:editor")
@@ -99,3 +99,24 @@ def test_a_bad_template_in_the_catalog_is_refused_when_rendered():
 def test_unknown_action_is_refused():
     with pytest.raises(InvalidRequest):
         manual().render_instructions(ALICE, LICENCE, "delete")
+
+
+def test_a_system_without_accounts_offers_no_suspend_and_refuses_one():
+    badges = manual(accounts=False)
+    assert (badges.capabilities.suspend, badges.capabilities.reactivate) == (False, False)
+    assert badges.capabilities.manual and manual().capabilities.suspend  # accounts default to true
+    with pytest.raises(Unsupported, match="no accounts to suspend"):
+        badges.suspend(badges.resolve(ALICE), action_id="a1")
+    with pytest.raises(Unsupported, match="no accounts to reactivate"):
+        badges.reactivate(badges.resolve(ALICE), action_id="a2")
+    assert badges.grant(badges.resolve(ALICE), LICENCE, action_id="a3").outcome is Outcome.PENDING
+    assert "no accounts to suspend" in badges.check()[0].detail
+
+
+def test_accounts_must_be_a_boolean_with_its_place_in_the_file(tmp_path):
+    path = tmp_path / "connectors.yaml"
+    path.write_text("instances:\n  doors:\n    type: manual\n    channel: C0DOORS01\n    accounts: maybe\n")
+    for simulate in (False, True):  # the demo's simulation validates it too
+        with pytest.raises(ConnectorConfigError) as caught:
+            load_connectors(path, environ={}, simulate=simulate)
+        assert f"{path}:5" in str(caught.value) and "option 'accounts'" in str(caught.value)

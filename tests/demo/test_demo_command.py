@@ -37,6 +37,9 @@ def test_the_demo_plays_the_whole_story_and_exits_cleanly(tmp_path):
         found = out.find(line, at)
         assert found >= 0, f"{line!r} not found after position {at}:\n{out[at:at + 2000]}"
         at = found
+    plan = out[out.find("Offboard @Bob Martin"):out.find("[Offboard now]")]
+    github = plan.split("│ github\n", 1)[1].split("│ google\n", 1)[0]
+    assert "remove github:member" in github and "suspend account" not in github  # the real connector cannot
     assert "was approved by @Linus Torvalds" in out  # its place among Alice's DMs may vary (two subjects)
     assert "❌" not in out and "Traceback" not in done.stderr
 

@@ -112,13 +112,14 @@ def test_the_openapi_document_declares_the_bearer_scheme_and_every_answer(api):
         "type": "http", "scheme": "bearer", "description": "ACCESSBOT_ADMIN_API_TOKEN"}
     operations = {(path, method): op for path, item in document["paths"].items() if path.startswith("/api/v1")
                   for method, op in item.items()}
-    assert len(operations) == 4
+    assert len(operations) == 5
     for (path, method), op in operations.items():
         assert op["security"] == [{"HTTPBearer": []}], path
         assert {"401", "404", "422"} <= set(op["responses"]), path
     assert {"201", "400", "403", "409"} <= set(operations[("/api/v1/requests", "post")]["responses"])
     assert {"403", "409"} <= set(operations[("/api/v1/requests/{request_id}/decisions", "post")]["responses"])
     assert {"403", "409"} <= set(operations[("/api/v1/grants/{grant_id}/revoke", "post")]["responses"])
+    assert {"201", "403"} <= set(operations[("/api/v1/bundles/{bundle}/requests", "post")]["responses"])
 
 
 def test_every_response_carries_a_request_id_and_a_sane_one_is_kept(api):

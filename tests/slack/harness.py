@@ -87,6 +87,7 @@ class SlackWorld:
     sim: SlackSim
     deps: Deps
     app: object
+    url: str = ""  # where the bot listens (the admin API, hooks: the same server as /slack/events)
 
     @property
     def store(self):
@@ -183,7 +184,7 @@ def running_bot(store, clock, tmp_path, *, catalog: str = CATALOG, fake: FakeSla
                 sim = SlackSim.over_socket_mode(fake)
             else:
                 sim = SlackSim(url, fake, SECRET)
-            yield SlackWorld(world, fake, sim, deps, app)
+            yield SlackWorld(world, fake, sim, deps, app, url)
             if socket_mode:
                 fake.socket_link.close_all()  # Slack's close frame ends the client's blocking receive at once
         if own_fake:

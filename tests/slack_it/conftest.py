@@ -1,5 +1,6 @@
 """A running accessbot with IT's systems: GitHub and the wiki on in-memory connectors, the badge
-office as a manual connector posting tasks to its own channel, and an IT channel."""
+office and the door-badge system (which has no accounts) as manual connectors posting tasks to
+their own channel, and an IT channel."""
 
 from __future__ import annotations
 
@@ -48,6 +49,11 @@ resources:
         target: lobby
         approval: []
         target_options: {{instructions: "Enable the lobby badge of {{person}} ({{email}}) in the door system."}}
+  doors:
+    name: Door badges
+    connector: doors
+    entitlements:
+      hq: {{title: HQ door badge, target: hq, approval: []}}
   erp:
     name: Finance ERP
     entitlements:
@@ -62,7 +68,9 @@ separation_of_duties:
 
 def it_connectors() -> dict:
     return {"mem": MemoryConnector("mem"), "gh": MemoryConnector("gh"),
-            "desk": ManualConnector("desk", {"channel": DESK_CHANNEL, "app": "Badge office"})}
+            "desk": ManualConnector("desk", {"channel": DESK_CHANNEL, "app": "Badge office"}),
+            # a door-badge system: badges to hand out and take back, no accounts to suspend
+            "doors": ManualConnector("doors", {"channel": DESK_CHANNEL, "app": "Door badges", "accounts": False})}
 
 
 @contextmanager

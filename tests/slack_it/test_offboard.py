@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import typer
+from typer.testing import CliRunner
+
+from bot.cli.offboard import offboard_app
 from bot.domain.enums import GrantStatus
 from bot.lifecycle import jobs
 from bot.store.models import Offboarding
@@ -15,6 +19,8 @@ from tests.slack_it.helpers import holding
 from tests.support.deps import fire_due
 
 GRANTS = ("github:member", "wiki:editor")
+_CLI = typer.Typer()
+_CLI.add_typer(offboard_app, name="offboard")
 
 
 def _plan(bot, user: str, text: str):
@@ -80,14 +86,75 @@ def test_preview_confirm_and_a_report_per_system_with_retry_for_the_failure(bot)
     assert {g.id: g.status for g in bot.grants_of("alice@acme.test")} == {i: GrantStatus.REVOKED for i in grant_ids}
     assert all("alice@acme.test" not in members for members in bot.world.connectors["gh"].members.values())
 
+    assert _cli_report(bot, "alice@acme.test").startswith("Offboarding #1 of alice@acme.test: waiting\n")
     [task] = [m for m in bot.fake.messages_in(DESK_CHANNEL) if "Suspend the account" in m.visible_text]
     bot.sim.click(IVAN, on=task.ref, action_id="task_done")
-    bot.fake.wait_until(lambda: "✅ *desk*" in bot.fake.message(*report.ref).visible_text, what="desk ticked off")
-    bot.world.advance(minutes=16)  # the resume job (re-checks waiting offboardings every 15 minutes) closes it
-    fire_due(bot.deps, jobs.HANDLERS)
-    bot.settle()
-    assert "Done: everything is removed" in bot.fake.message(*report.ref).visible_text
+    # The last step done finishes the offboarding with it: no timer, no resume job.
+    bot.fake.wait_until(lambda: "Done: everything is removed" in bot.fake.message(*report.ref).visible_text,
+                        what="the headline saying done")
+    assert "✅ *desk*" in bot.fake.message(*report.ref).visible_text
+    shown = _cli_report(bot, "alice@acme.test")
+    assert shown.startswith("Offboarding #1 of alice@acme.test: done\n") and "0 pending" in shown, shown
     assert len([m for m in bot.fake.messages_in(IT_CHANNEL) if "Offboarding #" in m.visible_text]) == 1
+    with bot.store.uow() as s:
+        [record] = s.query(Offboarding).all()
+        assert record.status == "done" and record.finished_at == bot.world.clock.now()
+
+
+def test_cant_do_on_the_last_task_finishes_the_offboarding_with_its_failure(bot):
+    holding(bot, "alice@acme.test", "wiki:editor")
+    plan = _plan(bot, IVAN, "@alice")
+    bot.sim.submit(IVAN, plan.id, {"offboard_reason": "left"})
+    report = _report(bot, "Waiting for the last steps")
+    [task] = [m for m in bot.fake.messages_in(DESK_CHANNEL) if "Suspend the account" in m.visible_text]
+    since = bot.fake.last_seq
+    bot.sim.click(IVAN, on=task.ref, action_id="task_cannot")
+    bot.fake.wait_for_call("views.open", after=since, ok=True, timeout=10)
+    bot.sim.submit(IVAN, bot.fake.modal_stack(IVAN)[-1].id, {"task_reason": "The badge system is offline"})
+    bot.fake.wait_until(lambda: "Finished, with failures" in bot.fake.message(*report.ref).visible_text,
+                        what="the headline saying finished with failures")
+    shown = _cli_report(bot, "alice@acme.test")
+    assert shown.startswith("Offboarding #1 of alice@acme.test: partial\n") and "The badge system is offline" in shown and "0 pending" in shown
+
+
+def test_a_manual_system_without_accounts_gets_only_its_real_steps(bot):
+    request_id = bot.world.submit("alice@acme.test", "doors:hq")
+    bot.world.run()
+    bot.settle()
+    [grant_task] = [m for m in _desk_cards(bot) if "doors:hq in Door badges" in m.visible_text]
+    bot.sim.click(IVAN, on=grant_task.ref, action_id="task_done")
+    bot.fake.wait_until(lambda: bot.request(request_id).grant_id and bot.grants_of("alice@acme.test")[0].status
+                        == GrantStatus.ACTIVE, what="the badge handed out")
+
+    text = _plan(bot, IVAN, "@alice").visible_text
+    assert "*doors*\n• remove doors:hq" in text and "*desk*\n• suspend account" in text
+    assert "suspend account" not in text.split("*doors*", 1)[1].split("*", 1)[0]
+    bot.sim.submit(IVAN, bot.fake.modal_stack(IVAN)[-1].id, {"offboard_reason": "left"})
+    report = _report(bot, "Waiting for the last steps")
+    assert "⏳ *doors*\n⏳ remove doors:hq" in _flat(report.visible_text)
+
+    def open_tasks():
+        found = [m for m in _desk_cards(bot)[1:] if action_ids(m.blocks)]
+        return found if len(found) >= 2 else None
+    tasks = bot.fake.wait_until(open_tasks, what="the two offboarding tasks")
+    bot.settle()
+    assert len([m for m in _desk_cards(bot)[1:] if action_ids(m.blocks)]) == 2
+    assert not any("Door badges account" in m.visible_text for m in tasks)
+    [remove] = [m for m in tasks if "Remove doors:hq" in m.visible_text]
+    [suspend] = [m for m in tasks if "Badge office account" in m.visible_text]
+    for task in (remove, suspend):  # the two steps that exist; no meaningless one holds it open
+        bot.sim.click(IVAN, on=task.ref, action_id="task_done")
+    bot.fake.wait_until(lambda: "Done: everything is removed" in bot.fake.message(*report.ref).visible_text,
+                        what="the offboarding done")
+
+
+def _desk_cards(bot):
+    return [m for m in bot.fake.messages_in(DESK_CHANNEL) if "Manual task #" in m.visible_text and not m.thread_ts]
+
+
+def _cli_report(bot, email: str) -> str:
+    result = CliRunner().invoke(_CLI, ["offboard", "report", email], obj=bot.deps)
+    return result.output
 
 
 def test_a_scheduled_offboarding_is_announced_then_runs_at_its_time(bot):

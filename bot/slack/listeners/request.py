@@ -1,5 +1,5 @@
 """Asking for access: /access (form or quick path), the global shortcut, the Home button, the
-entitlement picker (type-ahead and redraw) and the form submission."""
+entitlement picker (type-ahead over bundles and entitlements, and redraw) and the form submission."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from bot.slack import access_command, errors, parse, replays
 from bot.slack.ids import Action, Callback, Command, Shortcut
 from bot.slack.listeners.common import person_of
 from bot.slack.metadata import RequestModalMeta
-from bot.slack.views.request_modal import FormChoice, entitlement_option, render_request_modal, render_submitted_modal
+from bot.slack.views.request_modal import (
+    bundle_of,
+    bundle_value,
+    entitlement_option,
+    form_choice,
+    render_request_modal,
+    render_submitted_modal,
+)
+from bot.workflow.bundle import BundleSubmitted, submit_bundle
 from bot.workflow.submit import USE_DEFAULT, Submitted, submit
 
 MAX_OPTIONS = 100
@@ -51,10 +59,11 @@ def submit_quick(quick: access_command.Quick, body, client, respond, env, actor,
         result = "the same request"
     except DomainError as error:
         env.refused(actor, "submit", error)
-        hint = f"\nUse `/access {quick.entitlement.replace(':', ' ')}` to open the form." if error.field else ""
+        words = bundle_of(quick.entitlement) or quick.entitlement.replace(":", " ")
+        hint = f"\nUse `/access {words}` to open the form." if error.field else ""
         respond(text=errors.refusal_text(error) + hint, response_type="ephemeral")
         return
-    if not isinstance(result, Submitted):
+    if not isinstance(result, (Submitted, BundleSubmitted)):
         log.info("/access from %s came again%s; answered with %s", actor.label, f" ({retry})" if retry else "", result)
         respond(text=f"ℹ️ That `/access` was already sent: {result}. Nothing new was requested.",
                 response_type="ephemeral")
@@ -69,15 +78,17 @@ def on_open_form(ack, body, client, env) -> None:
 
 
 def open_form(client, trigger_id: str, catalog, prefill: access_command.Prefill, channel_id: str | None = None):
-    choice = FormChoice.of(catalog.entitlement(prefill.entitlement)) if prefill.entitlement else None
+    choice = form_choice(catalog, prefill.entitlement)
     meta = RequestModalMeta(channel_id=channel_id).dump()
     client.views_open(trigger_id=trigger_id, view=render_request_modal(
         choice, meta=meta, duration=prefill.duration, duration_given=prefill.duration_given))
 
 
 def on_entitlement_options(ack, payload, env) -> None:
-    found = env.deps.catalog.search(payload.get("value", ""), limit=MAX_OPTIONS)
-    ack(options=[entitlement_option(e.ref, e.label) for e in found])
+    catalog, query = env.deps.catalog, payload.get("value", "")
+    bundles = [entitlement_option(bundle_value(b.name), b.label) for b in catalog.search_bundles(query)][:MAX_OPTIONS]
+    found = catalog.search(query, limit=MAX_OPTIONS - len(bundles))
+    ack(options=[*bundles, *(entitlement_option(e.ref, e.label) for e in found)])
 
 
 def on_entitlement_picked(ack, body, client, env) -> None:
@@ -85,7 +96,7 @@ def on_entitlement_picked(ack, body, client, env) -> None:
     ack()
     view, ref = body["view"], parse.selected_option_value(body)
     try:
-        choice = FormChoice.of(env.deps.catalog.entitlement(ref)) if ref else None
+        choice = form_choice(env.deps.catalog, ref)
     except KeyError:
         choice = None
     try:
@@ -106,7 +117,7 @@ def on_request_submitted(ack, body, view, env, actor) -> None:
     except DomainError as error:
         ack(**env.submission_refused(actor, "submit", error, view))
         return
-    if not isinstance(result, Submitted):
+    if not isinstance(result, (Submitted, BundleSubmitted)):
         log.info("request form of %s submitted again; answered with %s", actor.label, result)
         ack(response_action="update", view=render_submitted_modal(
             f"ℹ️ This form was already sent: {result}. Nothing new was requested."))
@@ -114,23 +125,38 @@ def on_request_submitted(ack, body, view, env, actor) -> None:
     ack(response_action="update", view=render_submitted_modal(submitted_text(result)))
 
 
-def send(env, actor, ref, duration, justification, ticket, starts_at, *, replay_key: str | None = None):
-    """The Submitted request; with ``replay_key``, what the first copy did (a note) when this is a copy."""
+def send(env, actor, ref, duration, justification, ticket, starts_at, *,
+         replay_key: str | None = None) -> Submitted | BundleSubmitted | str:
+    """The Submitted request (or bundle); with ``replay_key``, what the first copy did (a note) when this
+    is a copy."""
     chosen = USE_DEFAULT if duration is parse.USE_POLICY_DEFAULT else duration
+    bundle = bundle_of(ref)
 
     def operation(s, ctx):
         first = replays.earlier(s, replay_key, ctx.now) if replay_key else None
         if first is not None:
             return first
-        result = submit(s, ctx, requester=person_of(s, actor), entitlement=ref, duration=chosen,
-                        justification=justification, ticket=ticket, starts_at=starts_at)
+        if bundle is not None:
+            result = submit_bundle(s, ctx, requester=person_of(s, actor), bundle=bundle, duration=chosen,
+                                   justification=justification, ticket=ticket)
+            done = f"bundle request #{result.lead.id}"
+        else:
+            result = submit(s, ctx, requester=person_of(s, actor), entitlement=ref, duration=chosen,
+                            justification=justification, ticket=ticket, starts_at=starts_at)
+            done = f"request #{result.request.id}"
         if replay_key:
-            replays.remember(s, replay_key, ctx.now, f"request #{result.request.id}")
+            replays.remember(s, replay_key, ctx.now, done)
         return result
-    return env.perform(actor, "submit", operation)
+    return env.perform(actor, "submit_bundle" if bundle is not None else "submit", operation)
 
 
-def submitted_text(result: Submitted) -> str:
+def submitted_text(result: Submitted | BundleSubmitted) -> str:
+    if isinstance(result, BundleSubmitted):
+        what = f"Bundle request #{result.lead.id} ({len(result.requests)} entitlements)"
+        if result.outcome == "pending":
+            return (f"✅ {what} sent: one approval for all of them. I'll DM you when it is decided; you can "
+                    "follow it (or cancel it) from the card in your DMs or the App Home.")
+        return f"✅ {what} was approved automatically by policy. I'll DM you as each access is ready."
     request = result.request
     if result.outcome == "pending":
         return (f"✅ Request #{request.id} sent. I'll DM you when it is decided; you can follow it (or cancel it) "

@@ -10,8 +10,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import GrantStatus, RequestStatus, StepStatus
-from bot.slack.readmodels.request import EntitlementInfo, PersonInfo, entitlement_info
+from bot.slack.readmodels.request import EntitlementInfo, PersonInfo, entitlement_info, request_info
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Grant, Person
+from bot.workflow import bundle_round
 
 SHOWN_GRANT_STATUSES = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE, GrantStatus.REVOKING,
                         GrantStatus.REVOKE_FAILED)
@@ -108,8 +109,9 @@ def _requests(s: Session, catalog, person_id: int) -> tuple[HomeRequest, ...]:
                                 & (ApprovalStep.status == StepStatus.ACTIVE))
                      .where(AccessRequest.requester_id == person_id, AccessRequest.status == RequestStatus.PENDING)
                      .order_by(AccessRequest.id.desc())).all()
-    return tuple(HomeRequest(request.id, entitlement_info(catalog, request.entitlement), _duration(request),
-                             request.created_at, label or "approval") for request, label in rows)
+    return tuple(HomeRequest(request.id, request_info(catalog, request), _duration(request),
+                             request.created_at, label or "approval")
+                 for request, label in rows if not bundle_round.is_follower(request))  # a bundle is one row
 
 
 def _approvals(s: Session, catalog, person_id: int) -> tuple[HomeApproval, ...]:
@@ -122,7 +124,7 @@ def _approvals(s: Session, catalog, person_id: int) -> tuple[HomeApproval, ...]:
     mine = [row for row in rows if person_id in (row[0].approver_ids or [])]
     voted = set(s.scalars(select(Decision.step_id).where(Decision.approver_id == person_id,
                                                          Decision.step_id.in_([step.id for step, _, _ in mine]))))
-    return tuple(HomeApproval(request.id, PersonInfo.of(requester), entitlement_info(catalog, request.entitlement),
+    return tuple(HomeApproval(request.id, PersonInfo.of(requester), request_info(catalog, request),
                               _duration(request), request.justification or "", step.label, request.created_at)
                  for step, request, requester in mine if step.id not in voted)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import LIVE_GRANT_STATUSES, GrantStatus, RequestStatus, StepStatus
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Grant, Person
+from bot.workflow import bundle_round
+from policies.schema import RISKS
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,20 @@ class EntitlementInfo:
 
 
 @dataclass(frozen=True)
+class BundleMember:
+    request_id: int
+    entitlement: EntitlementInfo
+    status: str
+    grant: GrantInfo | None
+
+
+@dataclass(frozen=True)
+class BundleInfo:
+    name: str
+    members: tuple[BundleMember, ...]  # every entitlement of the bundle request, the lead's first
+
+
+@dataclass(frozen=True)
 class RequestCard:
     id: int
     status: str
@@ -100,6 +116,7 @@ class RequestCard:
     steps: tuple[StepInfo, ...]
     held: tuple[HeldGrant, ...]
     grant: GrantInfo | None
+    bundle: BundleInfo | None = None  # a bundle request: ``entitlement`` then names the bundle
 
     @property
     def pending(self) -> bool:
@@ -118,15 +135,49 @@ def entitlement_info(catalog, ref: str) -> EntitlementInfo:
     return EntitlementInfo(ent.ref, ent.label, ent.resource_id, ent.risk, ent.description or "")
 
 
+def request_info(catalog, request: AccessRequest) -> EntitlementInfo:
+    """What a request asks for: its entitlement, or for a bundle's lead the bundle as a whole."""
+    members = (request.extra or {}).get("bundle_members")
+    if not members or bundle_round.is_follower(request):
+        return entitlement_info(catalog, request.entitlement)
+    bundle = catalog.bundles.get(request.bundle or "")
+    refs = bundle.entitlements if bundle is not None else [request.entitlement]
+    infos = [entitlement_info(catalog, ref) for ref in refs]
+    label = bundle.label if bundle is not None else f"📦 {request.bundle} (bundle: {len(members)} entitlements)"
+    risk = max((i.risk for i in infos), key=lambda r: RISKS.index(r) if r in RISKS else -1)
+    return EntitlementInfo(f"bundle {request.bundle}", label, ", ".join(dict.fromkeys(i.resource_id for i in infos)),
+                           risk, bundle.description if bundle is not None else "")
+
+
+def _bundle(s: Session, catalog, request: AccessRequest) -> BundleInfo | None:
+    ids = (request.extra or {}).get("bundle_members")
+    if not ids:
+        return None
+    rows = s.scalars(select(AccessRequest).where(AccessRequest.id.in_(ids)).order_by(AccessRequest.id))
+    members = []
+    for member in rows:
+        grant = s.get(Grant, member.grant_id) if member.grant_id else None
+        members.append(BundleMember(member.id, entitlement_info(catalog, member.entitlement), member.status,
+                                    _grant_info(grant)))
+    return BundleInfo(request.bundle or "", tuple(members))
+
+
+def _grant_info(grant: Grant | None) -> GrantInfo | None:
+    return GrantInfo(grant.id, grant.status, grant.starts_at, grant.ends_at, grant.last_error) if grant else None
+
+
 def load_request_card(s: Session, catalog, request_id: int) -> RequestCard | None:
+    """The card of the request; for an entitlement of a bundle request, the bundle's one card."""
     request = s.get(AccessRequest, request_id)
     if request is None:
         return None
+    if bundle_round.is_follower(request):
+        request = s.get(AccessRequest, bundle_round.lead_id(request))
     people = _people(s, request)
     steps = tuple(_step(st, people, _votes(s, request.id, st.id, people))
                   for st in s.scalars(select(ApprovalStep).where(ApprovalStep.request_id == request.id)
                                       .order_by(ApprovalStep.position)))
-    ent = entitlement_info(catalog, request.entitlement)
+    ent = request_info(catalog, request)
     grant = s.get(Grant, request.grant_id) if request.grant_id else None
     return RequestCard(
         id=request.id, status=request.status, entitlement=ent,
@@ -136,8 +187,7 @@ def load_request_card(s: Session, catalog, request_id: int) -> RequestCard | Non
         decision_reason=request.decision_reason or "", auto_approved=request.auto_approved,
         extends_grant_id=request.extends_grant_id, requester=people[request.requester_id],
         decided_by=people.get(request.decided_by_id) if request.decided_by_id else None, steps=steps,
-        held=_held(s, catalog, request, ent),
-        grant=GrantInfo(grant.id, grant.status, grant.starts_at, grant.ends_at, grant.last_error) if grant else None)
+        held=_held(s, catalog, request, ent), grant=_grant_info(grant), bundle=_bundle(s, catalog, request))
 
 
 def _people(s: Session, request: AccessRequest) -> dict[int, PersonInfo]:
@@ -162,9 +212,14 @@ def _step(step: ApprovalStep, people: dict[int, PersonInfo], votes: tuple[Vote, 
 
 def _held(s: Session, catalog, request: AccessRequest, ent: EntitlementInfo) -> tuple[HeldGrant, ...]:
     """What the requester holds on the same resource right now (context for the approver)."""
+    resources = ent.resource_id.split(", ")  # a bundle spans several
     rows = s.scalars(select(Grant).where(Grant.person_id == request.requester_id,
                                          Grant.status.in_((*LIVE_GRANT_STATUSES, GrantStatus.SCHEDULED)),
-                                         Grant.entitlement.startswith(f"{ent.resource_id}:"))
+                                         or_(*(Grant.entitlement.startswith(f"{r}:") for r in resources)))
                      .order_by(Grant.id))
+    own = {request.grant_id}
+    if (request.extra or {}).get("bundle_members"):
+        own |= set(s.scalars(select(AccessRequest.grant_id).where(
+            AccessRequest.id.in_(request.extra["bundle_members"]))))
     return tuple(HeldGrant(g.entitlement, entitlement_info(catalog, g.entitlement).label, g.status, g.ends_at)
-                 for g in rows if g.id != request.grant_id)
+                 for g in rows if g.id not in own)

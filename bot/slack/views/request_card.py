@@ -37,6 +37,8 @@ class Viewer:
 def render_request_card(card: RequestCard, viewer: Viewer) -> ui.Rendered:
     blocks = [ui.header(f"Access request #{card.id}: {card.entitlement.label}"), ui.section(_summary(card))]
     blocks += ui.fields(_facts(card))
+    if card.bundle is not None:
+        blocks.append(ui.section(_bundle_lines(card)))
     if card.justification:
         blocks.append(ui.section(f"*Why*\n{md.quote(md.escape(card.justification))}"))
     if viewer.audience != Audience.REQUESTER:
@@ -164,10 +166,26 @@ def _outcome(card: RequestCard) -> str:
             return f"{card.status.replace('_', ' ').capitalize()}{at}"
 
 
+def _bundle_lines(card: RequestCard) -> str:
+    """Every entitlement of a bundle request, with how its access is doing once approved."""
+    lines = []
+    for member in card.bundle.members:
+        state = ""
+        if card.status == RequestStatus.APPROVED and member.grant is not None:
+            state = f" · {_grant_text(member.grant)}"
+        lines.append(f"• {md.escape(member.entitlement.label)} `{md.escape(member.entitlement.ref)}` · "
+                     f"{risk_text(member.entitlement.risk)}{state}")
+    return f"*In this bundle ({len(lines)})*\n" + "\n".join(lines)
+
+
 def _grant_blocks(card: RequestCard) -> list[dict]:
     grant = card.grant
-    if card.status != RequestStatus.APPROVED or grant is None:
+    if card.status != RequestStatus.APPROVED or grant is None or card.bundle is not None:
         return []
+    return [ui.context(_grant_text(grant))]
+
+
+def _grant_text(grant) -> str:
     until = f" until {md.date(grant.ends_at)}" if grant.ends_at else " (permanent)"
     text = {
         GrantStatus.SCHEDULED: f"🗓 Access starts {md.date(grant.starts_at)}",
@@ -179,5 +197,5 @@ def _grant_blocks(card: RequestCard) -> list[dict]:
         GrantStatus.REVOKED: "🔒 Access removed",
         GrantStatus.FAILED: "⚠️ Access could not be set up",
     }.get(grant.status, grant.status)
-    return [ui.context(text)]
+    return text
 
