@@ -133,7 +133,8 @@ class WriteSpacing:
 
 class GitHubConnector(Connector):
     kind = "github"
-    capabilities = Capabilities(list_members=True, async_grants=True)
+    # Roles are options of one membership: revoke honours what other grants still give (Target.retained).
+    capabilities = Capabilities(list_members=True, async_grants=True, revokes_by_options=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *, sleep: Callable[[float], None] = time.sleep,
                  monotonic: Callable[[], float] = time.monotonic):
@@ -292,6 +293,11 @@ class GitHubConnector(Connector):
     def revoke(self, principal: PrincipalRef, target: Target, *, action_id: str, dry_run: bool = False) -> ActionResult:
         path, role = self._membership_path(target, principal.id), self._role(target)
         self._ensure_changeable(target)
+        if role not in ELEVATED and target.retained:
+            # Another live grant gives an elevated role on this membership: removing the person
+            # would take that away too (revoking the elevated role later demotes to member).
+            kept = ", ".join(sorted({self._role(Target(target.ref, options=o)) for o in target.retained}))
+            return settled(f"kept: another grant still gives {kept}", dry_run=dry_run)
         current = self._membership(path)
         if current is None or (role in ELEVATED and current.get("role") != role):
             return settled("not a member" if current is None else "role not held", dry_run=dry_run)

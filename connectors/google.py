@@ -341,6 +341,8 @@ class GoogleConnector(Connector):
         members = list(paged(self.api, f"groups/{segment(target.ref)}/members", read_page,
                              params={"maxResults": self.config.page_size}, what=f"list members of {target.ref}",
                              on_status=group_missing))
+        least = ROLE_RANK[self._role(target.options)]  # a MANAGER entitlement is held by managers and owners
+        members = [m for m in members if ROLE_RANK.get(str(m.get("role", "MEMBER")), 0) >= least]
         return iter([PrincipalRef(id=str(m.get("email") or m["id"]).lower(),
                                   display=m.get("email", "") if m.get("type", "USER") == "USER"
                                   else f"{m.get('type', '').lower()}:{m.get('email') or m['id']}")

@@ -126,6 +126,18 @@ def test_admins_are_never_demoted_by_a_member_grant_and_admin_revoke_demotes(git
     assert github.revoke(OCTO, admin, action_id="r2").outcome is Outcome.ALREADY
 
 
+def test_revoking_member_while_another_grant_gives_admin_keeps_the_membership(github, github_fake):
+    admin = {"role": "admin"}
+    github.grant(OCTO, Target("org", options=admin), action_id="a1")
+    result = github.revoke(OCTO, Target("org", retained=(admin,)), action_id="r1")
+    assert result.outcome is Outcome.ALREADY and "admin" in result.detail
+    assert github_fake.org_members["octocat"]["role"] == "admin"
+    # Revoking the admin grant while a member grant lives on demotes, as without it.
+    assert github.revoke(OCTO, Target("org", options=admin, retained=({},)), action_id="r2").outcome \
+        is Outcome.APPLIED
+    assert github_fake.org_members["octocat"]["role"] == "member"
+
+
 def test_team_sync_refusal_is_managed_elsewhere(github, github_fake):
     with pytest.raises(ManagedExternally, match="identity-provider"):
         github.grant(OCTO, Target("team:synced"), action_id="a1")

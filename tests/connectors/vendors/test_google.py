@@ -282,6 +282,13 @@ def test_revoking_with_nothing_retained_still_removes_the_membership(google, goo
     assert google_fake.members["eng@acme.test"] == {}
 
 
+def test_members_of_a_role_entitlement_are_those_with_at_least_that_role(google, google_fake):
+    google.grant(ALICE, ENG, action_id="a1")
+    google.grant(PrincipalRef("bob@acme.test"), Target("eng@acme.test", options={"role": "OWNER"}), action_id="a2")
+    assert [m.id for m in google.list_members(MANAGER)] == ["bob@acme.test"]
+    assert [m.id for m in google.list_members(ENG)] == ["alice@acme.test", "bob@acme.test"]
+
+
 def test_an_unknown_role_is_refused_before_any_write(google, google_fake):
     with pytest.raises(InvalidRequest, match="MEMBER, MANAGER or OWNER"):
         google.grant(ALICE, Target("eng@acme.test", options={"role": "boss"}), action_id="a1")
