@@ -31,6 +31,8 @@ def _grant_of(s: Session, action: ProvisioningAction) -> Grant | None:
 
 def succeeded(s: Session, ctx: Ctx, action: ProvisioningAction, *, already: bool, detail: str = "") -> None:
     action.status = ActionStatus.ALREADY if already else ActionStatus.SUCCEEDED
+    if detail:  # what the target did when it is not simply what was asked (Okta: "deactivated instead")
+        action.summary = detail
     action.finished_at = ctx.now
     action.lease_until = None
     action.error_kind = action.error_detail = None
