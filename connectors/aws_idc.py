@@ -11,9 +11,14 @@ Quirks handled:
   ``target_ref = "create:<RequestId>"`` or ``"delete:<RequestId>"``; ``poll()`` reads
   Describe...CreationStatus/DeletionStatus → APPLIED, or raises InvalidRequest with the
   FailureReason when the request FAILED (e.g. a role quota hit after IN_PROGRESS).
-* The assignments are read first, so a repeat is ALREADY without a request; ConflictException on
-  Create means the assignment exists → ALREADY, but on Delete it is eventual consistency right
-  after a grant → TransientError (retryable).
+* The assignments are read first, so a repeat is ALREADY without a request. ConflictException, on
+  Create as on Delete, is what the API reference says it is: "a conflict with a previous successful
+  write ... A retry (with appropriate backoff logic) is the recommended response" → TransientError;
+  the retry reads the assignments again and so ends ALREADY if a concurrent write made it.
+* The permission set is checked to exist (DescribePermissionSet, cached) before its assignments are
+  trusted: ListAccountAssignments may answer an empty list for one that is gone, and a
+  ResourceNotFoundException on Delete names no resource. A missing permission set is
+  TargetNotFound, never "already revoked"; only an assignment that is really absent is ALREADY.
 * Creating an assignment in an account outside the organisation fails silently, so the account
   is checked with organizations:DescribeAccount first (``check_account_in_organization``).
   A delegated administrator may not assign in the management account → ManagedExternally.
@@ -113,7 +118,8 @@ class AwsIdentityCenterConnector(Connector):
     kind = "aws_idc"
     options_model = AwsIdcOptions
     target_model = AwsIdcTarget
-    capabilities = Capabilities(list_members=True, async_grants=True)
+    # Several permission sets in one account are separate access: a revoke removes only its own.
+    capabilities = Capabilities(list_members=True, async_grants=True, revokes_by_options=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *, sso_admin: Any = None, identitystore: Any = None,
                  organizations: Any = None):
@@ -127,6 +133,7 @@ class AwsIdentityCenterConnector(Connector):
         if self.config.instance_arn and self.config.identity_store_id:
             self._instance = (self.config.instance_arn, self.config.identity_store_id)
         self._accounts_in_org: set[str] = set()
+        self._permission_sets: set[str] = set()  # known to exist
         self._management_account: str | None = None
 
     def _client(self, service: str) -> Any:
@@ -229,7 +236,23 @@ class AwsIdentityCenterConnector(Connector):
         return PrincipalRef(id=user_id, display=user_name)
 
     # -- assignments ---------------------------------------------------------------------------
+    def _ensure_permission_set(self, permission_set: str, *, fresh: bool = False) -> None:
+        if not fresh and permission_set in self._permission_sets:
+            return
+        instance_arn, _ = self.instance()
+        try:
+            with aws_errors("sso-admin:DescribePermissionSet"):
+                self.sso.describe_permission_set(InstanceArn=instance_arn, PermissionSetArn=permission_set)
+        except NotFound:
+            with self._lock:
+                self._permission_sets.discard(permission_set)
+            raise TargetNotFound(f"permission set {permission_set} does not exist in {instance_arn}",
+                                 provider_code="ResourceNotFoundException") from None
+        with self._lock:
+            self._permission_sets.add(permission_set)
+
     def _assigned_users(self, account: str, permission_set: str) -> list[str]:
+        self._ensure_permission_set(permission_set)
         instance_arn, _ = self.instance()
         users: list[str] = []
         try:
@@ -273,20 +296,27 @@ class AwsIdentityCenterConnector(Connector):
                 try:
                     status = self._request(operation, principal, account, permission_set)
                 except botocore.exceptions.ClientError as exc:
-                    if error_code(exc) == "ConflictException" and operation == "create":
-                        return ActionResult(Outcome.ALREADY, detail="assignment exists (ConflictException)")
                     if error_code(exc) == "ResourceNotFoundException" and operation == "delete":
-                        return ActionResult(Outcome.ALREADY, detail="assignment already gone")
+                        return self._absent_on_delete(principal, account, permission_set)
                     if error_code(exc) == "ConflictException":
-                        raise TransientError("AWS is still settling an earlier change to this assignment "
-                                             "(ConflictException); retry shortly", http_status=409,
-                                             provider_code="ConflictException") from None
+                        raise TransientError("AWS reports a conflict with a previous write that has not "
+                                             "propagated yet (ConflictException); retrying",
+                                             http_status=exc.response.get("ResponseMetadata", {}).get(
+                                                 "HTTPStatusCode"), provider_code="ConflictException") from None
                     raise
         except AuthError as denied:
             raise self._refuse_management_account(account, denied) from None
         log.info("aws_idc %s: %s assignment %s/%s for %s (action %s): %s", self.name, operation, account,
                  permission_set, principal.id, action_id, status.get("Status"))
         return self._result(operation, status)
+
+    def _absent_on_delete(self, principal: PrincipalRef, account: str, permission_set: str) -> ActionResult:
+        """DeleteAccountAssignment said ResourceNotFoundException: find out which resource."""
+        self._ensure_permission_set(permission_set, fresh=True)  # raises TargetNotFound if it is gone
+        if principal.id in self._assigned_users(account, permission_set):
+            raise TransientError(f"AWS answered ResourceNotFoundException deleting an assignment it still lists "
+                                 f"({account}/{permission_set}); retrying", provider_code="ResourceNotFoundException")
+        return ActionResult(Outcome.ALREADY, detail="assignment already gone")
 
     def grant(self, principal: PrincipalRef, target: Target, *, action_id: str, dry_run: bool = False) -> ActionResult:
         account, permission_set = self._assignment(target)

@@ -71,6 +71,10 @@ class Target:
     ref: str
     options: Mapping[str, Any] = field(default_factory=dict)
     entitlement: str = ""  # "app:role", for messages and tasks
+    # On a revoke: the target options of the person's other live grants on the same ref with other
+    # options (a MEMBER grant beside the MANAGER one being revoked): what the revoke must leave in
+    # place. Only connectors whose Capabilities.revokes_by_options is true receive it non-empty.
+    retained: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def is_account(self) -> bool:
@@ -94,6 +98,10 @@ class Capabilities:
     end_sessions: bool = False
     async_grants: bool = False  # grant/revoke may return PENDING
     manual: bool = False  # a person does the work (tasks), not an API
+    # Target options split one ref into separate access (roles in a group, permission sets in an
+    # account), and revoke honours ``Target.retained``. Otherwise a revoke while another grant on
+    # the same ref is live is skipped: that grant still covers the access.
+    revokes_by_options: bool = False
 
 
 @dataclass(frozen=True)

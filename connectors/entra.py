@@ -2,6 +2,14 @@
 
 Target ref: a group object id. Principal id: the user's object id.
 
+Tokens come from MSAL (``msal.ConfidentialClientApplication.acquire_token_for_client``), which
+signs the certificate assertion, reads the authority's OpenID metadata and keeps the token in its
+cache until it nears expiry. Credentials: a client secret, or a certificate (``certificate_key``,
+the PEM private key, and ``certificate_thumbprint``, its SHA-1 thumbprint as the portal shows it),
+which Microsoft recommends over secrets. The authority is ``login_url`` + tenant, so national
+clouds (login.microsoftonline.us, login.chinacloudapi.cn) and the tests' fake work alike; MSAL's
+HTTP goes through our ApiClient, so its calls get the same retries and error kinds as Graph's.
+
 Quirks handled:
 
 * A group is preflighted (and cached for ``group_cache_seconds``): dynamic-membership groups,
@@ -29,15 +37,20 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
+import msal
 import pydantic
+from cryptography.hazmat.primitives import serialization
 
 from connectors.base import ActionResult, Capabilities, Check, Connector, Outcome, PrincipalRef, Subject, Target
 from connectors.errors import (
     AmbiguousPrincipal,
     AuthError,
+    ConfigError,
+    ConnectorError,
     ManagedExternally,
     PrincipalNotFound,
     TargetNotFound,
+    TransientError,
 )
 from connectors.http import ApiClient, raise_for_status
 from connectors.targets import EntraTarget
@@ -54,13 +67,27 @@ GROUP_FIELDS = "id,displayName,groupTypes,onPremisesSyncEnabled,mailEnabled,secu
 class EntraOptions(VendorOptions):
     tenant_id: str = pydantic.Field(min_length=1)
     client_id: str = pydantic.Field(min_length=1)
-    client_secret: pydantic.SecretStr
+    # A client secret, or a certificate: its PEM private key and its SHA-1 thumbprint (hex).
+    client_secret: pydantic.SecretStr | None = None
+    certificate_key: pydantic.SecretStr | None = None
+    certificate_thumbprint: str | None = pydantic.Field(None, pattern=r"^[0-9A-Fa-f]{40}$")
     graph_url: pydantic.HttpUrl = pydantic.HttpUrl("https://graph.microsoft.com/v1.0/")
     login_url: pydantic.HttpUrl = pydantic.HttpUrl("https://login.microsoftonline.com/")
     group_cache_seconds: float = pydantic.Field(300.0, ge=0)
     page_size: int = pydantic.Field(999, ge=1, le=999)
     timeout_seconds: float = pydantic.Field(15.0, gt=0)
     max_inline_wait_seconds: float = pydantic.Field(5.0, ge=0)
+
+    @pydantic.model_validator(mode="after")
+    def _one_credential(self) -> EntraOptions:
+        certificate = self.certificate_key is not None or self.certificate_thumbprint is not None
+        if certificate and self.client_secret is not None:
+            raise ValueError("give either client_secret or a certificate (certificate_key, certificate_thumbprint)")
+        if certificate and (self.certificate_key is None or self.certificate_thumbprint is None):
+            raise ValueError("a certificate needs both certificate_key and certificate_thumbprint")
+        if not certificate and self.client_secret is None:
+            raise ValueError("client_secret or a certificate (certificate_key, certificate_thumbprint) is required")
+        return self
 
 
 def graph_error(response: httpx.Response) -> tuple[str, str]:
@@ -83,41 +110,85 @@ def client_request_id(action_id: str) -> str:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"accessbot:{action_id}"))
 
 
-class ClientCredentialsTokens:
-    """App-only Graph tokens from the Microsoft identity platform, cached until a minute before expiry."""
+class _MsalHttp:
+    """The ``http_client`` MSAL asks for (``get``/``post`` answering ``status_code``, ``text``,
+    ``headers``), over ApiClient: one HTTP stack, its retries, and respx-testable."""
 
-    def __init__(self, config: EntraOptions, *, sleep: Callable[[float], None],
-                 monotonic: Callable[[], float] = time.monotonic):
-        self._config = config
-        graph = httpx.URL(str(config.graph_url))
-        self._scope = f"{graph.scheme}://{graph.host}/.default"
-        self._login = ApiClient(str(config.login_url), timeout=config.timeout_seconds,
-                                max_inline_wait=config.max_inline_wait_seconds, sleep=sleep)
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._token: tuple[str, float] | None = None
+    def __init__(self, api: ApiClient):
+        self._api = api
 
-    def __call__(self) -> str:
-        with self._lock:
-            if self._token is None or self._monotonic() >= self._token[1]:
-                self._token = self._fetch()
-            return self._token[0]
+    def get(self, url: str, params=None, headers=None, **kwargs) -> httpx.Response:
+        return self._api.request("GET", url, params=params, headers=headers)
 
-    def _fetch(self) -> tuple[str, float]:
-        response = self._login.request("POST", f"{segment(self._config.tenant_id)}/oauth2/v2.0/token", data={
-            "grant_type": "client_credentials", "client_id": self._config.client_id,
-            "client_secret": self._config.client_secret.get_secret_value(), "scope": self._scope})
-        body = json_body(response)
-        if response.status_code != 200 or "access_token" not in body:
-            summary = str(body.get("error_description", "")).splitlines()[0:1]
-            raise AuthError(f"Entra token request refused: {body.get('error', response.status_code)} "
-                            f"{summary[0] if summary else ''}".strip(),
-                            http_status=response.status_code, provider_code=str(body.get("error", "")))
-        lifetime = float(body.get("expires_in", 3599))
-        return str(body["access_token"]), self._monotonic() + max(0.0, lifetime - 60)
+    def post(self, url: str, params=None, data=None, headers=None, **kwargs) -> httpx.Response:
+        if isinstance(data, dict):  # MSAL passes the client assertion as bytes, which requests encodes as text
+            data = {k: v.decode() if isinstance(v, bytes) else v for k, v in data.items()}
+        return self._api.request("POST", url, params=params, data=data, headers=headers)
 
     def close(self) -> None:
-        self._login.close()
+        self._api.close()
+
+
+# MSAL's error answers that mean the credentials or the app registration are wrong (OAuth 2.0 error codes).
+CREDENTIAL_ERRORS = {"invalid_client", "unauthorized_client", "invalid_scope", "invalid_request", "invalid_grant",
+                     "access_denied"}
+
+
+class MsalTokens:
+    """App-only Graph tokens from MSAL's confidential client and its token cache."""
+
+    def __init__(self, config: EntraOptions, *, sleep: Callable[[float], None]):
+        graph = httpx.URL(str(config.graph_url))
+        self._scopes = [f"{graph.scheme}://{graph.host}/.default"]
+        self._http = _MsalHttp(ApiClient(str(config.login_url), timeout=config.timeout_seconds,
+                                         max_inline_wait=config.max_inline_wait_seconds, sleep=sleep))
+        if config.certificate_key is not None:
+            try:  # MSAL reads the key only when it signs: a bad one must fail now, as configuration
+                serialization.load_pem_private_key(config.certificate_key.get_secret_value().encode(), password=None)
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(f"entra connector: certificate_key is not a PEM private key without a "
+                                  f"passphrase ({type(exc).__name__})") from None
+            credential: str | dict[str, str] = {"private_key": config.certificate_key.get_secret_value(),
+                                                "thumbprint": config.certificate_thumbprint or ""}
+        else:
+            credential = config.client_secret.get_secret_value() if config.client_secret else ""
+        self._client_id, self._credential = config.client_id, credential
+        self._authority = str(config.login_url).rstrip("/") + "/" + segment(config.tenant_id)
+        self._app: msal.ConfidentialClientApplication | None = None
+        self._lock = threading.Lock()
+
+    def _application(self) -> msal.ConfidentialClientApplication:
+        # Built on first use: MSAL reads the authority's OpenID metadata when it is created, and
+        # building a connector (policy check, start-up) must not touch the network.
+        if self._app is None:
+            self._app = msal.ConfidentialClientApplication(
+                self._client_id, client_credential=self._credential, authority=self._authority,
+                http_client=self._http, token_cache=msal.TokenCache(),
+                # The authority is ours to name (national clouds, the fake): no discovery call to
+                # login.microsoftonline.com to vouch for it.
+                instance_discovery=False)
+        return self._app
+
+    def __call__(self) -> str:
+        with self._lock:  # one token request at a time; MSAL's cache answers the others
+            try:
+                result = self._application().acquire_token_for_client(scopes=self._scopes)
+            except ConnectorError:
+                raise
+            except (ValueError, KeyError) as exc:  # a malformed metadata or token answer
+                raise TransientError(f"Entra token endpoint gave an unreadable answer ({type(exc).__name__})") \
+                    from None
+        if "access_token" in result:
+            return str(result["access_token"])
+        error = str(result.get("error", "unknown_error"))
+        summary = str(result.get("error_description", "")).splitlines()[0:1]
+        detail = f"Entra token request refused: {error} {summary[0] if summary else ''}".strip()
+        if error in CREDENTIAL_ERRORS:
+            raise AuthError(detail, provider_code=error)
+        raise TransientError(detail, provider_code=error)
+
+    def close(self) -> None:
+        self._http.close()
 
 
 class EntraConnector(Connector):
@@ -130,7 +201,7 @@ class EntraConnector(Connector):
                  monotonic: Callable[[], float] = time.monotonic):
         super().__init__(name, options)
         self.config = parse_options(EntraOptions, self.kind, name, options)
-        self._tokens = ClientCredentialsTokens(self.config, sleep=sleep, monotonic=monotonic)
+        self._tokens = MsalTokens(self.config, sleep=sleep)
         self.api = ApiClient(str(self.config.graph_url), auth=BearerTokenAuth(self._tokens),
                              headers={"Accept": "application/json"}, timeout=self.config.timeout_seconds,
                              max_inline_wait=self.config.max_inline_wait_seconds, sleep=sleep)

@@ -12,11 +12,18 @@ Quirks handled:
 * Membership PUTs are idempotent and always answer 200, so the membership is read first to tell
   APPLIED from ALREADY. An admin or maintainer already satisfies a plain "member" target (never
   demoted); revoking an elevated role demotes to member instead of removing the person.
-* Teams synchronised with an IdP group refuse membership changes with a 403 → ManagedExternally.
+* Teams linked to an external group (Enterprise Managed Users: GET /orgs/{org}/teams/{slug}/
+  external-groups lists the link) take their members from the IdP → ManagedExternally before any
+  write; the link is read once per team and cached for ``team_cache_seconds``.
+* Teams synchronised with an IdP group (team sync) refuse membership changes with a 403 →
+  ManagedExternally.
 * DELETE of a non-member → 404 → ALREADY. Deleting a team membership does not cancel a pending
   organisation invitation; revoking ``org`` does.
-* Rate limits: 403/429 with ``x-ratelimit-remaining: 0`` wait for ``x-ratelimit-reset``; secondary
-  limits wait ``retry-after`` or, when GitHub omits it, ``secondary_limit_wait_seconds``.
+* Rate limits, as docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api asks:
+  ``retry-after`` when present; else with ``x-ratelimit-remaining: 0`` until ``x-ratelimit-reset``;
+  else at least ``secondary_limit_wait_seconds`` (a minute). Secondary limits that keep coming
+  wait exponentially longer (doubling per consecutive refusal, up to
+  ``secondary_limit_max_wait_seconds``) until a request goes through.
   Mutations are serialised per connector instance and spaced ``min_write_interval_seconds`` apart,
   as GitHub asks of integrations.
 * Team member lists include members of child teams (GitHub offers no direct-only listing).
@@ -36,7 +43,7 @@ import pydantic
 
 from connectors.base import ActionResult, Capabilities, Check, Connector, Outcome, PrincipalRef, Subject, Target
 from connectors.errors import InvalidRequest, ManagedExternally, NotFound, PrincipalNotFound, TargetNotFound
-from connectors.http import ApiClient, RateLimitHint, parse_retry_after, raise_for_status
+from connectors.http import ApiClient, parse_retry_after, raise_for_status
 from connectors.targets import GitHubTarget
 from connectors.vendor_http import json_body, paged, segment
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
@@ -57,29 +64,50 @@ class GitHubOptions(VendorOptions):
     default_team_role: Literal["member", "maintainer"] = "member"
     min_write_interval_seconds: float = pydantic.Field(1.0, ge=0)
     secondary_limit_wait_seconds: float = pydantic.Field(60.0, ge=0)
+    secondary_limit_max_wait_seconds: float = pydantic.Field(3600.0, ge=0)
+    team_cache_seconds: float = pydantic.Field(300.0, ge=0)  # how long a team's external-group link is trusted
     page_size: int = pydantic.Field(100, ge=1, le=100)
     timeout_seconds: float = pydantic.Field(15.0, gt=0)
     max_inline_wait_seconds: float = pydantic.Field(5.0, ge=0)
 
 
-def github_rate_limit_hint(secondary_wait: float) -> RateLimitHint:
-    """Primary limit: remaining 0 → until x-ratelimit-reset. Secondary: retry-after, else a fixed wait."""
+class GitHubRateLimits:
+    """The rate-limit hint for ApiClient, with the memory that exponential backoff needs.
 
-    def hint(response: httpx.Response) -> float | None:
+    GitHub's guidance: honour ``retry-after``; else, with ``x-ratelimit-remaining: 0``, wait until
+    ``x-ratelimit-reset``; else wait at least a minute; and "if your request continues to fail due
+    to a secondary rate limit, wait for an exponentially increasing amount of time between retries".
+    Consecutive secondary limits are counted across requests (the scheduler's retries included)
+    and the count starts again once a request is not throttled.
+    """
+
+    def __init__(self, base_wait: float, max_wait: float):
+        self.base_wait, self.max_wait = base_wait, max_wait
+        self._lock = threading.Lock()
+        self.strikes = 0  # consecutive secondary-limit answers
+
+    def __call__(self, response: httpx.Response) -> float | None:
         if response.status_code not in (403, 429):
+            self._reset()
             return None
         retry_after = parse_retry_after(response.headers.get("retry-after"))
-        if retry_after is not None:
-            return retry_after
         reset = response.headers.get("x-ratelimit-reset", "")
-        if response.headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
-            return max(0.0, int(reset) - time.time())
+        if retry_after is None and response.headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
+            return max(0.0, int(reset) - time.time())  # the primary limit: its reset is exact
         message = str(json_body(response).get("message", "")).lower()
-        if response.status_code == 429 or "rate limit" in message:
-            return secondary_wait
-        return None
+        if retry_after is None and response.status_code != 429 and "rate limit" not in message:
+            self._reset()
+            return None  # a plain 403: permissions, team sync...
+        with self._lock:
+            self.strikes += 1
+            backoff = min(self.max_wait, self.base_wait * 2 ** (self.strikes - 1))
+        if retry_after is not None:
+            return retry_after if self.strikes == 1 else max(retry_after, backoff)
+        return backoff
 
-    return hint
+    def _reset(self) -> None:
+        with self._lock:
+            self.strikes = 0
 
 
 class WriteSpacing:
@@ -108,19 +136,25 @@ class GitHubConnector(Connector):
     kind = "github"
     options_model = GitHubOptions
     target_model = GitHubTarget
-    capabilities = Capabilities(list_members=True, async_grants=True)
+    # Roles are options of one membership: revoke honours what other grants still give (Target.retained).
+    capabilities = Capabilities(list_members=True, async_grants=True, revokes_by_options=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *, sleep: Callable[[float], None] = time.sleep,
                  monotonic: Callable[[], float] = time.monotonic):
         super().__init__(name, options)
         self.config = parse_options(GitHubOptions, self.kind, name, options)
+        self.rate_limits = GitHubRateLimits(self.config.secondary_limit_wait_seconds,
+                                            self.config.secondary_limit_max_wait_seconds)
+        self._monotonic = monotonic
+        self._team_links: dict[str, tuple[float, list[str]]] = {}  # slug -> (read at, external group names)
+        self._team_links_lock = threading.Lock()
         self.api = ApiClient(
             str(self.config.api_url),
             headers={"Authorization": f"Bearer {self.config.token.get_secret_value()}",
                      "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION,
                      "User-Agent": "accessbot"},
             timeout=self.config.timeout_seconds, max_inline_wait=self.config.max_inline_wait_seconds,
-            rate_limit_hint=github_rate_limit_hint(self.config.secondary_limit_wait_seconds), sleep=sleep)
+            rate_limit_hint=self.rate_limits, sleep=sleep)
         self.writes = WriteSpacing(self.config.min_write_interval_seconds, sleep=sleep, monotonic=monotonic)
         self._org = segment(self.config.org)
 
@@ -189,6 +223,36 @@ class GitHubConnector(Connector):
         log.info("github %s: %s /%s -> %s (action %s)", self.name, method, path, response.status_code, action_id)
         return response
 
+    def _external_groups(self, slug: str) -> list[str]:
+        """The external groups a team is linked to (Enterprise Managed Users), cached per team.
+
+        docs.github.com/enterprise-cloud@latest/rest/teams/external-groups: "List a connection
+        between an external group and a team" answers ``{"groups": [{"group_id", "group_name"...}]}``
+        and exists only for organisations of an enterprise with managed users; elsewhere any other
+        answer means no link.
+        """
+        now = self._monotonic()
+        with self._team_links_lock:
+            cached = self._team_links.get(slug)
+            if cached and now - cached[0] < self.config.team_cache_seconds:
+                return cached[1]
+        response = self.api.request("GET", f"orgs/{self._org}/teams/{segment(slug)}/external-groups")
+        groups = json_body(response).get("groups") if response.status_code == 200 else []
+        names = [str(g.get("group_name") or g.get("group_id")) for g in groups or [] if isinstance(g, dict)]
+        with self._team_links_lock:
+            self._team_links[slug] = (now, names)
+        return names
+
+    def _ensure_changeable(self, target: Target) -> None:
+        slug = self._team_slug(target)
+        if slug is None:
+            return
+        linked = self._external_groups(slug)
+        if linked:
+            raise ManagedExternally(f"GitHub {target.ref} is linked to the external group {', '.join(linked)} "
+                                    "(Enterprise Managed Users): its members come from the identity provider; "
+                                    "change the group there", provider_code="EXTERNAL_GROUP")
+
     def _team_synced(self, target: Target, refusal: httpx.Response) -> bool:
         """Whether a 403 on a team write comes from team sync: by its message, else by the team's IdP
         group mappings (GitHub does not document the refusal's wording)."""
@@ -209,6 +273,7 @@ class GitHubConnector(Connector):
 
     def grant(self, principal: PrincipalRef, target: Target, *, action_id: str, dry_run: bool = False) -> ActionResult:
         path, role = self._membership_path(target, principal.id), self._role(target)
+        self._ensure_changeable(target)
         current = self._membership(path)
         if current and (current.get("role") == role or (role == "member" and current.get("role") in ELEVATED)):
             if current.get("state") == "pending" and not dry_run:
@@ -230,6 +295,12 @@ class GitHubConnector(Connector):
 
     def revoke(self, principal: PrincipalRef, target: Target, *, action_id: str, dry_run: bool = False) -> ActionResult:
         path, role = self._membership_path(target, principal.id), self._role(target)
+        self._ensure_changeable(target)
+        if role not in ELEVATED and target.retained:
+            # Another live grant gives an elevated role on this membership: removing the person
+            # would take that away too (revoking the elevated role later demotes to member).
+            kept = ", ".join(sorted({self._role(Target(target.ref, options=o)) for o in target.retained}))
+            return settled(f"kept: another grant still gives {kept}", dry_run=dry_run)
         current = self._membership(path)
         if current is None or (role in ELEVATED and current.get("role") != role):
             return settled("not a member" if current is None else "role not held", dry_run=dry_run)

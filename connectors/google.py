@@ -9,7 +9,10 @@ too, so there is one HTTP stack and tests need no network.
 
 Quirks handled:
 
-* Insert of an existing member → 409 ``duplicate`` "Member already exists." → ALREADY.
+* Insert of an existing member → 409 ``duplicate`` "Member already exists.", whatever its role:
+  the member is then read, and a lower role is raised with members.patch (a higher one is kept).
+* Revoking a role the person still holds another way (``target.retained``: a MEMBER grant beside
+  the MANAGER one being revoked) demotes with members.patch instead of deleting the membership.
 * Delete of a non-member → 404 "Resource Not Found: memberKey" → ALREADY, whereas
   "Resource Not Found: groupKey" → TargetNotFound. The message is the only place that says which.
 * Throttling is a 403 with reason ``userRateLimitExceeded``/``rateLimitExceeded``/``quotaExceeded``
@@ -41,6 +44,7 @@ from connectors.base import ActionResult, Capabilities, Check, Connector, Outcom
 from connectors.errors import (
     AuthError,
     ConfigError,
+    InvalidRequest,
     ManagedExternally,
     NotFound,
     PrincipalNotFound,
@@ -61,6 +65,9 @@ DEFAULT_SCOPES = (
     "https://www.googleapis.com/auth/admin.directory.user.security",  # users.signOut
 )
 RATE_LIMIT_REASONS = {"userRateLimitExceeded", "rateLimitExceeded", "quotaExceeded"}
+# members resource "role" (developers.google.com/admin-sdk/directory/reference/rest/v1/members):
+# an OWNER can do what a MANAGER can, a MANAGER what a MEMBER can.
+ROLE_RANK = {"MEMBER": 0, "MANAGER": 1, "OWNER": 2}
 
 
 class GoogleOptions(VendorOptions):
@@ -168,7 +175,8 @@ class GoogleConnector(Connector):
     kind = "google"
     options_model = GoogleOptions
     target_model = GoogleTarget
-    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
+    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True,
+                                revokes_by_options=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *,
                  token_provider: Callable[[], str] | None = None, sleep: Callable[[float], None] = time.sleep):
@@ -231,15 +239,56 @@ class GoogleConnector(Connector):
                 raise ManagedExternally(f"Google group {group_key} is filled by another system (matches "
                                         f"externally_managed_groups {pattern!r}); change it there")
 
+    def _role(self, options: Mapping[str, Any]) -> str:
+        role = str(options.get("role") or self.config.default_role).upper()
+        if role not in ROLE_RANK:
+            raise InvalidRequest(f"Google group role must be MEMBER, MANAGER or OWNER, not {role!r}")
+        return role
+
+    def _member(self, principal: PrincipalRef, target: Target) -> dict[str, Any] | None:
+        """The direct membership (members.get), or None when the person is not a direct member."""
+        path = f"groups/{segment(target.ref)}/members/{segment(principal.id)}"
+        response = self.api.request("GET", path, params={"fields": "email,role,status"})
+        if response.status_code == 404:
+            missing = self._missing(response, group=target.ref, member=principal.id)
+            if isinstance(missing, PrincipalNotFound):
+                return None
+            raise missing
+        raise_for_status(response, ok=(200,), what=f"GET {path}")
+        return json_body(response)
+
+    def _set_role(self, principal: PrincipalRef, target: Target, role: str, action_id: str) -> ActionResult:
+        """members.patch: change the role of an existing membership, nothing else."""
+        path = f"groups/{segment(target.ref)}/members/{segment(principal.id)}"
+        response = self.api.request("PATCH", path, json={"role": role})
+        if response.status_code == 404:
+            raise self._missing(response, group=target.ref, member=principal.id)
+        raise_for_status(response, ok=(200,), what=f"PATCH {path}")
+        log.info("google %s: set %s's role in %s to %s (action %s)", self.name, principal.id, target.ref, role,
+                 action_id)
+        return ActionResult(Outcome.APPLIED, http_status=200, detail=f"role set to {role}")
+
     def grant(self, principal: PrincipalRef, target: Target, *, action_id: str, dry_run: bool = False) -> ActionResult:
         self._ensure_changeable(target.ref)
-        role = str(target.options.get("role", self.config.default_role)).upper()
+        role = self._role(target.options)
         path = f"groups/{segment(target.ref)}/members"
         if dry_run:
-            return ActionResult(Outcome.PLANNED, planned_calls=(f"POST {path} email={principal.id} role={role}",))
+            member = self._member(principal, target)
+            if member is None:
+                return ActionResult(Outcome.PLANNED, planned_calls=(f"POST {path} email={principal.id} role={role}",))
+            if ROLE_RANK.get(str(member.get("role")), 0) >= ROLE_RANK[role]:
+                return settled(f"already {member.get('role')} of the group", dry_run=True)
+            return ActionResult(Outcome.PLANNED, planned_calls=(f"PATCH {path}/{principal.id} role={role}",))
         response = self.api.request("POST", path, json={"email": principal.id, "role": role})
         if response.status_code == 409:
-            return ActionResult(Outcome.ALREADY, http_status=409, detail="Member already exists.")
+            # members.insert refuses any existing member, whatever its role: read the role.
+            member = self._member(principal, target)
+            if member is None:  # removed in between: insert again on the next attempt
+                raise TransientError(f"{principal.id} was reported a member of {target.ref} and then was not")
+            current = str(member.get("role", "MEMBER"))
+            if ROLE_RANK.get(current, 0) >= ROLE_RANK[role]:
+                return ActionResult(Outcome.ALREADY, http_status=409, detail=f"already {current} of the group")
+            return self._set_role(principal, target, role, action_id)
         if response.status_code == 404:
             raise self._missing(response, group=target.ref, member=principal.id)
         raise_for_status(response, ok=(200,), what=f"POST {path}")
@@ -247,8 +296,23 @@ class GoogleConnector(Connector):
         return ActionResult(Outcome.APPLIED, http_status=200)
 
     def revoke(self, principal: PrincipalRef, target: Target, *, action_id: str, dry_run: bool = False) -> ActionResult:
+        """Remove the membership, or, when other grants still give a role in this group
+        (``target.retained``), demote to the highest of those roles."""
         self._ensure_changeable(target.ref)
         path = f"groups/{segment(target.ref)}/members/{segment(principal.id)}"
+        kept = max((self._role(options) for options in target.retained), key=ROLE_RANK.__getitem__, default=None)
+        if kept is not None:
+            member = self._member(principal, target)
+            if member is None:
+                return settled("not a member", dry_run=dry_run)
+            current = str(member.get("role", "MEMBER"))
+            if ROLE_RANK.get(current, 0) <= ROLE_RANK[kept]:
+                return settled(f"{current} is what another grant still gives", dry_run=dry_run)
+            if dry_run:
+                return ActionResult(Outcome.PLANNED, planned_calls=(f"PATCH {path} role={kept}",))
+            result = self._set_role(principal, target, kept, action_id)
+            return ActionResult(Outcome.APPLIED, http_status=result.http_status,
+                                detail=f"demoted from {current} to {kept}, which another grant still gives")
         if dry_run:
             return ActionResult(Outcome.PLANNED, planned_calls=(f"DELETE {path}",))
         response = self.api.request("DELETE", path)
@@ -262,15 +326,9 @@ class GoogleConnector(Connector):
         return ActionResult(Outcome.APPLIED, http_status=response.status_code)
 
     def is_granted(self, principal: PrincipalRef, target: Target) -> bool:
-        path = f"groups/{segment(target.ref)}/members/{segment(principal.id)}"
-        response = self.api.request("GET", path, params={"fields": "email,status"})
-        if response.status_code == 404:
-            missing = self._missing(response, group=target.ref, member=principal.id)
-            if isinstance(missing, PrincipalNotFound):
-                return False
-            raise missing
-        raise_for_status(response, ok=(200,), what=f"GET {path}")
-        return True
+        """A direct member with at least the target's role."""
+        member = self._member(principal, target)
+        return member is not None and ROLE_RANK.get(str(member.get("role")), 0) >= ROLE_RANK[self._role(target.options)]
 
     def list_members(self, target: Target) -> Iterator[PrincipalRef]:
         def read_page(response: httpx.Response) -> tuple[list[Any], str | None]:
@@ -286,6 +344,8 @@ class GoogleConnector(Connector):
         members = list(paged(self.api, f"groups/{segment(target.ref)}/members", read_page,
                              params={"maxResults": self.config.page_size}, what=f"list members of {target.ref}",
                              on_status=group_missing))
+        least = ROLE_RANK[self._role(target.options)]  # a MANAGER entitlement is held by managers and owners
+        members = [m for m in members if ROLE_RANK.get(str(m.get("role", "MEMBER")), 0) >= least]
         return iter([PrincipalRef(id=str(m.get("email") or m["id"]).lower(),
                                   display=m.get("email", "") if m.get("type", "USER") == "USER"
                                   else f"{m.get('type', '').lower()}:{m.get('email') or m['id']}")

@@ -69,3 +69,6 @@ class ConnectorHost:
 
     lock: KeyedLock = field(default_factory=InProcessLocks)
     facts: LearnedFacts = field(default_factory=InMemoryFacts)
+    # True when ``lock`` excludes every writer of every replica (the bot's PostgreSQL advisory
+    # lock): a connector may then trust a write's own answer instead of reading the target back.
+    lock_spans_replicas: bool = False

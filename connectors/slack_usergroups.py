@@ -1,12 +1,27 @@
 """Slack user groups (@handles) through the Web API, with plain httpx (connectors never import slack_sdk).
 
-Target ref: a user group id (``S...``). Principal id: a Slack user id (``U...``/``W...``), from
-``Subject.slack_user_id`` or ``users.lookupByEmail``.
+Target ref: a user group id (``S...``) or its ``@handle``. Principal id: a Slack user id
+(``U...``/``W...``), from ``Subject.slack_user_id`` or ``users.lookupByEmail``.
 
 Slack has no add/remove member method: ``usergroups.users.update`` replaces the whole list. So
-grant and revoke are read-modify-write under a per-group lock, then read back to verify:
+grant and revoke are read-modify-write under a per-group lock:
 
-    lock(group) → usergroups.users.list → compute → usergroups.users.update → usergroups.users.list
+    lock(group) → usergroups.users.list → compute → usergroups.users.update (→ usergroups.users.list)
+
+Every one of these methods is Tier 2 (api.slack.com/docs/rate-limits: about 20 calls a minute per
+method, workspace and app), so a change costs two calls, one of each method, and a burst stays
+within the limits:
+
+* What does not change between changes is cached per instance: the group's handle, id and
+  ``auto_type`` (from one ``usergroups.list``, re-read every ``group_cache_seconds`` or when a
+  group is not found in it). Who is in the group is never cached: another replica may have just
+  changed it, and only the fresh list under the lock is safe to replace.
+* A disabled group is found by its ``usergroups.users.list`` refusing it (without
+  ``include_disabled``); only then is ``usergroups.list`` read again for who disabled it.
+* ``usergroups.users.update`` answers the updated group with its ``users``: that answer is the
+  verification when the lock excludes every replica (``ConnectorHost.lock_spans_replicas``, the
+  bot's PostgreSQL advisory lock). With a lock of this process only, a second replica could
+  overwrite the change unseen, so the list is read back as before.
 
 The lock comes from the ``ConnectorHost`` (``connectors.host``), keyed ``"<instance>:<group id>"``:
 the bot passes one shared by every replica (a PostgreSQL advisory lock), so two replicas cannot
@@ -23,11 +38,15 @@ Other quirks handled:
 * Guests and bots cannot be members; resolve refuses them with a clear reason.
 * Needs ``usergroups:read``, ``usergroups:write``, ``users:read.email``; a bot token can change
   groups only if the workspace lets everyone manage user groups (else ``permission_denied``).
+  ``check()`` reads the token's scopes from the ``x-oauth-scopes`` header Slack sends with
+  auth.test (api.slack.com/methods/auth.test, api.slack.com/authentication/oauth-v2).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
@@ -59,7 +78,8 @@ AUTH_ERRORS = {"not_authed", "invalid_auth", "account_inactive", "token_revoked"
                "missing_scope", "permission_denied", "not_allowed_token_type", "team_access_not_granted",
                "org_login_required", "ekm_access_denied"}
 TRANSIENT_ERRORS = {"fatal_error", "internal_error", "service_unavailable", "request_timeout"}
-REQUIRED_SCOPES = {"usergroups:read", "usergroups:write"}
+REQUIRED_SCOPES = {"usergroups:read", "usergroups:write", "users:read.email"}
+GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 class SlackUsergroupOptions(VendorOptions):
@@ -67,6 +87,7 @@ class SlackUsergroupOptions(VendorOptions):
     api_url: pydantic.HttpUrl = pydantic.HttpUrl("https://slack.com/api/")
     team_id: str | None = None  # Enterprise Grid org-wide tokens must name the workspace
     reenable_groups_disabled_by_others: bool = False
+    group_cache_seconds: float = pydantic.Field(3600.0, ge=0)  # how long handles, ids and auto_type are trusted
     timeout_seconds: float = pydantic.Field(15.0, gt=0)
     max_inline_wait_seconds: float = pydantic.Field(5.0, ge=0)
 
@@ -98,7 +119,7 @@ class SlackUsergroupConnector(Connector):
     uses_host = True
 
     def __init__(self, name: str, options: Mapping[str, Any], *, host: ConnectorHost | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic):
         super().__init__(name, options)
         self.config = parse_options(SlackUsergroupOptions, self.kind, name, options)
         self.api = ApiClient(str(self.config.api_url),
@@ -107,6 +128,9 @@ class SlackUsergroupConnector(Connector):
                              max_inline_wait=self.config.max_inline_wait_seconds, sleep=sleep)
         self.host = host or ConnectorHost()
         self._own_user_id: str | None = None
+        self._monotonic = monotonic
+        self._groups_lock = threading.Lock()
+        self._groups: tuple[float, dict[str, dict[str, Any]]] | None = None  # (read at, id -> group)
 
     def close(self) -> None:
         self.api.close()
@@ -128,11 +152,17 @@ class SlackUsergroupConnector(Connector):
             body = json_body(response)
             if not body.get("ok"):
                 raise slack_error("auth.test", str(body.get("error", "unknown_error")))
-            granted = {s.strip() for s in response.headers.get("x-oauth-scopes", "").split(",") if s.strip()}
-            missing = REQUIRED_SCOPES - granted if granted else set()
+            header = response.headers.get("x-oauth-scopes")
+            if header is None:
+                raise AuthError("Slack did not list the token's scopes (no x-oauth-scopes header on auth.test), "
+                                f"so {', '.join(sorted(REQUIRED_SCOPES))} could not be verified",
+                                provider_code="missing_scope")
+            granted = {scope.strip() for scope in header.split(",") if scope.strip()}
+            missing = REQUIRED_SCOPES - granted
             if missing:
-                raise AuthError(f"token lacks scope {', '.join(sorted(missing))}", provider_code="missing_scope")
-            return f"{body.get('user', '?')} in {body.get('team', '?')}"
+                raise AuthError(f"token lacks scope {', '.join(sorted(missing))} (it has "
+                                f"{', '.join(sorted(granted)) or 'none'})", provider_code="missing_scope")
+            return f"{body.get('user', '?')} in {body.get('team', '?')} with {', '.join(sorted(REQUIRED_SCOPES))}"
         return probe_checks(probe)
 
     # -- accounts ------------------------------------------------------------------------------
@@ -155,13 +185,31 @@ class SlackUsergroupConnector(Connector):
         return self._own_user_id
 
     # -- groups --------------------------------------------------------------------------------
-    def _group(self, group_id: str) -> dict[str, Any]:
+    def _group_index(self, *, fresh: bool = False) -> dict[str, dict[str, Any]]:
+        """Every user group by id, disabled ones included (one usergroups.list, cached)."""
+        now = self._monotonic()
+        with self._groups_lock:
+            if not fresh and self._groups and now - self._groups[0] < self.config.group_cache_seconds:
+                return self._groups[1]
         groups = self._call("usergroups.list", include_disabled="true", include_users="false",
                             include_count="false")["usergroups"]
-        group = next((g for g in groups if g.get("id") == group_id), None)
-        if group is None:
-            raise TargetNotFound(f"Slack user group {group_id} not found in {self.name}")
-        return group
+        index = {str(g.get("id")): g for g in groups if isinstance(g, dict)}
+        with self._groups_lock:
+            self._groups = (now, index)
+        return index
+
+    def _group(self, ref: str, *, fresh: bool = False) -> dict[str, Any]:
+        """The group a target names, by id or @handle; re-read once when the cache does not know it."""
+        for attempt_fresh in ((True,) if fresh else (False, True)):
+            index = self._group_index(fresh=attempt_fresh)
+            if GROUP_ID.match(ref):
+                group = index.get(ref)
+            else:
+                handle = ref.removeprefix("@").lower()
+                group = next((g for g in index.values() if str(g.get("handle", "")).lower() == handle), None)
+            if group is not None:
+                return group
+        raise TargetNotFound(f"Slack user group {ref} not found in {self.name}")
 
     @staticmethod
     def _ensure_changeable(group: dict[str, Any]) -> None:
@@ -169,23 +217,43 @@ class SlackUsergroupConnector(Connector):
             raise ManagedExternally(f"Slack keeps @{group.get('handle', group['id'])} ({group['auto_type']}s) itself",
                                     provider_code="auto_type")
 
-    def _users(self, group_id: str) -> list[str]:
-        return list(self._call("usergroups.users.list", usergroup=group_id, include_disabled="true")["users"])
+    def _state(self, ref: str) -> tuple[dict[str, Any], list[str]]:
+        """The group and who holds it now: nobody while the group is disabled.
 
-    def _state(self, group_id: str) -> tuple[dict[str, Any], list[str]]:
-        """The group and who holds it: nobody while the group is disabled."""
-        group = self._group(group_id)
-        return group, (self._users(group_id) if not group.get("date_delete") else [])
+        usergroups.users.list without include_disabled refuses a disabled group, so the common
+        case is one call; only a refusal re-reads usergroups.list to tell disabled from gone.
+        """
+        group = self._group(ref)
+        try:
+            return group, list(self._call("usergroups.users.list", usergroup=group["id"])["users"])
+        except TargetNotFound:
+            group = self._group(group["id"], fresh=True)
+            if not group.get("date_delete"):
+                raise
+            return group, []
 
-    def _replace(self, group_id: str, users: list[str], action_id: str) -> None:
-        self._call("usergroups.users.update", usergroup=group_id, users=",".join(users), include_count="false")
+    def _replace(self, group_id: str, users: list[str], action_id: str) -> list[str] | None:
+        """Replace the member list; returns the list Slack answers with (None when it sends none)."""
+        body = self._call("usergroups.users.update", usergroup=group_id, users=",".join(users), include_count="false")
         log.info("slack_usergroups %s: %s now has %d members (action %s)", self.name, group_id, len(users), action_id)
+        answered = body.get("usergroup", {}).get("users") if isinstance(body.get("usergroup"), dict) else None
+        return list(answered) if isinstance(answered, list) else None
 
-    def _verify(self, group_id: str, user_id: str, *, present: bool) -> None:
-        group, users = self._state(group_id)
+    def _verify(self, group_id: str, user_id: str, *, present: bool, answered: list[str] | None) -> None:
+        if answered is not None and self.host.lock_spans_replicas:
+            users = answered  # nobody else can have written since: the write's own answer is the state
+        else:
+            users = self._state(group_id)[1]
         if (user_id in users) != present:
             raise TransientError(f"Slack user group {group_id} does not show the change after updating it "
                                  f"({user_id} {'missing' if present else 'still present'}); retrying is safe")
+
+    def _mark_disabled(self, group: dict[str, Any], disabled: bool) -> None:
+        """Keep the cached group in step with our own enable/disable."""
+        with self._groups_lock:
+            if self._groups and group["id"] in self._groups[1]:
+                self._groups[1][group["id"]] = {**group, "date_delete": int(time.time()) if disabled else 0,
+                                                "deleted_by": self._own_user_id if disabled else None}
 
     def _reenable(self, group: dict[str, Any], action_id: str) -> None:
         disabled_by = group.get("deleted_by")
@@ -193,10 +261,11 @@ class SlackUsergroupConnector(Connector):
             raise ManagedExternally(f"Slack user group @{group.get('handle', group['id'])} was disabled by "
                                     f"{disabled_by or 'someone else'}; enable it in Slack first")
         self._call("usergroups.enable", usergroup=group["id"], include_count="false")
+        self._mark_disabled(group, False)
         log.info("slack_usergroups %s: re-enabled %s (action %s)", self.name, group["id"], action_id)
 
-    def _group_lock(self, group_id: str) -> AbstractContextManager[object]:
-        return self.host.lock(f"{self.name}:{group_id}")
+    def _group_lock(self, ref: str) -> AbstractContextManager[object]:
+        return self.host.lock(f"{self.name}:{self._group(ref)['id']}")
 
     def grant(self, principal: PrincipalRef, target: Target, *, action_id: str, dry_run: bool = False) -> ActionResult:
         with self._group_lock(target.ref):
@@ -212,8 +281,8 @@ class SlackUsergroupConnector(Connector):
                 return ActionResult(Outcome.PLANNED, planned_calls=calls)
             if disabled:
                 self._reenable(group, action_id)
-            self._replace(target.ref, new_users, action_id)
-            self._verify(target.ref, principal.id, present=True)
+            answered = self._replace(group["id"], new_users, action_id)
+            self._verify(group["id"], principal.id, present=True, answered=answered)
         return ActionResult(Outcome.APPLIED, detail="re-enabled the group" if disabled else None)
 
     def revoke(self, principal: PrincipalRef, target: Target, *, action_id: str, dry_run: bool = False) -> ActionResult:
@@ -226,13 +295,16 @@ class SlackUsergroupConnector(Connector):
             call = f"usergroups.users.update users={','.join(remaining)}" if remaining else "usergroups.disable"
             if dry_run:
                 return ActionResult(Outcome.PLANNED, planned_calls=(call,))
+            answered: list[str] | None = []
             if remaining:
-                self._replace(target.ref, remaining, action_id)
+                answered = self._replace(group["id"], remaining, action_id)
             else:  # Slack refuses an empty member list: disabling is how a group is emptied
-                self._call("usergroups.disable", usergroup=target.ref, include_count="false")
+                self._self_user_id()  # who disabled it is how a later grant knows it may re-enable it
+                self._call("usergroups.disable", usergroup=group["id"], include_count="false")
+                self._mark_disabled(group, True)
                 log.info("slack_usergroups %s: disabled %s, its last member left (action %s)", self.name,
-                         target.ref, action_id)
-            self._verify(target.ref, principal.id, present=False)
+                         group["id"], action_id)
+            self._verify(group["id"], principal.id, present=False, answered=answered)
         return ActionResult(Outcome.APPLIED, detail=None if remaining else "last member removed: group disabled")
 
     def is_granted(self, principal: PrincipalRef, target: Target) -> bool:

@@ -112,7 +112,7 @@ def _state(action: ProvisioningAction) -> str:
 
 def _reason(action: ProvisioningAction) -> str:
     if action.status == ActionStatus.SUCCEEDED:
-        return "done"
+        return f"done: {action.summary}" if action.summary else "done"
     if action.status == ActionStatus.ALREADY:
         return "already done"
     if action.status == ActionStatus.SKIPPED:

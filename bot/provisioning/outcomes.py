@@ -35,6 +35,8 @@ def succeeded(s: Session, ctx: Ctx, action: ProvisioningAction, *, already: bool
     """``access_from``: since when the access may exist (default: the call's first attempt, since the
     target may have applied it then; IT's Done for a manual task)."""
     action.status = ActionStatus.ALREADY if already else ActionStatus.SUCCEEDED
+    if detail:  # what the target did when it is not simply what was asked (Okta: "deactivated instead")
+        action.summary = detail
     action.finished_at = ctx.now
     action.lease_until = None
     action.error_kind = action.error_detail = None

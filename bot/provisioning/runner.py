@@ -32,6 +32,7 @@ from bot.provisioning import outcomes
 from bot.store import claims
 from bot.store.db import Store
 from bot.store.models import Grant, Person, ProvisioningAction
+from bot.workflow import grants
 from bot.workflow.context import Actor, Ctx
 from connectors.base import ActionResult, Connector, Outcome, Subject, Target
 from connectors.errors import ConnectorError
@@ -147,7 +148,7 @@ class ProvisioningRunner:
         return [Call(action_id=row.id, kind=row.action, connector=row.connector,
                      subject=directory.subject(people[row.person_id]), pending_ref=row.target_ref,
                      target=Target(ref=row.target, options=self._target_options(row.entitlement),
-                                   entitlement=row.entitlement),
+                                   entitlement=row.entitlement, retained=self._retained(s, row)),
                      hold=reactivation.verdict(s, row) if row.action == ActionKind.REACTIVATE else None,
                      grant_id=row.grant_id, offboarding_id=row.offboarding_id)
                 for row in rows]
@@ -199,6 +200,10 @@ class ProvisioningRunner:
             if polling:
                 result = connector.poll(principal, call.target, ActionResult(Outcome.PENDING,
                                                                              target_ref=call.pending_ref))
+            elif call.target.retained and not connector.capabilities.revokes_by_options:
+                # This connector's access does not depend on the options: the other grant on the
+                # same ref still covers it, so nothing is removed.
+                result = ActionResult(Outcome.ALREADY, detail="kept: another live grant on this target covers it")
             else:
                 result = self._call(connector, call.kind, principal, call.target, call.action_id)
         except ConnectorError as error:
@@ -291,10 +296,18 @@ class ProvisioningRunner:
                              poll_after=timedelta(seconds=min(30 * action.attempts, 300)))
 
     def _target_options(self, ref: str) -> dict:
-        try:
-            return dict(self.catalog().entitlement(ref).target_options)
-        except KeyError:
-            return {}
+        return grants.target_options(self.catalog(), ref)
+
+    def _retained(self, s: Session, row: ProvisioningAction) -> tuple[dict, ...]:
+        """For a grant's revoke: the other options the person still holds on the same ref."""
+        if row.action != ActionKind.REVOKE or row.grant_id is None:
+            return ()
+        grant = s.get(Grant, row.grant_id)
+        if grant is None:
+            return ()
+        options = self._target_options(row.entitlement)
+        kept = [self._target_options(other.entitlement) for other in grants.other_live_grants(s, grant)]
+        return tuple(other for other in kept if other != options)
 
 
 def _load_for_outcomes(s: Session, action_ids: list[str]) -> list:

@@ -107,7 +107,8 @@ class StoredFacts:
 
 def database_host(store: Store, clock: Clock) -> ConnectorHost:
     """What the bot lends its connectors: the lock and the facts above."""
-    return ConnectorHost(lock=keyed_lock_for(store), facts=StoredFacts(store, clock))
+    return ConnectorHost(lock=keyed_lock_for(store), facts=StoredFacts(store, clock),
+                         lock_spans_replicas=store.dialect == "postgresql")
 
 
 def existing_store_with_facts(database_url: str) -> Store | None:

@@ -16,6 +16,7 @@ from bot.store.models import AccessRequest, Grant, Person, ProvisioningAction
 from bot.workflow import due
 from bot.workflow.context import Ctx
 from bot.workflow.events import happened
+from policies.catalog import Catalog, UnknownEntitlement
 
 ENDED_STATUS = {EndReason.EXPIRED: GrantStatus.EXPIRED}
 
@@ -142,7 +143,7 @@ def begin_end(s: Session, ctx: Ctx, grant: Grant, reason: EndReason, *, person_e
     _drop_unsent_grant_actions(s, grant)
     happened(s, ctx, "grant.ending", subject_type="grant", subject_id=grant.id, person_email=person_email,
              detail={"entitlement": grant.entitlement, "reason": reason, "note": note, "ends_at": grant.ends_at})
-    cover = covering_grant(s, grant)
+    cover = covering_grant(s, grant, ctx.catalog)
     if cover is not None:
         queue.enqueue_for_grant(s, ctx, grant, ActionKind.REVOKE, offboarding_id=offboarding_id,
                                 status=ActionStatus.SKIPPED, note=f"still covered by grant #{cover.id}")
@@ -162,12 +163,32 @@ def _drop_unsent_grant_actions(s: Session, grant: Grant) -> None:
               .execution_options(synchronize_session=False))
 
 
-def covering_grant(s: Session, grant: Grant) -> Grant | None:
-    """Another grant that still gives the same access on the same target."""
-    return s.scalar(select(Grant).where(
+def other_live_grants(s: Session, grant: Grant) -> list[Grant]:
+    """The person's other live grants on the same connector and target ref."""
+    return list(s.scalars(select(Grant).where(
         Grant.person_id == grant.person_id, Grant.connector == grant.connector, Grant.target == grant.target,
         Grant.id != grant.id, Grant.status.in_((GrantStatus.ACTIVE, GrantStatus.PROVISIONING)),
-    ).order_by(Grant.id).limit(1))
+    ).order_by(Grant.id)))
+
+
+def target_options(catalog: Catalog, entitlement: str) -> dict:
+    """The catalog's target options of an entitlement ({} once it has left the catalog)."""
+    try:
+        return dict(catalog.entitlement(entitlement).target_options)
+    except UnknownEntitlement:
+        return {}
+
+
+def covering_grant(s: Session, grant: Grant, catalog: Catalog) -> Grant | None:
+    """Another grant that still gives the same access: same target ref and same target options.
+
+    One ref with other options (a MANAGER role beside a MEMBER one in a Google group, another
+    permission set in the same AWS account) is other access: the revoke goes ahead and is told what
+    to keep (connectors.base.Target.retained).
+    """
+    options = target_options(catalog, grant.entitlement)
+    return next((other for other in other_live_grants(s, grant)
+                 if target_options(catalog, other.entitlement) == options), None)
 
 
 def finish_end(s: Session, ctx: Ctx, grant: Grant, *, person_email: str, note: str = "") -> None:

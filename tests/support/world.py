@@ -39,7 +39,8 @@ PEOPLE = [
     dict(email="p3@acme.test", name="P Three", department="Security", title="SRE", groups=["sre"]),
 ]
 
-CATALOG = """
+# Settings and defaults shared by the test catalogs; each adds its own resources.
+CATALOG_HEADER = """
 settings:
   it_admins_group: it-admins
   it_channel: C0ITOPS
@@ -51,7 +52,9 @@ defaults:
   expiry_warnings: [1h]
   extend_auto_approve_limit: 4h
   require_justification: false
-resources:
+"""
+
+CATALOG = CATALOG_HEADER + """resources:
   github:
     name: GitHub
     owners: [olga@acme.test]

@@ -105,6 +105,31 @@ def test_moto_revoke_twice_applies_then_reports_already(world):
     assert world.connector.is_granted(world.alice, target) is False
 
 
+def test_moto_revoke_on_a_permission_set_that_does_not_exist_is_target_not_found_not_already(world):
+    # moto lists no assignments for an unknown permission set, as a "nothing to revoke" would read;
+    # DescribePermissionSet tells the two apart (API_DescribePermissionSet: ResourceNotFoundException).
+    gone = world.permission_set.rsplit("/", 1)[0] + "/ps-0000000000000000"
+    with pytest.raises(TargetNotFound, match="does not exist"):
+        world.connector.revoke(world.alice, Target(f"{world.account}/{gone}"), action_id="r1")
+    with pytest.raises(TargetNotFound):
+        world.connector.grant(world.alice, Target(f"{world.account}/{gone}"), action_id="a1")
+
+
+def test_moto_two_permission_sets_in_one_account_are_revoked_separately(world):
+    sso = world.server.client("sso-admin")
+    admin_ps = sso.create_permission_set(Name="Admin", InstanceArn=world.seed.instance_arn)[
+        "PermissionSet"]["PermissionSetArn"]
+    readonly, admin = (Target(world.account, options={"permission_set_arn": arn}) for arn in
+                       (world.permission_set, admin_ps))
+    world.connector.grant(world.alice, readonly, action_id="a1")
+    world.connector.grant(world.alice, admin, action_id="a2")
+    kept = Target(world.account, options=readonly.options, retained=(admin.options,))
+
+    assert world.connector.revoke(world.alice, kept, action_id="r1").outcome is Outcome.APPLIED
+    assert world.connector.is_granted(world.alice, readonly) is False
+    assert world.connector.is_granted(world.alice, admin) is True
+
+
 def test_moto_account_outside_the_organisation_is_refused_before_assigning(world):
     with pytest.raises(TargetNotFound, match="not in the organisation"):
         world.connector.grant(world.alice, Target(f"999999999999/{world.permission_set}"), action_id="a1")
@@ -143,6 +168,18 @@ def stubbed():
         orgs_stub.assert_no_pending_responses()
 
 
+def expect_permission_set(stub: Stubber, *, exists: bool = True) -> None:
+    """DescribePermissionSet (API_DescribePermissionSet): the permission set, or ResourceNotFoundException."""
+    params = {"InstanceArn": INSTANCE, "PermissionSetArn": PS}
+    if exists:
+        stub.add_response("describe_permission_set", {"PermissionSet": {"PermissionSetArn": PS, "Name": "ReadOnly"}},
+                          params)
+    else:
+        stub.add_client_error("describe_permission_set", service_error_code="ResourceNotFoundException",
+                              service_message="PermissionSet not found", http_status_code=400,
+                              expected_params=params)
+
+
 def expect_listing(stub: Stubber, *user_ids: str, next_token: str | None = None, after: str | None = None) -> None:
     params = {"InstanceArn": INSTANCE, "AccountId": ACCOUNT, "PermissionSetArn": PS, "MaxResults": 100}
     if after:
@@ -162,6 +199,7 @@ def assignment_params() -> dict:
 def test_assignment_in_progress_then_failed_raises_the_failure_reason(stubbed):
     connector, sso, orgs = stubbed
     orgs.add_response("describe_account", {"Account": {"Id": ACCOUNT}}, {"AccountId": ACCOUNT})
+    expect_permission_set(sso)
     expect_listing(sso)
     sso.add_response("create_account_assignment", status("AccountAssignmentCreationStatus", "IN_PROGRESS"),
                      assignment_params())
@@ -185,9 +223,10 @@ def test_assignment_in_progress_then_failed_raises_the_failure_reason(stubbed):
 
 def test_conflict_on_delete_is_transient_and_the_retry_goes_through(stubbed):
     connector, sso, _ = stubbed
+    expect_permission_set(sso)
     expect_listing(sso, ALICE.id)
     sso.add_client_error("delete_account_assignment", service_error_code="ConflictException",
-                         service_message="An operation is in progress", http_status_code=409,
+                         service_message="An operation is in progress", http_status_code=400,
                          expected_params=assignment_params())
     expect_listing(sso, ALICE.id)
     sso.add_response("delete_account_assignment", status("AccountAssignmentDeletionStatus", "IN_PROGRESS", 2),
@@ -203,16 +242,53 @@ def test_conflict_on_delete_is_transient_and_the_retry_goes_through(stubbed):
     assert connector.poll(ALICE, TARGET, pending).outcome is Outcome.APPLIED
 
 
-def test_conflict_on_create_means_already_granted(stubbed):
+def test_conflict_on_create_is_a_concurrent_write_to_retry_not_already_granted(stubbed):
+    # API_CreateAccountAssignment lists ConflictException (HTTP 400): "a conflict with a previous
+    # successful write ... A retry (with appropriate backoff logic) is the recommended response".
     connector, sso, orgs = stubbed
     orgs.add_response("describe_account", {"Account": {"Id": ACCOUNT}}, {"AccountId": ACCOUNT})
-    expect_listing(sso)  # eventual consistency: the listing does not show it yet
-    sso.add_client_error("create_account_assignment", service_error_code="ConflictException", http_status_code=409)
-    assert connector.grant(ALICE, TARGET, action_id="a1").outcome is Outcome.ALREADY
+    expect_permission_set(sso)
+    expect_listing(sso)  # a concurrent write has not propagated to this listing yet
+    sso.add_client_error("create_account_assignment", service_error_code="ConflictException",
+                         service_message="A conflicting operation is in progress", http_status_code=400,
+                         expected_params=assignment_params())
+    expect_listing(sso, ALICE.id)  # the retry: the other write has landed
+
+    with pytest.raises(TransientError, match="ConflictException") as caught:
+        connector.grant(ALICE, TARGET, action_id="a1")
+    assert caught.value.retryable is True
+    assert connector.grant(ALICE, TARGET, action_id="a1").outcome is Outcome.ALREADY  # no second create
+
+
+def expect_delete_not_found(sso: Stubber) -> None:
+    """Alice is listed, and DeleteAccountAssignment answers ResourceNotFoundException."""
+    expect_permission_set(sso)
+    expect_listing(sso, ALICE.id)
+    sso.add_client_error("delete_account_assignment", service_error_code="ResourceNotFoundException",
+                         http_status_code=400, expected_params=assignment_params())
+
+
+def test_resource_not_found_on_delete_for_a_vanished_permission_set_is_not_already(stubbed):
+    # API_DeleteAccountAssignment's ResourceNotFoundException does not say which resource is missing.
+    connector, sso, _ = stubbed
+    expect_delete_not_found(sso)
+    expect_permission_set(sso, exists=False)  # deleted meanwhile
+    with pytest.raises(TargetNotFound, match="does not exist") as caught:
+        connector.revoke(ALICE, TARGET, action_id="r1")
+    assert caught.value.retryable is False
+
+
+def test_resource_not_found_on_delete_of_an_assignment_that_is_gone_is_already(stubbed):
+    connector, sso, _ = stubbed
+    expect_delete_not_found(sso)
+    expect_permission_set(sso)
+    expect_listing(sso)  # someone removed it in between
+    assert connector.revoke(ALICE, TARGET, action_id="r1").outcome is Outcome.ALREADY
 
 
 def test_listing_follows_next_tokens(stubbed):
     connector, sso, _ = stubbed
+    expect_permission_set(sso)
     expect_listing(sso, "u1", "u2", next_token="page2")
     expect_listing(sso, "u3", after="page2")
     assert [m.id for m in connector.list_members(TARGET)] == ["u1", "u2", "u3"]
@@ -221,6 +297,7 @@ def test_listing_follows_next_tokens(stubbed):
 def test_management_account_from_a_delegated_admin_is_managed_elsewhere(stubbed):
     connector, sso, orgs = stubbed
     orgs.add_response("describe_account", {"Account": {"Id": ACCOUNT}}, {"AccountId": ACCOUNT})
+    expect_permission_set(sso)
     expect_listing(sso)
     sso.add_client_error("create_account_assignment", service_error_code="AccessDeniedException", http_status_code=403)
     orgs.add_response("describe_organization", {"Organization": {"Id": "o-abc", "MasterAccountId": ACCOUNT}})
@@ -270,12 +347,15 @@ def test_throttling_is_retried_by_botocore_alone(throttles, outcome):
     finally:
         connector.close()
         endpoint.stop()
-    assert endpoint.operations == ["ListAccountAssignments"] * 2  # two attempts in all: no second layer
+    # Two attempts in all for the throttled call: no second retry layer.
+    expected = ["DescribePermissionSet"] * 2 + (["ListAccountAssignments"] if outcome == "ok" else [])
+    assert endpoint.operations == expected
     assert connector.sso.meta.config.retries["mode"] == "adaptive"
 
 
 def test_denied_listing_is_an_auth_error(stubbed):
     connector, sso, _ = stubbed
+    expect_permission_set(sso)
     sso.add_client_error("list_account_assignments", service_error_code="AccessDeniedException",
                          http_status_code=403)
     with pytest.raises(AuthError):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
 import pytest
 import respx
@@ -10,6 +11,7 @@ from connectors.entra import EntraConnector, client_request_id
 from connectors.errors import (
     AmbiguousPrincipal,
     AuthError,
+    ConfigError,
     InvalidRequest,
     ManagedExternally,
     PrincipalNotFound,
@@ -123,13 +125,19 @@ def test_token_is_fetched_once_for_the_configured_tenant_and_scope(entra, entra_
     assert form["scope"] == ["https://graph.microsoft.com/.default"]
 
 
-def test_token_endpoint_base_is_configurable(entra_fake, sleeps):
-    entra_fake.router.post("https://login.example.test/contoso.onmicrosoft.com/oauth2/v2.0/token").respond(
-        200, json={"access_token": "eyJ0eXAi.fake-graph-token", "expires_in": 3599, "token_type": "Bearer"})
-    entra = EntraConnector("entra", {"tenant_id": TENANT, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-                                     "login_url": "https://login.example.test/"}, sleep=sleeps.append)
-    assert entra.grant(ALICE, ENG, action_id=ACTION).outcome is Outcome.APPLIED
-    assert entra_fake.token_requests == []  # the default endpoint was not used
+def test_the_login_host_is_configurable_for_national_clouds(sleeps):
+    # US Government: login.microsoftonline.us and graph.microsoft.us (learn.microsoft.com/graph/deployments).
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        fake = EntraFake(router, login="https://login.microsoftonline.us")
+        router.route(host="graph.microsoft.us").respond(200, json={"value": [{"id": "g-1"}]})
+        entra = EntraConnector("entra", {"tenant_id": TENANT, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                                         "login_url": "https://login.microsoftonline.us/",
+                                         "graph_url": "https://graph.microsoft.us/v1.0/"}, sleep=sleeps.append)
+        assert all(c.ok for c in entra.check())
+        entra.close()
+        [token] = fake.token_calls()
+        assert token.url.host == "login.microsoftonline.us"
+        assert parse_qs(token.content.decode())["scope"] == ["https://graph.microsoft.us/.default"]
 
 
 def test_short_429_waits_for_retry_after(entra, entra_fake, sleeps):
@@ -208,3 +216,89 @@ def test_login_url_and_graph_url_defaults():
     entra = EntraConnector("entra", {"tenant_id": TENANT, "client_id": CLIENT_ID, "client_secret": "x"})
     assert entra.api.base_url == f"{GRAPH}/"
     assert str(entra.config.login_url) == f"{LOGIN}/"
+
+
+# -- certificate credentials: learn.microsoft.com/entra/identity-platform/certificate-credentials and
+# v2-oauth2-client-creds-grant-flow ("second case: access token request with a certificate") --------
+
+@pytest.fixture(scope="module")
+def certificate():
+    """A self-signed certificate as an admin uploads to the app registration, its key and thumbprint."""
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    def make():
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "accessbot")])
+        now = datetime.now(timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+                .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+        return cert, pem, cert.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 (the portal's thumbprint)
+    return make(), make()
+
+
+@pytest.fixture
+def make_with_certificate(entra_fake, sleeps, certificate):
+    (cert, pem, thumbprint), _ = certificate
+    entra_fake.add_certificate(cert)
+    options = {"tenant_id": TENANT, "client_id": CLIENT_ID, "certificate_key": pem,
+               "certificate_thumbprint": thumbprint}
+    with connector_factory(EntraConnector, "entra", options, sleep=sleeps.append) as build:
+        yield build
+
+
+def test_a_certificate_credential_sends_a_signed_client_assertion_not_a_secret(make_with_certificate, entra_fake):
+    entra = make_with_certificate()
+    assert entra.grant(ALICE, ENG, action_id=ACTION).outcome is Outcome.APPLIED
+    assert entra.revoke(ALICE, ENG, action_id=ACTION).outcome is Outcome.APPLIED
+
+    [form] = entra_fake.token_requests  # MSAL's cache served the second call
+    assert form["grant_type"] == ["client_credentials"]
+    assert form["client_assertion_type"] == ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"]
+    assert "client_secret" not in form
+    [claims] = entra_fake.verified_assertions  # the fake checked its signature, x5t, aud, iss, sub, exp
+    assert claims["aud"] == f"{LOGIN}/{TENANT}/oauth2/v2.0/token"
+
+
+def test_a_certificate_not_registered_on_the_app_is_an_auth_failure(entra_fake, sleeps, certificate):
+    _, (other_cert, other_pem, other_thumbprint) = certificate  # never uploaded
+    entra = EntraConnector("entra", {"tenant_id": TENANT, "client_id": CLIENT_ID, "certificate_key": other_pem,
+                                     "certificate_thumbprint": other_thumbprint}, sleep=sleeps.append)
+    checks = {c.name: c for c in entra.check()}
+    entra.close()
+    assert checks["credentials"].ok is False and checks["credentials"].error_kind == "auth"
+    assert "AADSTS700027" in checks["credentials"].detail
+    assert "PRIVATE KEY" not in checks["credentials"].detail
+
+
+def test_an_expiring_token_is_renewed_by_msal(make_with_certificate, entra_fake):
+    entra_fake.token_lifetime = 60  # MSAL renews tokens this close to expiry
+    entra = make_with_certificate()
+    entra.grant(ALICE, ENG, action_id=ACTION)
+    entra.revoke(ALICE, ENG, action_id=ACTION)
+    assert len(entra_fake.token_requests) == len(entra_fake.verified_assertions) >= 2
+
+
+@pytest.mark.parametrize("options, problem", [
+    ({"client_secret": "s", "certificate_key": "k", "certificate_thumbprint": "A" * 40}, "either client_secret"),
+    ({"certificate_thumbprint": "A" * 40}, "both certificate_key and certificate_thumbprint"),
+    ({}, "is required"),
+    ({"certificate_key": "k", "certificate_thumbprint": "not-hex"}, "certificate_thumbprint"),
+])
+def test_exactly_one_credential_is_accepted(options, problem):
+    with pytest.raises(ConfigError, match=problem):
+        EntraConnector("entra", {"tenant_id": TENANT, "client_id": CLIENT_ID, **options})
+
+
+def test_a_certificate_key_that_is_not_pem_is_a_config_error_without_its_value():
+    with pytest.raises(ConfigError, match="certificate_key") as caught:
+        EntraConnector("entra", {"tenant_id": TENANT, "client_id": CLIENT_ID, "certificate_key": "s3cr3t-junk",
+                                 "certificate_thumbprint": "A" * 40})
+    assert "s3cr3t" not in str(caught.value)

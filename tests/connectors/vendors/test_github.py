@@ -56,7 +56,8 @@ def test_team_grant_twice_applies_then_reports_already(github, github_fake):
     second = github.grant(OCTO, PLATFORM, action_id="a2")
 
     assert (first.outcome, second.outcome) == (Outcome.APPLIED, Outcome.ALREADY)
-    assert github_fake.calls() == [("GET", f"{TEAM_PATH}/octocat"), ("PUT", f"{TEAM_PATH}/octocat"),
+    assert github_fake.calls() == [("GET", f"/orgs/{ORG}/teams/platform/external-groups"),  # read once, cached
+                                   ("GET", f"{TEAM_PATH}/octocat"), ("PUT", f"{TEAM_PATH}/octocat"),
                                    ("GET", f"{TEAM_PATH}/octocat")]
     put = next(c.request for c in github_fake.router.calls if c.request.method == "PUT")
     assert json.loads(put.content) == {"role": "member"}
@@ -125,6 +126,18 @@ def test_admins_are_never_demoted_by_a_member_grant_and_admin_revoke_demotes(git
     assert github.revoke(OCTO, admin, action_id="r2").outcome is Outcome.ALREADY
 
 
+def test_revoking_member_while_another_grant_gives_admin_keeps_the_membership(github, github_fake):
+    admin = {"role": "admin"}
+    github.grant(OCTO, Target("org", options=admin), action_id="a1")
+    result = github.revoke(OCTO, Target("org", retained=(admin,)), action_id="r1")
+    assert result.outcome is Outcome.ALREADY and "admin" in result.detail
+    assert github_fake.org_members["octocat"]["role"] == "admin"
+    # Revoking the admin grant while a member grant lives on demotes, as without it.
+    assert github.revoke(OCTO, Target("org", options=admin, retained=({},)), action_id="r2").outcome \
+        is Outcome.APPLIED
+    assert github_fake.org_members["octocat"]["role"] == "member"
+
+
 def test_team_sync_refusal_is_managed_elsewhere(github, github_fake):
     with pytest.raises(ManagedExternally, match="identity-provider"):
         github.grant(OCTO, Target("team:synced"), action_id="a1")
@@ -137,6 +150,7 @@ def test_team_sync_is_recognised_from_group_mappings_when_the_message_says_nothi
 
 
 def test_a_plain_403_on_an_unsynced_team_is_an_auth_error(github, github_fake):
+    github_fake.answer_next(gh_error(404, "Not Found"))  # external groups: not an EMU organisation
     github_fake.answer_next(gh_error(404, "Not Found"))  # the membership read
     github_fake.answer_next(gh_error(403, "Must have admin rights to this team."))
     with pytest.raises(AuthError):
@@ -239,3 +253,73 @@ def test_dry_run_reads_but_writes_nothing(github, github_fake):
     assert result.outcome is Outcome.PLANNED
     assert result.planned_calls == (f"PUT /orgs/{ORG}/teams/platform/memberships/octocat role=member",)
     assert github_fake.writes() == []
+
+
+# -- Enterprise Managed Users: docs.github.com/enterprise-cloud@latest/rest/teams/external-groups ----
+
+@pytest.fixture
+def emu_fake():
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        fake = GitHubFake(router, emu=True)
+        fake.add_user("octocat", in_org=True)
+        fake.add_team("platform")
+        fake.add_team("sre", external_group="Okta SRE")
+        yield fake
+
+
+def test_a_team_linked_to_an_external_group_is_managed_elsewhere_before_any_write(emu_fake, sleeps):
+    now = [100.0]
+    with connector_factory(GitHubConnector, "github", {"token": TOKEN, "org": ORG, "min_write_interval_seconds": 0},
+                           sleep=sleeps.append, monotonic=lambda: now[0]) as build:
+        github = build()
+        for call in (github.grant, github.revoke):
+            with pytest.raises(ManagedExternally, match="external group Okta SRE"):
+                call(OCTO, Target("team:sre"), action_id="a1")
+        with pytest.raises(ManagedExternally):
+            github.grant(OCTO, Target("team:sre"), action_id="a2", dry_run=True)
+        assert emu_fake.writes() == []
+        links = ("GET", f"/orgs/{ORG}/teams/sre/external-groups")
+        assert emu_fake.calls().count(links) == 1  # cached for team_cache_seconds
+
+        emu_fake.teams["sre"]["external_group"] = None  # unlinked in the enterprise
+        now[0] += 301
+        assert github.grant(OCTO, Target("team:sre"), action_id="a3").outcome is Outcome.APPLIED
+        assert emu_fake.calls().count(links) == 2
+
+
+def test_an_unlinked_team_of_a_managed_users_enterprise_is_changed(emu_fake, sleeps):
+    with connector_factory(GitHubConnector, "github", {"token": TOKEN, "org": ORG, "min_write_interval_seconds": 0},
+                           sleep=sleeps.append) as build:
+        assert build().grant(OCTO, PLATFORM, action_id="a1").outcome is Outcome.APPLIED
+
+
+# -- secondary rate limits: docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api ---
+# "Otherwise, wait for at least one minute before retrying. If your request continues to fail due
+# to a secondary rate limit, wait for an exponentially increasing amount of time between retries."
+
+def secondary_limit_waits(github, github_fake, *retry_afters: int | None) -> list[float]:
+    """The wait each grant is told after one secondary limit with the given retry-after (or none)."""
+    waits = []
+    for attempt, retry_after in enumerate(retry_afters):
+        github_fake.answer_next(GitHubFake.secondary_limit(retry_after=retry_after))
+        with pytest.raises(RateLimited) as caught:
+            github.grant(OCTO, PLATFORM, action_id=f"a{attempt}")
+        waits.append(caught.value.retry_after)
+    return waits
+
+
+def test_repeated_secondary_limits_back_off_exponentially_until_a_request_goes_through(github, github_fake):
+    assert secondary_limit_waits(github, github_fake, None, None, None, None) == [60.0, 120.0, 240.0, 480.0]
+
+    assert github.grant(OCTO, PLATFORM, action_id="a5").outcome is Outcome.APPLIED
+    # A request went through: the count starts again.
+    assert secondary_limit_waits(github, github_fake, None) == [60.0]
+
+
+def test_a_repeated_secondary_limit_waits_the_longer_of_retry_after_and_the_backoff(github, github_fake):
+    assert secondary_limit_waits(github, github_fake, None, 30, 900) == [60.0, 120.0, 900.0]
+
+
+def test_the_backoff_is_capped(make, github_fake):
+    github = make(secondary_limit_max_wait_seconds=200)
+    assert secondary_limit_waits(github, github_fake, None, None, None, None) == [60.0, 120.0, 200.0, 200.0]

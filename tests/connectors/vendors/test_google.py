@@ -11,6 +11,7 @@ from connectors.base import Outcome, PrincipalRef, Subject, Target
 from connectors.errors import (
     AuthError,
     ConfigError,
+    InvalidRequest,
     ManagedExternally,
     PrincipalNotFound,
     RateLimited,
@@ -68,7 +69,9 @@ def test_grant_twice_applies_then_maps_409_duplicate_to_already(google, google_f
 
     assert (first.outcome, second.outcome) == (Outcome.APPLIED, Outcome.ALREADY)
     assert list(google_fake.members["eng@acme.test"]) == ["alice@acme.test"]
-    assert google_fake.requests() == [("POST", "/groups/eng@acme.test/members")] * 2
+    assert google_fake.requests() == [("POST", "/groups/eng@acme.test/members"),
+                                      ("POST", "/groups/eng@acme.test/members"),  # 409 duplicate
+                                      ("GET", "/groups/eng@acme.test/members/alice@acme.test")]  # its role
     body = json.loads(google_fake.router.calls[0].request.content)
     assert body == {"email": "alice@acme.test", "role": "MEMBER"}
 
@@ -218,8 +221,75 @@ def test_suspend_and_sign_out(google, google_fake):
     assert google_fake.users["alice@acme.test"]["suspended"] is False
 
 
-def test_dry_run_sends_nothing(google, google_fake):
+def test_dry_run_reads_but_sends_nothing(google, google_fake):
     result = google.grant(ALICE, ENG, action_id="a1", dry_run=True)
     assert result.outcome is Outcome.PLANNED
     assert result.planned_calls == ("POST groups/eng@acme.test/members email=alice@acme.test role=MEMBER",)
-    assert google_fake.requests() == []
+    assert google_fake.writes() == []
+
+
+# -- roles: members.insert / members.patch (developers.google.com/admin-sdk/directory/reference/rest/v1/
+# members/insert, members/patch) and the members resource's ``role`` (MEMBER, MANAGER, OWNER) -------
+
+MANAGER = Target("eng@acme.test", options={"role": "MANAGER"}, entitlement="google:eng-manager")
+
+
+def test_a_role_grant_on_an_existing_member_raises_the_role_with_members_patch(google, google_fake):
+    google.grant(ALICE, ENG, action_id="a1")
+
+    result = google.grant(ALICE, MANAGER, action_id="a2")
+
+    assert result.outcome is Outcome.APPLIED
+    assert google_fake.members["eng@acme.test"]["alice@acme.test"]["role"] == "MANAGER"
+    assert google_fake.writes()[-2:] == [("POST", "/groups/eng@acme.test/members"),  # 409: exists
+                                         ("PATCH", "/groups/eng@acme.test/members/alice@acme.test")]
+    assert json.loads(google_fake.router.calls[-1].request.content) == {"role": "MANAGER"}
+    assert google.grant(ALICE, MANAGER, action_id="a3").outcome is Outcome.ALREADY
+    assert google.is_granted(ALICE, MANAGER) is True
+
+
+def test_a_lower_role_grant_never_demotes_an_owner(google, google_fake):
+    google.grant(ALICE, Target("eng@acme.test", options={"role": "OWNER"}), action_id="a1")
+    result = google.grant(ALICE, MANAGER, action_id="a2")
+    assert result.outcome is Outcome.ALREADY and "OWNER" in result.detail
+    assert google_fake.members["eng@acme.test"]["alice@acme.test"]["role"] == "OWNER"
+
+
+def test_is_granted_for_a_role_needs_at_least_that_role(google, google_fake):
+    google.grant(ALICE, ENG, action_id="a1")
+    assert google.is_granted(ALICE, ENG) is True
+    assert google.is_granted(ALICE, MANAGER) is False
+
+
+def test_revoking_a_role_still_held_as_member_by_another_grant_demotes(google, google_fake):
+    google.grant(ALICE, MANAGER, action_id="a1")
+    revoke = Target(MANAGER.ref, options=MANAGER.options, retained=({"role": "MEMBER"},))
+
+    planned = google.revoke(ALICE, revoke, action_id="r0", dry_run=True)
+    result = google.revoke(ALICE, revoke, action_id="r1")
+    again = google.revoke(ALICE, revoke, action_id="r2")
+
+    assert planned.planned_calls == ("PATCH groups/eng@acme.test/members/alice@acme.test role=MEMBER",)
+    assert (result.outcome, again.outcome) == (Outcome.APPLIED, Outcome.ALREADY)
+    assert "demoted from MANAGER to MEMBER" in result.detail
+    assert google_fake.members["eng@acme.test"]["alice@acme.test"]["role"] == "MEMBER"
+    assert ("DELETE", "/groups/eng@acme.test/members/alice@acme.test") not in google_fake.writes()
+
+
+def test_revoking_with_nothing_retained_still_removes_the_membership(google, google_fake):
+    google.grant(ALICE, MANAGER, action_id="a1")
+    assert google.revoke(ALICE, MANAGER, action_id="r1").outcome is Outcome.APPLIED
+    assert google_fake.members["eng@acme.test"] == {}
+
+
+def test_members_of_a_role_entitlement_are_those_with_at_least_that_role(google, google_fake):
+    google.grant(ALICE, ENG, action_id="a1")
+    google.grant(PrincipalRef("bob@acme.test"), Target("eng@acme.test", options={"role": "OWNER"}), action_id="a2")
+    assert [m.id for m in google.list_members(MANAGER)] == ["bob@acme.test"]
+    assert [m.id for m in google.list_members(ENG)] == ["alice@acme.test", "bob@acme.test"]
+
+
+def test_an_unknown_role_is_refused_before_any_write(google, google_fake):
+    with pytest.raises(InvalidRequest, match="MEMBER, MANAGER or OWNER"):
+        google.grant(ALICE, Target("eng@acme.test", options={"role": "boss"}), action_id="a1")
+    assert google_fake.writes() == []

@@ -203,13 +203,6 @@ def test_suspend_reads_status_first_and_is_idempotent(okta, okta_fake):
     assert okta_fake.writes() == [("POST", "/api/v1/users/00ualice/lifecycle/suspend")]
 
 
-def test_suspend_refuses_a_staged_user_clearly(okta, okta_fake):
-    okta_fake.add_user("00ustaged", "new@acme.test", status="STAGED")
-    with pytest.raises(InvalidRequest, match="STAGED"):
-        okta.suspend(PrincipalRef("00ustaged"), action_id="s1")
-    assert okta_fake.writes() == []
-
-
 def test_reactivate_unsuspends_only_a_suspended_user(okta, okta_fake):
     bob = PrincipalRef("00ubob")
     assert okta.reactivate(bob, action_id="u1").outcome is Outcome.APPLIED
@@ -258,3 +251,173 @@ def test_rules_are_reread_after_the_cache_expires(make, okta_fake):
     now[0] += 61
     with pytest.raises(ManagedExternally):
         okta.grant(ALICE, ENG, action_id="a2")
+
+
+# -- lifecycle per status ------------------------------------------------------------------------
+# Follows the User Lifecycle API reference (developer.okta.com/docs/api/openapi/okta-management/
+# management/tag/UserLifecycle/): suspend only from ACTIVE, unlock from LOCKED_OUT to ACTIVE,
+# deactivate from every status but DEPROVISIONED; the fake refuses every other transition.
+
+def test_a_locked_out_leaver_is_unlocked_then_suspended(okta, okta_fake):
+    okta_fake.add_user("00ulocked", "locked@acme.test", status="LOCKED_OUT")
+
+    result = okta.suspend(PrincipalRef("00ulocked"), action_id="s1")
+
+    assert result.outcome is Outcome.APPLIED
+    assert "unlocked, then suspended" in result.detail
+    assert okta_fake.users["00ulocked"]["status"] == "SUSPENDED"
+    assert okta_fake.writes() == [("POST", "/api/v1/users/00ulocked/lifecycle/unlock"),
+                                  ("POST", "/api/v1/users/00ulocked/lifecycle/suspend")]
+    # Reversible like any suspend: a re-hire is unsuspended.
+    assert okta.reactivate(PrincipalRef("00ulocked"), action_id="u1").outcome is Outcome.APPLIED
+
+
+@pytest.mark.parametrize("status", ["PASSWORD_EXPIRED", "RECOVERY", "PROVISIONED", "STAGED"])
+def test_a_leaver_okta_cannot_suspend_is_deactivated_and_the_result_says_so(okta, okta_fake, status):
+    okta_fake.add_user("00uodd", "odd@acme.test", status=status)
+
+    result = okta.suspend(PrincipalRef("00uodd"), action_id="s1")
+
+    assert result.outcome is Outcome.APPLIED
+    assert f"was {status}" in result.detail and "deactivated instead" in result.detail
+    assert okta_fake.users["00uodd"]["status"] == "DEPROVISIONED"
+    assert okta_fake.writes() == [("POST", "/api/v1/users/00uodd/lifecycle/deactivate")]
+    assert okta.suspend(PrincipalRef("00uodd"), action_id="s2").outcome is Outcome.ALREADY
+
+
+def test_deactivation_can_be_refused_in_favour_of_an_admin(make, okta_fake):
+    okta = make(deactivate_when_unsuspendable=False)
+    okta_fake.add_user("00uexp", "exp@acme.test", status="PASSWORD_EXPIRED")
+    with pytest.raises(InvalidRequest, match="PASSWORD_EXPIRED") as caught:
+        okta.suspend(PrincipalRef("00uexp"), action_id="s1")
+    assert caught.value.retryable is False
+    assert okta_fake.writes() == []
+
+
+def test_dry_run_of_a_locked_out_leaver_names_both_calls(okta, okta_fake):
+    okta_fake.add_user("00ulocked", "locked@acme.test", status="LOCKED_OUT")
+    result = okta.suspend(PrincipalRef("00ulocked"), action_id="s1", dry_run=True)
+    assert result.outcome is Outcome.PLANNED
+    assert result.planned_calls == ("POST /api/v1/users/00ulocked/lifecycle/unlock",
+                                    "POST /api/v1/users/00ulocked/lifecycle/suspend")
+    assert okta_fake.writes() == []
+
+
+# -- paging: listusergroups documents ``limit`` <= 200 (default 200) and a Link header cursor ------
+
+def test_page_size_above_oktas_cap_is_refused_at_configuration():
+    with pytest.raises(ConfigError, match="page_size"):
+        OktaConnector("okta", {"org_url": ORG_URL, "api_token": TOKEN, "page_size": 500})
+
+
+def test_membership_on_a_later_page_of_the_users_groups_is_found(okta, okta_fake):
+    for i in range(250):
+        okta_fake.add_group(f"00gbulk{i:03}", f"Bulk {i}")
+        okta_fake.members[f"00gbulk{i:03}"].append("00ualice")
+    okta_fake.add_group("00glast", "Last")
+    okta_fake.members["00glast"].append("00ualice")  # listed after the 250 others: on the second page
+
+    assert okta.is_granted(ALICE, Target("00glast")) is True
+    pages = [path for _, path in okta_fake.requests() if path.startswith("/api/v1/users/00ualice/groups")]
+    assert pages == ["/api/v1/users/00ualice/groups?limit=200", "/api/v1/users/00ualice/groups?limit=200&after=200"]
+
+
+# -- OAuth 2.0 service app: developer.okta.com/docs/guides/implement-oauth-for-okta-serviceapp/main/ -
+
+@pytest.fixture(scope="module")
+def rsa_keys():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def pem(key):
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()).decode()
+    return pem(private), private.public_key(), pem(other)
+
+
+@pytest.fixture
+def make_oauth(okta_fake, sleeps, rsa_keys):
+    private_pem, public_key, _ = rsa_keys
+    okta_fake.add_service_app("0oaaccessbot", public_key, key_id="kid-1")
+    options = {"org_url": ORG_URL, "client_id": "0oaaccessbot", "private_key": private_pem, "key_id": "kid-1"}
+    with connector_factory(OktaConnector, "okta", options, sleep=sleeps.append) as build:
+        yield build
+
+
+def test_service_app_gets_a_scoped_token_with_a_signed_assertion_and_reuses_it(make_oauth, okta_fake):
+    okta = make_oauth()
+    assert okta.grant(ALICE, ENG, action_id="a1").outcome is Outcome.APPLIED
+    assert okta.suspend(ALICE, action_id="s1").outcome is Outcome.APPLIED
+
+    assert len(okta_fake.token_requests) == 1  # one token for every call until it nears expiry
+    form = okta_fake.token_requests[0]
+    assert form["grant_type"] == "client_credentials"
+    assert form["scope"] == "okta.users.manage okta.groups.manage"
+    assert form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    api_calls = [c for c in okta_fake.router.calls if c.request.url.path.startswith("/api/v1/")]
+    token = next(iter(okta_fake.access_tokens))
+    assert all(c.request.headers["authorization"] == f"Bearer {token}" for c in api_calls)
+    assert okta_fake.members["00geng"] == ["00ualice"]
+
+
+def test_a_token_near_expiry_is_renewed_with_a_fresh_assertion(make_oauth, okta_fake):
+    okta_fake.token_lifetime = 30  # shorter than the renewal margin: every use renews it
+    okta = make_oauth()
+    okta.grant(ALICE, ENG, action_id="a1")
+    okta.revoke(ALICE, ENG, action_id="r1")
+    api_calls = [c for c in okta_fake.router.calls if c.request.url.path.startswith("/api/v1/")]
+    assert len(okta_fake.token_requests) == len(api_calls) > 1
+    assert len(okta_fake.used_jtis) == len(api_calls)  # a fresh assertion each time: Okta refuses a reused jti
+
+
+def test_an_assertion_signed_by_another_key_is_an_auth_failure(make_oauth, okta_fake, rsa_keys):
+    okta = make_oauth(private_key=rsa_keys[2])
+    checks = {c.name: c for c in okta.check()}
+    assert checks["credentials"].ok is False and checks["credentials"].error_kind == "auth"
+    assert "invalid_client" in checks["credentials"].detail
+    assert rsa_keys[2] not in checks["credentials"].detail
+    with pytest.raises(AuthError):
+        okta.grant(ALICE, ENG, action_id="a1")
+    assert okta_fake.writes() == [("POST", "/oauth2/v1/token")] * 2
+
+
+def test_a_scope_not_granted_to_the_app_is_refused_as_invalid_scope(make_oauth):
+    okta = make_oauth(scopes=["okta.users.manage", "okta.apps.manage"])
+    with pytest.raises(AuthError, match="invalid_scope"):
+        okta.grant(ALICE, ENG, action_id="a1")
+
+
+def test_a_token_without_the_endpoints_scope_gets_403(make_oauth, okta_fake, rsa_keys):
+    okta_fake.add_service_app("0oareadonly", rsa_keys[1], scopes=("okta.groups.manage", "okta.users.read"))
+    okta = make_oauth(client_id="0oareadonly", key_id=None, scopes=["okta.groups.manage", "okta.users.read"])
+    with pytest.raises(AuthError, match="E0000006"):
+        okta.suspend(ALICE, action_id="s1")
+    assert okta_fake.users["00ualice"]["status"] == "ACTIVE"
+
+
+def test_check_of_a_service_app_reads_a_group_not_users_me(make_oauth, okta_fake):
+    okta = make_oauth()
+    checks = {c.name: c for c in okta.check()}
+    assert all(c.ok for c in checks.values()), checks
+    assert "0oaaccessbot" in checks["credentials"].detail
+    assert ("GET", "/api/v1/groups?limit=1") in okta_fake.requests()
+
+
+@pytest.mark.parametrize("options, problem", [
+    ({"api_token": TOKEN, "client_id": "0oa1", "private_key": "pem"}, "not both"),
+    ({"client_id": "0oa1"}, "both client_id and private_key"),
+    ({}, "is required"),
+])
+def test_exactly_one_kind_of_credential_is_accepted(options, problem):
+    with pytest.raises(ConfigError, match=problem) as caught:
+        OktaConnector("okta", {"org_url": ORG_URL, **options})
+    assert "pem" not in str(caught.value).replace("private_key", "")
+
+
+def test_a_private_key_that_is_not_pem_is_a_config_error_without_its_value():
+    with pytest.raises(ConfigError, match="private_key") as caught:
+        OktaConnector("okta", {"org_url": ORG_URL, "client_id": "0oa1", "private_key": "s3cr3t-not-a-key"})
+    assert "s3cr3t" not in str(caught.value)

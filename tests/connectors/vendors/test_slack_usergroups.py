@@ -11,6 +11,7 @@ from connectors.errors import (
     ManagedExternally,
     PrincipalNotFound,
     RateLimited,
+    TargetNotFound,
     TransientError,
 )
 from connectors.host import ConnectorHost, InProcessLocks
@@ -62,9 +63,10 @@ def test_grant_twice_applies_then_reports_already(slack, fake):
     assert (first.outcome, second.outcome) == (Outcome.APPLIED, Outcome.ALREADY)
     assert fake.members("SONCALL") == ["UBOB", "UCAROL", "UALICE"]
     assert updates(fake) == ["UBOB,UCAROL,UALICE"]  # the whole list, as Slack replaces it
-    assert fake.methods() == ["usergroups.list", "usergroups.users.list", "usergroups.users.update",
-                              "usergroups.list", "usergroups.users.list",  # read back to verify
-                              "usergroups.list", "usergroups.users.list"]
+    assert fake.methods() == ["usergroups.list",  # the group, cached from here on
+                              "usergroups.users.list", "usergroups.users.update",
+                              "usergroups.users.list",  # read back: this process's lock may not span replicas
+                              "usergroups.users.list"]
 
 
 def test_revoke_twice_applies_then_reports_already_and_keeps_the_others(slack, fake):
@@ -125,6 +127,20 @@ def test_wrong_token_fails_the_check_as_auth(make):
     assert "invalid_auth" in checks["credentials"].detail
     with pytest.raises(AuthError):
         make(token="xoxb-wrong").grant(ALICE, ONCALL, action_id="a1")
+
+
+def test_check_reports_a_missing_read_email_scope(make, fake):
+    fake.scopes = "usergroups:read,usergroups:write,users:read"
+    checks = {c.name: c for c in make().check()}
+    assert checks["credentials"].ok is False and "users:read.email" in checks["credentials"].detail
+
+
+def test_check_fails_when_slack_lists_no_scopes(make, fake):
+    # auth.test (api.slack.com/methods/auth.test) answers the scopes in x-oauth-scopes; without it
+    # nothing is verified, so nothing is claimed.
+    fake.scopes = None
+    checks = {c.name: c for c in make().check()}
+    assert checks["credentials"].ok is False and "x-oauth-scopes" in checks["credentials"].detail
 
 
 def test_check_reports_a_missing_write_scope(make, fake):
@@ -229,3 +245,59 @@ def test_without_a_shared_lock_the_read_back_catches_the_lost_update(make, fake)
     assert len(failed) == 1 and isinstance(outcomes[failed[0]], TransientError)  # reported, not silent
     jobs[failed[0]]()  # the runner retries the transient failure
     assert sorted(fake.members("SONCALL")) == ["UALICE", "UBOB", "UCAROL", "UDAN"]
+
+
+# -- rate limits: api.slack.com/docs/rate-limits, every usergroups.* method is Tier 2 (20+/minute) ---
+
+def spanning_host() -> ConnectorHost:
+    """What the bot lends on PostgreSQL: one lock for every replica (an advisory lock, tests/store)."""
+    return ConnectorHost(lock=InProcessLocks(), lock_spans_replicas=True)
+
+
+def test_with_a_lock_across_replicas_a_change_costs_two_tier2_calls(make, fake):
+    slack = make({"host": spanning_host()})
+    slack.grant(ALICE, ONCALL, action_id="a1")
+    fake.calls.clear()
+
+    assert slack.grant(PrincipalRef("UDAN"), ONCALL, action_id="a2").outcome is Outcome.APPLIED
+    assert slack.revoke(ALICE, ONCALL, action_id="r1").outcome is Outcome.APPLIED
+
+    # The update's own answer verifies it; the group's id and type come from the cache.
+    assert fake.methods() == ["usergroups.users.list", "usergroups.users.update"] * 2
+    assert sorted(fake.members("SONCALL")) == ["UBOB", "UCAROL", "UDAN"]
+
+
+def test_a_burst_of_changes_stays_within_tier2(make, fake):
+    fake.tier2_per_minute = 20
+    for i in range(18):
+        fake.add_user(f"UNEW{i:02d}", f"new{i}@acme.test")
+    slack = make({"host": spanning_host()})
+
+    outcomes = [slack.grant(PrincipalRef(f"UNEW{i:02d}"), ONCALL, action_id=f"a{i}").outcome for i in range(18)]
+
+    assert outcomes == [Outcome.APPLIED] * 18  # no 429: at most 18 calls of any one method this minute
+    assert fake.methods().count("usergroups.list") == 1
+    assert len(fake.members("SONCALL")) == 20
+
+
+def test_a_user_group_can_be_named_by_its_handle(make, fake):
+    slack = make({"host": spanning_host()})
+    assert slack.grant(ALICE, Target("@oncall"), action_id="a1").outcome is Outcome.APPLIED
+    assert slack.is_granted(ALICE, Target("@OnCall")) is True
+    assert fake.members("SONCALL")[-1] == "UALICE"
+    assert fake.methods().count("usergroups.list") == 1  # the handle's id is cached
+
+
+def test_the_group_cache_expires_and_an_unknown_group_is_looked_up_again(make, fake):
+    now = [0.0]
+    slack = make({"monotonic": lambda: now[0]}, group_cache_seconds=600)
+    slack.is_granted(ALICE, ONCALL)
+    fake.add_group("SNEW", "new-team", ["UBOB"])
+    assert [m.id for m in slack.list_members(Target("@new-team"))] == ["UBOB"]  # not cached yet: read again
+    assert fake.methods().count("usergroups.list") == 2
+    with pytest.raises(TargetNotFound):
+        slack.is_granted(ALICE, Target("@nobody"))
+    assert fake.methods().count("usergroups.list") == 3  # a miss is read again once, then refused
+    now[0] += 601
+    slack.is_granted(ALICE, ONCALL)
+    assert fake.methods().count("usergroups.list") == 4  # expired

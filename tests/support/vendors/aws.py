@@ -1,9 +1,11 @@
 """AWS test doubles: moto's server on 127.0.0.1, Stubber-ready clients, and a throttling endpoint.
 
 moto 5.2.5 gaps to keep in mind (moto/ssoadmin/models.py): assignments succeed at once (never
-IN_PROGRESS), duplicate creates append a second copy, deleting a missing assignment →
-ResourceNotFoundException. Stubber covers what moto cannot: IN_PROGRESS then
-FAILED, ConflictException, AccessDenied. The throttling endpoint speaks sso-admin's JSON 1.1
+IN_PROGRESS), duplicate creates append a second copy, ListAccountAssignments answers [] for a
+permission set that does not exist (DescribePermissionSet does answer ResourceNotFoundException),
+deleting a missing assignment → ResourceNotFoundException. Stubber covers what moto cannot, with the
+errors each operation's API reference (docs.aws.amazon.com/singlesignon/latest/APIReference/)
+lists: IN_PROGRESS then FAILED, ConflictException (HTTP 400, "retry with backoff"), AccessDenied. The throttling endpoint speaks sso-admin's JSON 1.1
 protocol (X-Amz-Target: SWBExternalService.<Operation>) and answers 400 ThrottlingException, so
 botocore's own retry loop is exercised over real HTTP.
 """
@@ -67,7 +69,7 @@ class ThrottlingEndpoint:
                 if len(endpoint.operations) <= endpoint.throttles:
                     self._answer(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
                 else:
-                    self._answer(200, {"AccountAssignments": []})
+                    self._answer(200, {"AccountAssignments": [], "PermissionSet": {"Name": "ReadOnly"}})
 
             def _answer(self, code: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()

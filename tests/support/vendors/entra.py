@@ -11,16 +11,30 @@ user-get, user-update, user-revokesigninsessions, graph/throttling, aad-advanced
 * GET /groups/{id}/members: ``@odata.nextLink`` (absolute, with $skiptoken) until the last page;
   ``$filter``/``$count`` need ``ConsistencyLevel: eventual`` (else 400 Request_UnsupportedQuery).
 * 429 ``TooManyRequests`` with Retry-After (seconds).
-* Token: POST {login}/{tenant}/oauth2/v2.0/token; a wrong secret → 401 ``invalid_client`` AADSTS7000215.
+* Microsoft identity platform (learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow,
+  certificate-credentials, v2-protocols-oidc):
+  - GET {login}/{tenant}/v2.0/.well-known/openid-configuration → the OpenID metadata (MSAL reads
+    ``token_endpoint`` from it).
+  - POST {login}/{tenant}/oauth2/v2.0/token, form-encoded ``grant_type=client_credentials``,
+    ``client_id``, ``scope`` and either ``client_secret`` (a wrong one → 401 ``invalid_client``
+    AADSTS7000215) or ``client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer``
+    with ``client_assertion``: a JWT signed (RS256/PS256) by a certificate registered on the app,
+    named in the header by ``x5t`` (base64url SHA-1 thumbprint) or ``x5t#S256``, with ``aud`` =
+    the token endpoint, ``iss`` = ``sub`` = the client id, ``exp``, ``nbf`` and ``jti``. An
+    unregistered certificate → 401 AADSTS700027; a bad signature → 401 AADSTS7000274; an
+    expired or future assertion → 401 AADSTS700024 (the AADSTS error reference's codes).
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+import jwt
 import respx
 
 from tests.support.vendors.routing import mount
@@ -31,6 +45,7 @@ TENANT = "contoso.onmicrosoft.com"
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"
 CLIENT_SECRET = "app-secret-value"
 ACCESS_TOKEN = "eyJ0eXAi.fake-graph-token"
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 DUPLICATE = "One or more added object references already exist for the following modified properties: 'members'."
 
 
@@ -45,7 +60,12 @@ def missing(object_id: str) -> httpx.Response:
 
 
 class EntraFake:
-    def __init__(self, router: respx.Router):
+    def __init__(self, router: respx.Router, *, login: str = LOGIN):
+        self.login = login
+        self.certificates: dict[str, Any] = {}  # base64url SHA-1 thumbprint -> public key
+        self.certificates_s256: dict[str, Any] = {}
+        self.verified_assertions: list[dict[str, Any]] = []
+        self.token_lifetime = 3599
         self.users: dict[str, dict[str, Any]] = {}
         self.groups: dict[str, dict[str, Any]] = {}
         self.members: dict[str, list[str]] = {}
@@ -53,7 +73,8 @@ class EntraFake:
         self._throttled: list[int] = []
         self._failures: list[httpx.Response] = []
         self.router = router
-        router.post(f"{LOGIN}/{TENANT}/oauth2/v2.0/token").mock(side_effect=self._token)
+        router.post(f"{login}/{TENANT}/oauth2/v2.0/token").mock(side_effect=self._token)
+        router.get(f"{login}/{TENANT}/v2.0/.well-known/openid-configuration").mock(side_effect=self._metadata)
         mount(router, GRAPH, [
             ("GET", r"/groups", self._list_groups),
             ("GET", r"/groups/(?P<gid>[^/?]+)", self._get_group),
@@ -78,6 +99,15 @@ class EntraFake:
                                   "onPremisesSyncEnabled": on_premises}
         self.members[object_id] = []
 
+    def add_certificate(self, certificate: Any) -> None:
+        """Upload a certificate's public part to the app registration (a cryptography x509 certificate)."""
+        from cryptography.hazmat.primitives import hashes
+
+        def b64(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+        self.certificates[b64(certificate.fingerprint(hashes.SHA1()))] = certificate.public_key()  # noqa: S303
+        self.certificates_s256[b64(certificate.fingerprint(hashes.SHA256()))] = certificate.public_key()
+
     def throttle_next(self, *retry_after: int) -> None:
         self._throttled.extend(retry_after)
 
@@ -87,20 +117,73 @@ class EntraFake:
     def graph_calls(self) -> list[httpx.Request]:
         return [c.request for c in self.router.calls if c.request.url.host == "graph.microsoft.com"]
 
+    def token_calls(self) -> list[httpx.Request]:
+        return [c.request for c in self.router.calls if c.request.url.path.endswith("/oauth2/v2.0/token")]
+
     def writes(self) -> list[tuple[str, str]]:
         return [(r.method, r.url.path.removeprefix("/v1.0")) for r in self.graph_calls() if r.method != "GET"]
 
     # -- endpoints -----------------------------------------------------------------------------
+    def _metadata(self, request: httpx.Request) -> httpx.Response:
+        base = f"{self.login}/{TENANT}"
+        return httpx.Response(200, json={
+            "token_endpoint": f"{base}/oauth2/v2.0/token", "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "issuer": f"{self.login}/00000000-0000-0000-0000-00000000c0de/v2.0",
+            "jwks_uri": f"{self.login}/{TENANT}/discovery/v2.0/keys",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"]})
+
+    @staticmethod
+    def _refused(code: int, description: str) -> httpx.Response:
+        return httpx.Response(401, json={
+            "error": "invalid_client", "error_codes": [code],
+            "error_description": f"AADSTS{code}: {description}\r\nTrace ID: t-1\r\nCorrelation ID: c-1\r\n"
+                                 "Timestamp: 2026-01-01 00:00:00Z"})
+
+    def _assertion_refusal(self, assertion: str) -> httpx.Response | None:
+        header = jwt.get_unverified_header(assertion)
+        # Base64url thumbprints; MSAL pads them with '=' and Entra accepts that, so padding is ignored.
+        key = self.certificates.get(str(header.get("x5t", "")).rstrip("=")) or \
+            self.certificates_s256.get(str(header.get("x5t#S256", "")).rstrip("="))
+        if key is None:
+            return self._refused(700027, "The certificate with identifier used to sign the client assertion is not "
+                                         "registered on application.")
+        try:
+            claims = jwt.decode(assertion, key, algorithms=["RS256", "PS256"],
+                                audience=f"{self.login}/{TENANT}/oauth2/v2.0/token", issuer=CLIENT_ID,
+                                options={"require": ["aud", "iss", "sub", "exp", "jti"]})
+        except (jwt.ExpiredSignatureError, jwt.ImmatureSignatureError):
+            return self._refused(700024, "Client assertion is not within its valid time range.")
+        except jwt.InvalidSignatureError:
+            return self._refused(7000274, "Client assertion contains an invalid signature.")
+        except jwt.InvalidTokenError as exc:
+            return self._refused(700023, f"Client assertion audience or claims are invalid ({exc}).")
+        if claims["sub"] != CLIENT_ID:
+            return self._refused(700021, "Client assertion application identifier doesn't match 'client_id'.")
+        # The docs ask for a jti but do not say Entra refuses a reused one; MSAL reuses an assertion
+        # for its lifetime, so no replay rule is enforced here.
+        self.verified_assertions.append(claims)
+        return None
+
     def _token(self, request: httpx.Request) -> httpx.Response:
         form = parse_qs(request.content.decode())
         self.token_requests.append(form)
-        if form.get("client_id") != [CLIENT_ID] or form.get("client_secret") != [CLIENT_SECRET]:
-            return httpx.Response(401, json={
-                "error": "invalid_client", "error_codes": [7000215],
-                "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent "
-                                     "in the request is the client secret value.\r\nTrace ID: t-1\r\n"
-                                     "Correlation ID: c-1\r\nTimestamp: 2026-01-01 00:00:00Z"})
-        return httpx.Response(200, json={"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+        if form.get("grant_type") != ["client_credentials"] or form.get("client_id") != [CLIENT_ID]:
+            return httpx.Response(400, json={"error": "invalid_request", "error_description":
+                                             "AADSTS900144: The request body must contain 'grant_type' and a known "
+                                             "'client_id'."})
+        if "client_assertion" in form:
+            if form.get("client_assertion_type") != [CLIENT_ASSERTION_TYPE]:
+                return httpx.Response(400, json={"error": "invalid_request", "error_description":
+                                                 "AADSTS50027: Invalid client_assertion_type."})
+            refused = self._assertion_refusal(form["client_assertion"][0])
+            if refused is not None:
+                return refused
+        elif form.get("client_secret") != [CLIENT_SECRET]:
+            return self._refused(7000215, "Invalid client secret provided. Ensure the secret being sent in the "
+                                          "request is the client secret value.")
+        return httpx.Response(200, json={"token_type": "Bearer", "expires_in": self.token_lifetime, "ext_expires_in": self.token_lifetime,
                                          "access_token": ACCESS_TOKEN})
 
     def _guarded(self, handler):

@@ -7,10 +7,15 @@ From docs.github.com/rest/orgs/members, /rest/teams/members, /rest/teams/team-sy
   cancels an invitation); a stranger → 404.
 * PUT/GET/DELETE /orgs/{org}/teams/{slug}/memberships/{username}; a team synchronised with an IdP
   group refuses changes with 403; GET /orgs/{org}/teams/{slug}/team-sync/group-mappings lists its groups.
+* GET /orgs/{org}/teams/{slug}/external-groups (docs.github.com/enterprise-cloud@latest/rest/teams/
+  external-groups, "List a connection between an external group and a team") → 200
+  ``{"groups": [{"group_id", "group_name", "updated_at"}]}``; the endpoints exist only for an
+  enterprise with managed users, so a fake org without ``emu`` answers 404 Not Found.
 * GET /orgs/{org}/members and /orgs/{org}/teams/{slug}/members: ``per_page`` ≤ 100, ``role``,
   ``Link: rel="next"``.
 * 401 "Bad credentials"; primary limit 403 with x-ratelimit-remaining: 0 and x-ratelimit-reset
-  (epoch); secondary limit 403 "You have exceeded a secondary rate limit" with or without retry-after.
+  (epoch); secondary limit 403 "You have exceeded a secondary rate limit" with or without retry-after
+  (rate-limits-for-the-rest-api: then wait a minute, and exponentially longer if it persists).
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ def gh_error(status: int, message: str, headers: dict[str, str] | None = None) -
 
 
 class GitHubFake:
-    def __init__(self, router: respx.Router, *, write_latency: float = 0.0):
+    def __init__(self, router: respx.Router, *, write_latency: float = 0.0, emu: bool = False):
+        self.emu = emu
         self.users: dict[str, dict[str, Any]] = {}
         self.org_members: dict[str, dict[str, str]] = {}  # login -> {"role", "state"}
         self.teams: dict[str, dict[str, Any]] = {}  # slug -> {"members": {login: {...}}, "idp_groups": [...]}
@@ -60,6 +66,7 @@ class GitHubFake:
             ("DELETE", rf"{org}/teams/(?P<slug>[^/?]+)/memberships/(?P<login>[^/?]+)", self._delete_team_membership),
             ("GET", rf"{org}/teams/(?P<slug>[^/?]+)/members", self._list_team_members),
             ("GET", rf"{org}/teams/(?P<slug>[^/?]+)/team-sync/group-mappings", self._group_mappings),
+            ("GET", rf"{org}/teams/(?P<slug>[^/?]+)/external-groups", self._external_groups),
         ], self._guarded)
 
     # -- seeding and inspection ----------------------------------------------------------------
@@ -68,8 +75,10 @@ class GitHubFake:
         if in_org:
             self.org_members[login] = {"role": role, "state": "active"}
 
-    def add_team(self, slug: str, *, idp_groups: tuple[str, ...] = (), sync_message: str | None = None) -> None:
-        self.teams[slug] = {"members": {}, "idp_groups": list(idp_groups), "sync_message": sync_message}
+    def add_team(self, slug: str, *, idp_groups: tuple[str, ...] = (), sync_message: str | None = None,
+                 external_group: str | None = None) -> None:
+        self.teams[slug] = {"members": {}, "idp_groups": list(idp_groups), "sync_message": sync_message,
+                            "external_group": external_group}
 
     def accept_invitation(self, login: str) -> None:
         self.org_members[login]["state"] = "active"
@@ -213,3 +222,11 @@ class GitHubFake:
             return team
         return httpx.Response(200, json={"groups": [{"group_id": g, "group_name": g, "group_description": ""}
                                                     for g in team["idp_groups"]]})
+
+    def _external_groups(self, request, slug):
+        team = self._team(slug)
+        if isinstance(team, httpx.Response) or not self.emu:
+            return gh_error(404, "Not Found")
+        linked = team["external_group"]
+        return httpx.Response(200, json={"groups": [{"group_id": 123, "group_name": linked,
+                                                     "updated_at": "2026-01-24T11:31:04-06:00"}] if linked else []})

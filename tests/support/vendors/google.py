@@ -8,6 +8,10 @@ From developers.google.com/admin-sdk/directory/reference/rest/v1 and its error r
   ``notFound`` "Resource Not Found: memberKey" (lithnet/googleapps-managementagent#13); unknown
   group → 404 "Resource Not Found: groupKey".
 * members.get / members.list (``maxResults`` ≤ 200, ``pageToken`` / ``nextPageToken``).
+* members.patch / members.update: PATCH / PUT groups/{groupKey}/members/{memberKey} with a member
+  body (``role``: MEMBER | MANAGER | OWNER) → 200 member; not a member → 404 memberKey; another
+  role → 400 ``invalid`` "Invalid Input: role" (members/patch, members/update and the members
+  resource reference). members.insert refuses an existing member whatever the body's role.
 * users.get / users.list / users.update (``suspended``) / users.signOut → 204.
 * Throttling: 403 with reason ``userRateLimitExceeded`` (or ``quotaExceeded``), no Retry-After.
 * Bad token: 401 reason ``authError`` "Invalid Credentials".
@@ -90,6 +94,8 @@ class GoogleFake:
             ("POST", r"/groups/(?P<group>[^/?]+)/members", self._insert_member),
             ("GET", r"/groups/(?P<group>[^/?]+)/members/(?P<member>[^/?]+)", self._get_member),
             ("DELETE", r"/groups/(?P<group>[^/?]+)/members/(?P<member>[^/?]+)", self._delete_member),
+            ("PATCH", r"/groups/(?P<group>[^/?]+)/members/(?P<member>[^/?]+)", self._change_member),
+            ("PUT", r"/groups/(?P<group>[^/?]+)/members/(?P<member>[^/?]+)", self._change_member),
         ]
         mount(router, API, routes, self._guarded)
 
@@ -158,6 +164,20 @@ class GoogleFake:
             return not_found("groupKey")
         found = self.members[email].get(member.lower())
         return httpx.Response(200, json=found) if found else not_found("memberKey")
+
+    def _change_member(self, request, group, member):
+        email = self._find_group(group)
+        if email is None:
+            return not_found("groupKey")
+        found = self.members[email].get(member.lower())
+        if found is None:
+            return not_found("memberKey")
+        body = json.loads(request.content or b"{}")
+        role = body.get("role", found["role"] if request.method == "PATCH" else "MEMBER")
+        if role not in ("MEMBER", "MANAGER", "OWNER"):
+            return google_error(400, "invalid", "Invalid Input: role")
+        found["role"] = role
+        return httpx.Response(200, json=found)
 
     def _delete_member(self, request, group, member):
         email = self._find_group(group)

@@ -10,6 +10,9 @@ Follows api.slack.com/methods/usergroups.* and users.lookupByEmail:
 * ``usergroups.disable`` sets ``date_delete`` and ``deleted_by`` (the caller); ``enable`` clears them.
   ``usergroups.list`` hides disabled groups unless ``include_disabled``; so does ``usergroups.users.list``.
 * ``auth.test`` answers the token's user and its scopes in ``x-oauth-scopes``.
+* Rate limits (api.slack.com/docs/rate-limits): every usergroups.* method is Tier 2, "20+ per
+  minute" per method, workspace and app. ``tier2_per_minute`` enforces that: a method called more
+  often within any 60 s answers HTTP 429 ``ratelimited`` with Retry-After until its window clears.
 
 ``list_delay`` makes usergroups.users.list slow, and ``sync_readers(n)`` holds the next n
 usergroups.users.list calls until all n have arrived, so a test can force two writers to read
@@ -34,13 +37,15 @@ SCOPES = "usergroups:read,usergroups:write,users:read,users:read.email"
 
 
 class SlackUsergroupsFake:
-    def __init__(self, *, token: str = TOKEN, scopes: str = SCOPES):
+    def __init__(self, *, token: str = TOKEN, scopes: str | None = SCOPES):
         self.token, self.scopes = token, scopes
         self.users: dict[str, dict[str, Any]] = {}
         self.groups: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.list_delay = 0.0
         self.throttle: list[int] = []  # Retry-After values for the next requests
+        self.tier2_per_minute: int | None = None
+        self._tier2_calls: dict[str, list[float]] = {}
         self._readers: tuple[threading.Barrier, list[int]] | None = None
         self._reads_wait_for: tuple[threading.Event, list[int]] | None = None
         self._held_read: tuple[Callable[[], bool], threading.Event] | None = None
@@ -159,6 +164,9 @@ class SlackUsergroupsFake:
             self.calls.append((method, params))
             if self.throttle:
                 return 429, {"ok": False, "error": "ratelimited"}, {"retry-after": str(self.throttle.pop(0))}
+            limited = self._over_tier2(method)
+            if limited is not None:
+                return 429, {"ok": False, "error": "ratelimited"}, {"retry-after": str(limited)}
         if authorization != f"Bearer {self.token}":
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         handler = getattr(self, "_" + method.replace(".", "_"), None)
@@ -177,8 +185,20 @@ class SlackUsergroupsFake:
             # The snapshot is taken before meeting: no synchronised reader can see another's write,
             # however the threads are scheduled after the barrier opens.
             barrier.wait()
-        headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
+        headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" and self.scopes is not None else {}
         return 200, body, headers
+
+    def _over_tier2(self, method: str) -> int | None:
+        """Seconds until ``method`` may be called again, when this call would exceed Tier 2."""
+        if self.tier2_per_minute is None or not method.startswith("usergroups."):
+            return None
+        now = time.monotonic()
+        recent = [t for t in self._tier2_calls.get(method, []) if now - t < 60]
+        if len(recent) >= self.tier2_per_minute:
+            self._tier2_calls[method] = recent
+            return int(60 - (now - recent[0])) + 1
+        self._tier2_calls[method] = [*recent, now]
+        return None
 
     @staticmethod
     def _fail(error: str) -> dict[str, Any]:
