@@ -25,6 +25,7 @@ from sqlalchemy import text
 from bot import wakeups
 from bot.deps import Deps
 from bot.http.metrics import revoke_lateness_histogram
+from bot.reporting.prometheus import watch_runner
 from bot.timers.service import TimerService
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Worker:
         answers: 200, else 503) at http://host:port; returns the bound port (0 picks a free one)."""
         registry = CollectorRegistry()
         self.deps.runner.revoke_lateness_observers.append(revoke_lateness_histogram(registry).observe)
+        watch_runner(registry, self.deps.runner, self.deps.store)
         metrics = make_wsgi_app(registry)
 
         def app(environ, start_response):

@@ -1,0 +1,28 @@
+"""Seconds between two UTC columns, computed by the database (both dialects)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Float
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class seconds_between(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+    """``seconds_between(end, start)``: end - start in seconds, as a float."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between, "postgresql")
+def _pg(element, compiler, **kw):
+    end, start = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+
+
+@compiles(seconds_between, "sqlite")
+def _sqlite(element, compiler, **kw):
+    # UTCDateTime stores naive UTC text on SQLite; julianday() reads it to ~0.1 ms.
+    end, start = list(element.clauses)
+    return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 86400.0)"
