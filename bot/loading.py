@@ -3,7 +3,11 @@ other and the directory (an entitlement naming an unknown connector or approver 
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import select
+
+from bot.reporting import policy_versions
 
 from bot.settings import Settings
 from bot.store.db import Store
@@ -23,9 +27,13 @@ def load_connectors_for(settings: Settings, host: ConnectorHost | None = None) -
     return load_connectors(path, simulate=settings.simulate_connectors, host=host)
 
 
-def load_catalog_for(settings: Settings, store: Store, connectors: ConnectorSet):
+def load_catalog_for(settings: Settings, store: Store, connectors: ConnectorSet, *, now: datetime | None = None):
+    """Load the catalog and put its hash on record in the audit log (policy changes are on record)."""
     with store.uow() as s:
         people = s.execute(select(Person.email, Person.groups)).all()
     emails = [email for email, _ in people]
     groups = sorted({g for _, gs in people for g in (gs or [])})
-    return load_catalog(settings.catalog, connectors=list(connectors), people=emails, groups=groups)
+    catalog = load_catalog(settings.catalog, connectors=list(connectors), people=emails, groups=groups)
+    with store.uow() as s:
+        policy_versions.record_load(s, now=now or datetime.now(timezone.utc), path=settings.catalog)
+    return catalog

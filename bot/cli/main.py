@@ -12,7 +12,7 @@ from bot.cli.manifest import manifest
 from bot.cli.offboard import offboard_app
 from bot.cli.policy import policy_app
 from bot.cli.reconcile import reconcile_app
-from bot.cli.report import report
+from bot.cli.report import evidence, report
 from bot.cli.serve import serve
 
 app = typer.Typer(help="accessbot: self-service, time-bound access from Slack.", no_args_is_help=True,
@@ -27,6 +27,7 @@ app.add_typer(reconcile_app, name="reconcile")
 app.command()(serve)
 app.command()(manifest)
 app.command()(report)
+app.command()(evidence)
 
 
 def main() -> None:

@@ -78,3 +78,28 @@ def report(ctx: typer.Context,
         return
     output.write_text(text, encoding="utf-8")
     typer.echo(f"Wrote {output}", err=True)
+
+
+def evidence(ctx: typer.Context,
+             since: Annotated[str, typer.Option(help="Start of the period (UTC date or date-time)")],
+             out: Annotated[Path, typer.Option("--out", help="A folder, or a file ending in .zip")],
+             until: Annotated[str | None, typer.Option(help="End (UTC date, included, or date-time); default the "
+                                                           "start of today, so a pack made today can be made again")] = None,
+             ) -> None:
+    """An auditor's evidence pack for a period: audit log with its chain check, who had what at the
+    end, privileged grants with their approvals, leavers with per-system receipts, policy versions."""
+    from bot.reporting.evidence import write_pack
+
+    with opened_deps(ctx) as deps:
+        now = deps.clock.now()
+        today = datetime.combine(now.date(), time(0), timezone.utc)
+        period = period_from(since, until or today.isoformat(), now)
+        if period.until > now:
+            raise fail(f"--until {period.until:%Y-%m-%d %H:%M} is in the future: a pack covers a finished period "
+                       "(the same period must always give the same files).")
+        if out.exists() and out.suffix != ".zip" and not out.is_dir():
+            raise fail(f"{out} is a file: give a folder or a name ending in .zip.")
+        with deps.store.uow() as s:
+            digests = write_pack(s, deps.catalog, period, out)
+    typer.echo(f"Wrote {len(digests)} files to {out} for {period.since:%Y-%m-%d %H:%M} → "
+               f"{period.until:%Y-%m-%d %H:%M} UTC", err=True)
