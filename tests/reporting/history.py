@@ -22,7 +22,9 @@ from tests.lifecycle.helpers import hr, wait_for_offboarding
 ADMIN = "github:admin"
 
 
-def build(world, deps) -> dict:
+def build(world, deps, *, runner=None) -> dict:
+    """``runner``: the one to run the calls (default the world's; deps.runner to observe its metrics)."""
+    run = (runner or world.runner).run_due
     t0 = world.clock.now()
     alice = world.submit("alice@acme.test", ADMIN, justification="release")
     world.advance(minutes=10)
@@ -30,9 +32,9 @@ def build(world, deps) -> dict:
     world.advance(minutes=5)
     world.decide("olga@acme.test", alice)
     world.advance(minutes=5)
-    world.run()
+    run()
     bob = world.submit("bob@acme.test", "github:member", justification="reviews")
-    world.run()
+    run()
     world.advance(minutes=40)
     world.mem.fail_next(TransientError("503 from the target"))
     hr(deps, "leaver", "bob@acme.test")
