@@ -18,11 +18,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, text, tuple_
+from sqlalchemy import String, cast
 from sqlalchemy.orm import Session, aliased
 
 from bot.domain.enums import DONE_ACTION_STATUSES, EndReason, GrantStatus, RequestStatus
-from bot.reporting.sql import seconds_between
+from bot.reporting.sql import seconds_between, whole_weeks_between
 from bot.reporting.stats import Summary, grouped, summarise
 from bot.store.types import UTCDateTime
 from bot.store.models import (
@@ -105,6 +106,36 @@ def compute(s: Session, period: Period, now: datetime) -> Figures:
     return figures
 
 
+def _summaries(s: Session, base: Select, dimensions: tuple[str, ...]) -> dict[str, dict[str, Summary]]:
+    """p50/p90/max of ``base``'s ``seconds`` overall and per dimension (``base``'s other labelled columns).
+
+    PostgreSQL computes them itself (one pass, GROUPING SETS, percentile_disc: the nearest rank),
+    so only a row per group comes back; SQLite hands the durations over and they are ranked here."""
+    sub = base.subquery()
+    columns = [sub.c[name] for name in dimensions]
+    if s.get_bind().dialect.name != "postgresql":
+        return _by_dimension(s.execute(select(*columns, sub.c.seconds)).all(), dimensions)
+    seconds = sub.c.seconds
+    query = select(*columns, *[func.grouping(c) for c in columns], func.count(),
+                   func.percentile_disc(0.5).within_group(seconds), func.percentile_disc(0.9).within_group(seconds),
+                   func.max(seconds)).group_by(func.grouping_sets(text("()"), *[tuple_(c) for c in columns]))
+    result: dict[str, dict[str, Summary]] = {ALL: {}, **{name: {} for name in dimensions}}
+    n = len(columns)
+    for row in s.execute(query):
+        keys, flags, (count, p50, p90, top) = row[:n], row[n:2 * n], row[2 * n:]
+        summary = Summary(count, _round(p50), _round(p90), _round(top))
+        if all(flags):
+            result[ALL][""] = summary
+        else:
+            index = list(flags).index(0)
+            result[dimensions[index]][keys[index] or ""] = summary
+    return {name: dict(sorted(groups.items())) for name, groups in result.items()}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
 def _by_dimension(rows: list[tuple], dimensions: tuple[str, ...]) -> dict[str, dict[str, Summary]]:
     """rows: (*dimension values, seconds)."""
     result = {ALL: grouped(("", row[-1]) for row in rows)}
@@ -118,32 +149,35 @@ def _in(column, period: Period):
 
 
 def _approvals(s: Session, f: Figures) -> None:
-    rows = s.execute(select(AccessRequest.entitlement, Person.department,
-                            seconds_between(AccessRequest.decided_at, AccessRequest.created_at))
-                     .join(Person, Person.id == AccessRequest.requester_id)
-                     .where(AccessRequest.status == RequestStatus.APPROVED, AccessRequest.auto_approved.is_(False),
-                            _in(AccessRequest.decided_at, f.period))).all()
-    f.durations["time_to_approve"] = _by_dimension(rows, ("entitlement", "department"))
+    base = (select(AccessRequest.entitlement.label("entitlement"), Person.department.label("department"),
+                   seconds_between(AccessRequest.decided_at, AccessRequest.created_at).label("seconds"))
+            .join(Person, Person.id == AccessRequest.requester_id)
+            .where(AccessRequest.status == RequestStatus.APPROVED, AccessRequest.auto_approved.is_(False),
+                   _in(AccessRequest.decided_at, f.period)))
+    f.durations["time_to_approve"] = _summaries(s, base, ("entitlement", "department"))
 
 
 def _provisioning(s: Session, f: Figures) -> None:
     asked = case((and_(AccessRequest.starts_at.is_not(None), AccessRequest.starts_at > AccessRequest.created_at),
                   AccessRequest.starts_at), else_=AccessRequest.created_at)
-    rows = s.execute(select(Grant.entitlement, Grant.connector, Person.department, Grant.activated_at,
-                            seconds_between(Grant.activated_at, asked))
-                     .join(AccessRequest, AccessRequest.id == Grant.request_id)
-                     .join(Person, Person.id == Grant.person_id)
-                     .where(_in(Grant.activated_at, f.period))).all()
-    f.durations["time_to_provision"] = _by_dimension([(e, c, d, v) for e, c, d, _, v in rows],
-                                                     ("entitlement", "connector", "department"))
-    weekly: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for _, connector, _, activated, seconds in rows:
-        weekly[connector].append((_week(activated), seconds))
-    f.provision_by_week = {connector: grouped(weekly[connector]) for connector in sorted(weekly)}
-
-
-def _week(moment: datetime) -> str:
-    return (moment.date() - timedelta(days=moment.weekday())).isoformat()
+    first_monday = datetime.combine(f.period.since.date() - timedelta(days=f.period.since.weekday()),
+                                    datetime.min.time(), f.period.since.tzinfo)
+    week = whole_weeks_between(Grant.activated_at, bindparam("monday", first_monday, type_=UTCDateTime()))
+    base = (select(Grant.entitlement.label("entitlement"), Grant.connector.label("connector"),
+                   Person.department.label("department"), week.label("week"),
+                   seconds_between(Grant.activated_at, asked).label("seconds"))
+            .join(AccessRequest, AccessRequest.id == Grant.request_id)
+            .join(Person, Person.id == Grant.person_id)
+            .where(_in(Grant.activated_at, f.period)))
+    f.durations["time_to_provision"] = _summaries(s, base, ("entitlement", "connector", "department"))
+    sub = base.subquery()
+    by_week = _summaries(s, select((sub.c.connector + "|" + cast(sub.c.week, String)).label("key"),
+                                   sub.c.seconds.label("seconds")), ("key",))["key"]
+    result: dict[str, dict[str, Summary]] = defaultdict(dict)
+    for key, summary in by_week.items():
+        connector, number = key.rsplit("|", 1)
+        result[connector][(first_monday + timedelta(weeks=int(number))).date().isoformat()] = summary
+    f.provision_by_week = {connector: dict(sorted(weeks.items())) for connector, weeks in sorted(result.items())}
 
 
 def _joiners(s: Session, f: Figures) -> None:
@@ -235,11 +269,12 @@ def _deprovision_start(started: datetime, trigger: str, leaver_events: list[date
 
 
 def _revoke_lateness(s: Session, f: Figures) -> None:
-    rows = s.execute(select(Grant.entitlement, Grant.connector, seconds_between(Grant.ended_at, Grant.ends_at))
-                     .where(Grant.status == GrantStatus.EXPIRED, Grant.end_reason == EndReason.EXPIRED,
-                            Grant.ended_at.is_not(None), _in(Grant.ends_at, f.period))).all()
-    f.durations["revoke_lateness"] = _by_dimension([(e, c, max(0.0, v)) for e, c, v in rows],
-                                                   ("entitlement", "connector"))
+    late = seconds_between(Grant.ended_at, Grant.ends_at)
+    base = (select(Grant.entitlement.label("entitlement"), Grant.connector.label("connector"),
+                   case((late < 0, 0.0), else_=late).label("seconds"))
+            .where(Grant.status == GrantStatus.EXPIRED, Grant.end_reason == EndReason.EXPIRED,
+                   Grant.ended_at.is_not(None), _in(Grant.ends_at, f.period)))
+    f.durations["revoke_lateness"] = _summaries(s, base, ("entitlement", "connector"))
 
 
 def _orphans(s: Session, f: Figures) -> None:
