@@ -138,7 +138,7 @@ def _round(value: float | None) -> float | None:
 
 def _by_dimension(rows: list[tuple], dimensions: tuple[str, ...]) -> dict[str, dict[str, Summary]]:
     """rows: (*dimension values, seconds)."""
-    result = {ALL: grouped(("", row[-1]) for row in rows)}
+    result = {ALL: {"": summarise(row[-1] for row in rows)}}  # as PostgreSQL's () grouping set: always there
     for index, name in enumerate(dimensions):
         result[name] = grouped((row[index], row[-1]) for row in rows)
     return result
@@ -189,18 +189,20 @@ def _joiners(s: Session, f: Figures) -> None:
                        .where(LifecycleEvent.type == "joiner", LifecycleEvent.status == "applied",
                               _in(start, f.period))).all()
     people = {person_id for _, person_id, *_ in events}
-    grants: dict[int, list[tuple[datetime, datetime | None, str]]] = defaultdict(list)
+    grants: dict[int, list[tuple[datetime, datetime, datetime | None]]] = defaultdict(list)
     if people:
-        for person_id, created, activated, status in s.execute(
-                select(Grant.person_id, Grant.created_at, Grant.activated_at, Grant.status)
+        for person_id, created, starts, activated in s.execute(
+                select(Grant.person_id, Grant.created_at, Grant.starts_at, Grant.activated_at)
                 .where(Grant.person_id.in_(people), Grant.granted_by.startswith(BIRTHRIGHT_PREFIX))):
-            grants[person_id].append((created, activated, status))
+            grants[person_id].append((created, starts, activated))
     rows = []
     for _, person_id, began, received, applied, department in events:
         # The birthright grants this event made: created while it was applied.
         made = [g for g in grants[person_id] if received <= g[0] <= (applied or received) + timedelta(minutes=1)]
-        if made and all(activated is not None for _, activated, _ in made):
-            rows.append((department, (max(a for _, a, _ in made) - began).total_seconds()))
+        if made and all(activated is not None for _, _, activated in made):
+            # A hire announced ahead is measured from the first day, when the access was due.
+            began = max(began, min(starts for _, starts, _ in made))
+            rows.append((department, max(0.0, (max(a for _, _, a in made) - began).total_seconds())))
     f.durations["time_to_provision_joiner"] = _by_dimension(rows, ("department",))
 
 
