@@ -101,6 +101,7 @@ def generate(store, people: int, grants: int, events: int, start: datetime) -> N
                                                kind="unknown", first_run_id=1, first_seen_at=start,
                                                last_seen_at=start, fixed_at=None if n % 3 else start + year / 2)
                                           for n in range(300)])
+    print(f"  ledger written; {events:,} audit events next", file=sys.stderr, flush=True)
     hash_ = "0" * 64  # the report never reads the chain: filler events of the real shape
     seq = 0
     for batch_start in range(0, events, 20000):
