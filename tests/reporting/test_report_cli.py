@@ -97,3 +97,27 @@ def test_the_html_page_is_self_contained_and_its_charts_are_drawn(deps, known, t
     assert shot.stat().st_size > 10_000
     keep = Path("/tmp") / f"accessbot-report-{db_backend}.png"
     shutil.copy(shot, keep)  # for a person to look at
+
+
+def test_the_admin_api_gives_the_same_figures_to_a_bearer_of_the_token(world, known):
+    from fastapi.testclient import TestClient
+
+    from bot.http.app import create_app
+
+    deps = deps_for(world, admin_api_token="s3cret-token")
+    try:
+        client = TestClient(create_app(deps.settings, deps=deps, plugins=[]))
+        since = (known["t0"] - timedelta(days=1)).isoformat()
+        assert client.get("/api/v1/report", params={"since": since}).status_code == 401
+        answer = client.get("/api/v1/report", params={"since": since},
+                            headers={"Authorization": "Bearer s3cret-token"})
+        assert answer.status_code == 200
+        assert answer.json()["durations"]["time_to_deprovision"]["all"][""]["max"] == 90.0
+        bad = client.get("/api/v1/report", params={"since": since, "until": "2020-01-01T00:00:00"},
+                         headers={"Authorization": "Bearer s3cret-token"})
+        assert bad.status_code == 422 and "the period is empty" in bad.text
+        garbled = client.get("/api/v1/report", params={"since": "not-a-date"},
+                             headers={"Authorization": "Bearer s3cret-token"})
+        assert garbled.status_code == 422
+    finally:
+        close(deps)
