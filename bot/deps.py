@@ -102,5 +102,5 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, connectors: Co
         from bot.store.connector_host import database_host
 
         connectors = load_connectors_for(settings, database_host(store, clock))
-    catalog = catalog if catalog is not None else load_catalog_for(settings, store, connectors)
+    catalog = catalog if catalog is not None else load_catalog_for(settings, store, connectors, now=clock.now())
     return Deps(settings=settings, store=store, catalog=catalog, connectors=connectors, clock=clock)

@@ -3,8 +3,11 @@ other and the directory (an entitlement naming an unknown connector or approver 
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import select
 
+from bot.reporting import policy_versions
 from bot.settings import Settings, credentials_environment
 from bot.store.db import Store
 from bot.store.models import Person
@@ -24,7 +27,8 @@ def load_connectors_for(settings: Settings, host: ConnectorHost | None = None) -
     return load_connectors(path, environ=credentials_environment(), simulate=settings.simulate_connectors, host=host)
 
 
-def load_catalog_for(settings: Settings, store: Store, connectors: ConnectorSet):
+def load_catalog_for(settings: Settings, store: Store, connectors: ConnectorSet, *, now: datetime | None = None):
+    """Load the catalog and put its hash on record in the audit log (policy changes are on record)."""
     with store.uow() as s:
         people = s.execute(select(Person.email, Person.groups)).all()
     emails = [email for email, _ in people]
@@ -32,4 +36,8 @@ def load_catalog_for(settings: Settings, store: Store, connectors: ConnectorSet)
     # Targets are checked against each instance's configured type, simulated or not: the demo must
     # not accept a catalog the real connectors would refuse.
     targets = target_checks({name: connectors.configured_type(name) for name in connectors})
-    return load_catalog(settings.catalog, connectors=list(connectors), people=emails, groups=groups, targets=targets)
+    catalog = load_catalog(settings.catalog, connectors=list(connectors), people=emails, groups=groups,
+                           targets=targets)
+    with store.uow() as s:
+        policy_versions.record_load(s, now=now or datetime.now(timezone.utc), path=settings.catalog)
+    return catalog

@@ -28,6 +28,7 @@ from bot.deps import Deps
 from bot.http.metrics import process_registry, revoke_lateness_histogram
 from bot.http.middleware import UNAUTHORIZED, metrics_token
 from bot.store import claims
+from bot.reporting.prometheus import watch_runner
 from bot.timers.service import TimerService
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Worker:
         answers: 200, else 503) at http://host:port; returns the bound port (0 picks a free one)."""
         registry = process_registry()
         self.deps.runner.revoke_lateness_observers.append(revoke_lateness_histogram(registry).observe)
+        watch_runner(registry, self.deps.runner, self.deps.store)
         metrics = make_wsgi_app(registry)
         token = metrics_token(self.deps.settings)
 

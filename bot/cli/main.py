@@ -12,6 +12,7 @@ from bot.cli.manifest import manifest
 from bot.cli.offboard import offboard_app
 from bot.cli.policy import policy_app
 from bot.cli.reconcile import reconcile_app
+from bot.cli.report import evidence, report
 from bot.cli.serve import serve
 from bot.cli.setup_errors import current_settings, short_message
 
@@ -26,6 +27,8 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(reconcile_app, name="reconcile")
 app.command()(serve)
 app.command()(manifest)
+app.command()(report)
+app.command()(evidence)
 
 
 def main() -> None:

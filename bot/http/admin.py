@@ -8,7 +8,7 @@ behalf it acts, and the operation applies that person's rights (an approver must
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -20,6 +20,8 @@ from bot.deps import Deps
 from bot.directory import service as directory
 from bot.domain.enums import Trigger, Verdict
 from bot.operations import perform
+from bot.reporting.figures import Period, compute
+from bot.reporting.tables import as_document
 from bot.store.models import Grant
 from bot.workflow.bundle import submit_bundle
 from bot.workflow.context import Actor
@@ -179,3 +181,21 @@ def revoke_grant(grant_id: int, body: RevokeIn, deps: DepsDep) -> dict:
 
     grant = perform(deps, Actor(body.actor, Trigger.API), "revoke", run, subject=("grant", grant_id))
     return {"id": grant.id, "status": grant.status}
+
+
+@router.get("/report")
+def report(deps: DepsDep, since: datetime | None = None, until: datetime | None = None) -> dict:
+    """The lifecycle figures (docs/metrics.md) as ``accessbot report --format json`` gives them;
+    the default period is the 30 days to now. Times without an offset are UTC."""
+    now = deps.clock.now()
+    end = _utc(until) if until else now
+    try:
+        period = Period(_utc(since) if since else end - timedelta(days=30), end)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    with deps.store.uow() as s:
+        return as_document(compute(s, period, now))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)

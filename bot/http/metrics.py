@@ -16,9 +16,15 @@ from prometheus_client import (
 )
 from sqlalchemy import func, select
 
-from bot.domain.enums import ActionStatus, GrantStatus, RequestStatus
+from bot.domain.enums import LIVE_GRANT_STATUSES, ActionStatus, GrantStatus, RequestStatus
 from bot.provisioning.runner import ProvisioningRunner
+from bot.reporting.prometheus import LedgerGauges, watch_runner
 from bot.store.models import AccessRequest, Grant, ProvisioningAction
+
+
+COUNTED_GRANTS = (GrantStatus.SCHEDULED, *LIVE_GRANT_STATUSES)
+COUNTED_ACTIONS = (ActionStatus.QUEUED, ActionStatus.IN_PROGRESS, ActionStatus.PENDING_EXTERNAL,
+                   ActionStatus.FAILED_RETRYABLE, ActionStatus.FAILED_PERMANENT)
 
 
 def process_registry() -> CollectorRegistry:
@@ -54,12 +60,19 @@ class Metrics:
         self._requests = Gauge("accessbot_pending_requests", "Requests waiting for approval", registry=self.registry)
         self._actions = Gauge("accessbot_provisioning_actions", "Provisioning actions not finished, by status",
                               ["status"], registry=self.registry)
+        self.registry.register(LedgerGauges(store))
 
     def watch(self, runner: ProvisioningRunner) -> Callable[[], None]:
-        """Observe the lateness of every expiry's revoke the runner records; returns the undo."""
+        """Observe the lateness of every expiry's revoke, the connector calls and the lifecycle
+        durations the runner records; returns the undo."""
         observe = self.revoke_lateness.observe
         runner.revoke_lateness_observers.append(observe)
-        return lambda: runner.revoke_lateness_observers.remove(observe)
+        unwatch = watch_runner(self.registry, runner, self.store)
+
+        def undo() -> None:
+            runner.revoke_lateness_observers.remove(observe)
+            unwatch()
+        return undo
 
     def render(self) -> bytes:
         self._refresh_from_database()
@@ -67,14 +80,17 @@ class Metrics:
 
     def _refresh_from_database(self) -> None:
         # Gauges read the ledger at scrape time: the database is the truth, not in-process counters.
+        # Only statuses a grant passes through are counted (by the status index): ended grants
+        # pile up for ever and counting them would scan the table at every scrape.
         with self.store.uow() as s:
-            by_status = dict(s.execute(select(Grant.status, func.count()).group_by(Grant.status)).all())
-            for status in GrantStatus:
+            by_status = dict(s.execute(select(Grant.status, func.count()).where(Grant.status.in_(COUNTED_GRANTS))
+                                       .group_by(Grant.status)).all())
+            for status in COUNTED_GRANTS:
                 self._grants.labels(status.value).set(by_status.get(status.value, 0))
             self._requests.set(s.scalar(select(func.count()).select_from(AccessRequest)
                                         .where(AccessRequest.status == RequestStatus.PENDING)) or 0)
             actions = dict(s.execute(select(ProvisioningAction.status, func.count())
+                                     .where(ProvisioningAction.status.in_(COUNTED_ACTIONS))
                                      .group_by(ProvisioningAction.status)).all())
-            for status in (ActionStatus.QUEUED, ActionStatus.IN_PROGRESS, ActionStatus.PENDING_EXTERNAL,
-                           ActionStatus.FAILED_RETRYABLE, ActionStatus.FAILED_PERMANENT):
+            for status in COUNTED_ACTIONS:
                 self._actions.labels(status.value).set(actions.get(status.value, 0))

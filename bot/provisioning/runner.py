@@ -51,6 +51,23 @@ RevokeLatenessObserver = Callable[[float], None]
 
 
 @dataclass(frozen=True)
+class ConnectorCallRecord:
+    """One call to a connector as the metrics see it: no person, no request, bounded values."""
+
+    connector: str  # instance name
+    action: str  # grant, revoke, suspend, end_sessions, reactivate, poll
+    outcome: str  # ok, already, pending, error
+    error_kind: str | None  # ConnectorError.kind when outcome is error
+    seconds: float
+
+
+# Told of every connector call the runner makes, from the thread that made it.
+ConnectorCallObserver = Callable[[ConnectorCallRecord], None]
+# Told, after the outcomes are committed, the ids of the actions that succeeded.
+SettledObserver = Callable[[list[str]], None]
+
+
+@dataclass(frozen=True)
 class Call:
     """A claimed action with everything the connector needs, read in the claim's transaction."""
 
@@ -94,6 +111,8 @@ class ProvisioningRunner:
         self.replica_id = replica_id or new_replica_id()
         self.threads = threads
         self.revoke_lateness_observers: list[RevokeLatenessObserver] = []
+        self.connector_call_observers: list[ConnectorCallObserver] = []
+        self.settled_observers: list[SettledObserver] = []
 
     def ctx(self) -> Ctx:
         return Ctx(self.catalog(), self.clock.now(), ACTOR)
@@ -207,8 +226,18 @@ class ProvisioningRunner:
             else:
                 result = self._call(connector, call.kind, principal, call.target, call.action_id)
         except ConnectorError as error:
+            self._observe_call(call, polling, started, "error", error.kind)
             return Attempt(call, started, self.clock.now(), error=error)
+        self._observe_call(call, polling, started, _CALL_OUTCOMES.get(result.outcome, "ok"), None)
         return Attempt(call, started, self.clock.now(), connector=connector, result=result)
+
+    def _observe_call(self, call: Call, polling: bool, started: float, outcome: str, error_kind: str | None) -> None:
+        if not self.connector_call_observers:
+            return
+        record = ConnectorCallRecord(call.connector, "poll" if polling else str(call.kind), outcome, error_kind,
+                                     time.monotonic() - started)
+        for observe in self.connector_call_observers:
+            observe(record)
 
     @staticmethod
     def _call(connector: Connector, kind: str, principal, target: Target, action_id: str) -> ActionResult:
@@ -256,6 +285,11 @@ class ProvisioningRunner:
         for seconds in lateness:
             for observe in self.revoke_lateness_observers:
                 observe(seconds)
+        settled = [a.call.action_id for a in attempts if a.error is None and a.hold is None
+                   and a.result is not None and a.result.outcome != Outcome.PENDING]
+        if settled:
+            for observe_settled in self.settled_observers:
+                observe_settled(settled)
 
     def _record_one(self, s: Session, ctx: Ctx, attempt: Attempt) -> float | None:
         """Apply one outcome; returns how late an expired grant's access was removed, if it was."""
@@ -308,6 +342,9 @@ class ProvisioningRunner:
         options = self._target_options(row.entitlement)
         kept = [self._target_options(other.entitlement) for other in grants.other_live_grants(s, grant)]
         return tuple(other for other in kept if other != options)
+
+
+_CALL_OUTCOMES = {Outcome.ALREADY: "already", Outcome.PENDING: "pending"}
 
 
 def _load_for_outcomes(s: Session, action_ids: list[str]) -> list:

@@ -59,6 +59,7 @@ class SystemDrift:
     orphans: list[Orphan] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
     not_checked: str | None = None  # the whole instance (cannot list members)
+    accounts: int = 0  # memberships listed on the checked targets: the base of the orphan rate
     problems: list[str] = field(default_factory=list)
 
 
@@ -128,6 +129,7 @@ def _check_system(deps, connector: Connector, targets: dict[str, tuple[str, dict
             drift.errors[target] = f"{error.kind}: {error.detail}"
             continue
         drift.checked.append(target)
+        drift.accounts += len(members)
         _compare(deps, connector, drift, (target, ref), members, principals, people)
     return drift
 

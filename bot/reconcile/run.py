@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.domain.enums import ActionKind, Trigger
 from bot.provisioning import queue
 from bot.provisioning.runner import UNFINISHED
+from bot.reconcile import findings
 from bot.reconcile.drift import REVOKE_ORPHANS, SystemDrift, find
 from bot.store.models import ProvisioningAction
 from bot.workflow.context import Actor, Ctx
@@ -55,6 +56,7 @@ def reconcile(deps, *, only: list[str] | None = None, actor: Actor = ACTOR) -> R
     systems = find(deps, only=only)
     ctx = deps.ctx(actor)
     with deps.store.uow() as s:
+        findings.record(s, ctx.now, systems)
         revocations = [a for drift in systems if drift.mode == REVOKE_ORPHANS for a in _revoke(s, ctx, drift)]
         result = Reconciliation(ctx.now, systems, revocations)
         data = result.as_dict()

@@ -3,6 +3,7 @@
     /access-admin grants @jane                              what Jane holds: status, end, who granted it
     /access-admin revoke @jane github:admin [reason…]       end it now
     /access-admin grant @jane github:admin 4h reason…       push it without an approval round
+    /access-admin stats                                     the headline lifecycle numbers (last 30 days)
     /access-admin help
 """
 
@@ -22,8 +23,15 @@ USAGE = ("*accessbot administration* (IT admins)\n"
          "• `/access-admin revoke @jane github:admin [reason]`: remove it now.\n"
          "• `/access-admin grant @jane github:admin 4h reason`: give it without an approval round (duration "
          "limits and separation of duties still apply; everything is audited).\n"
+         "• `/access-admin stats`: time to approve, provision and deprovision, orphaned accounts and open "
+         "requests over the last 30 days (`accessbot report` has the rest).\n"
          "• `/offboard @jane`: remove everything Jane holds, on every system.")
 
+
+
+@dataclass(frozen=True)
+class Stats:
+    pass
 
 
 @dataclass(frozen=True)
@@ -46,8 +54,8 @@ class Grant:
     reason: str
 
 
-Parsed = Help | Problem | ListGrants | Revoke | Grant
-SHAPES = {"grants": "grants @user", "revoke": "revoke @user APP:ROLE [reason]",
+Parsed = Help | Problem | Stats | ListGrants | Revoke | Grant
+SHAPES = {"stats": "stats", "grants": "grants @user", "revoke": "revoke @user APP:ROLE [reason]",
           "grant": "grant @user APP:ROLE DURATION REASON"}
 
 
@@ -58,6 +66,8 @@ def parse(text: str) -> Parsed:
     verb = words[0].lower()
     if verb not in SHAPES:
         return Problem(f"I don't know `{escape(html.unescape(words[0]))}`.\n\n{USAGE}")
+    if verb == "stats":
+        return Stats() if len(words) == 1 else _shape(verb, "nothing comes after stats")
     user_id = mention_id(words[1]) if len(words) > 1 else None
     if user_id is None:
         return _shape(verb, "mention the person with @")

@@ -53,3 +53,25 @@ def test_grant_pushes_access_without_approval_but_never_past_the_rules(bot):
     assert "2 days is above the 1-day maximum" in _answer(bot, IVAN, "grant @alice github:admin 2d just because")
     assert "cannot push access to yourself" in _answer(bot, IVAN, "grant @ivan github:admin 1h testing")
     assert "name the access as APP:ROLE" in _answer(bot, IVAN, "grant @alice github 1h x")
+
+
+def test_stats_gives_an_admin_the_headline_numbers_and_refuses_everyone_else(bot):
+    request_id = bot.world.submit("alice@acme.test", "github:admin", justification="release night")
+    bot.world.advance(minutes=10)
+    bot.world.decide("dana@acme.test", request_id)
+    bot.world.run()
+    bot.fake.wait_until(lambda: [g for g in bot.grants_of("alice@acme.test") if g.status == GrantStatus.ACTIVE],
+                        what="active")
+    bot.world.advance(minutes=1)  # the period ends now, exclusive
+
+    shown = _answer(bot, IVAN, "stats")
+    assert "accessbot, last 30 days" in shown
+    assert "Time to approve: p50 10m, p90 10m, max 10m (1)" in shown  # Dana approved 10 minutes on
+    assert "Time to provision: p50 10m" in shown and "Active grants time-bound: 100.0% of 1" in shown
+    assert "Open requests: 0" in shown and "Orphaned accounts open: 0" in shown
+    assert "http" not in shown and "alice" not in shown  # no links, no people
+
+    assert "Only IT admins can use /access-admin" in _answer(bot, BOB, "stats")
+    [refused] = bot.audit("refused.access_admin")
+    assert (refused.subject_type, refused.subject_id, refused.detail["code"]) == ("report", "stats", "not_authorized")
+    assert "nothing comes after stats" in _answer(bot, IVAN, "stats now")

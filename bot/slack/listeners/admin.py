@@ -1,12 +1,16 @@
-"""/access-admin grants | revoke | grant (IT admins only). Everyone else is refused privately and the
+"""/access-admin stats | grants | revoke | grant (IT admins only). Everyone else is refused privately and the
 refusal is audited; the admin check comes before the mentioned person is even looked up, so the
 command tells a non-admin nothing about anyone. Answers are ephemeral."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from slack_bolt import App
 
 from bot.domain.errors import DomainError
+from bot.reporting.figures import Period, compute
+from bot.reporting.headline import summary
 from bot.slack import admin_command as cmd
 from bot.slack import errors
 from bot.slack.ids import Command
@@ -15,11 +19,14 @@ from bot.slack.mentioned import mentioned_person
 from bot.slack.readmodels.person_grants import load_person_grants
 from bot.slack.readmodels.request import entitlement_info
 from bot.slack.views import common as ui
+from bot.slack.views import mrkdwn as md
 from bot.slack.views.format import duration_text
 from bot.slack.views.person_grants import render_person_grants, render_pushed, render_revoking
 from bot.store.models import Person
 from bot.workflow.admin_grant import push_grant, revoke_as_admin
 from bot.workflow.manual_tasks import require_it_admin
+
+STATS_DAYS = 30
 
 
 def on_admin_command(ack, body, client, respond, env, actor) -> None:
@@ -28,14 +35,28 @@ def on_admin_command(ack, body, client, respond, env, actor) -> None:
         ack(text=parsed.text)
         return
     ack()
+    subject = ("report", "stats") if isinstance(parsed, cmd.Stats) else ("slack_user", parsed.slack_user_id)
     try:
         env.perform(actor, "access_admin", lambda s, ctx: require_it_admin(ctx, person_of(s, actor), "use /access-admin"),
-                    subject=("slack_user", parsed.slack_user_id))
-        answer = run(env, actor, parsed, mentioned_person(env.deps, client, parsed.slack_user_id))
+                    subject=subject)
+        if isinstance(parsed, cmd.Stats):
+            answer = stats(env)
+        else:
+            answer = run(env, actor, parsed, mentioned_person(env.deps, client, parsed.slack_user_id))
     except DomainError as error:
         respond(text=errors.refusal_text(error), response_type="ephemeral", replace_original=False)
         return
     respond(text=answer.text, blocks=answer.blocks, response_type="ephemeral", replace_original=False)
+
+
+def stats(env) -> ui.Rendered:
+    deps = env.deps
+    now = deps.clock.now()
+    with deps.store.uow() as s:
+        figures = compute(s, Period(now - timedelta(days=STATS_DAYS), now), now)
+    shown = md.escape(summary(figures, STATS_DAYS))
+    return ui.Rendered(shown, [ui.section(shown),
+                              ui.context("From the ledger. `accessbot report --format html` draws the charts.")])
 
 
 def run(env, actor, parsed, person_id: int) -> ui.Rendered:

@@ -4,7 +4,7 @@ A claim whose claimer died is taken over at once (bot/store/liveness.py) instead
 lease runs out, which needs the claimer's id on every claimed row. A grant's end is counted from
 the first attempt of its grant call (bot/workflow/grants.py), which a retry must not overwrite.
 
-Revision ID: 0006_durability
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 21:45:00
 """
@@ -14,7 +14,7 @@ from alembic import op
 import bot.store.types
 
 
-revision = '0006_durability'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None

@@ -1,0 +1,1 @@
+"""Lifecycle metrics from the ledger and the audit log, their renderings, and the evidence pack."""
