@@ -11,6 +11,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EXAMPLE_DIR = Path(__file__).resolve().parent.parent / "policies" / "examples" / "acme"
 DEFAULT_DATA_DIR = Path(".accessbot")
+# Shared secrets we check incoming requests against, with the shortest we accept. Slack's signing
+# secrets are 32 hex characters; ours are chosen by the operator, so ask for 128 bits' worth.
+SHARED_SECRETS = {"slack_signing_secret": ("SLACK_SIGNING_SECRET", 32),
+                  "hr_webhook_secret": ("ACCESSBOT_HR_WEBHOOK_SECRET", 16),
+                  "hr_webhook_previous_secret": ("ACCESSBOT_HR_WEBHOOK_PREVIOUS_SECRET", 16),
+                  "scim_bearer_token": ("ACCESSBOT_SCIM_BEARER_TOKEN", 16),
+                  "admin_api_token": ("ACCESSBOT_ADMIN_API_TOKEN", 16)}
 
 
 def _alias(name: str) -> AliasChoices:
@@ -41,6 +48,9 @@ class Settings(BaseSettings):
     slack_work_threads: int = 8
 
     hr_webhook_secret: SecretStr | None = Field(default=None, validation_alias=_alias("HR_WEBHOOK_SECRET"))
+    # Accepted besides hr_webhook_secret while the HR system moves to a new secret (docs/lifecycle.md).
+    hr_webhook_previous_secret: SecretStr | None = Field(default=None,
+                                                         validation_alias=_alias("HR_WEBHOOK_PREVIOUS_SECRET"))
     scim_bearer_token: SecretStr | None = Field(default=None, validation_alias=_alias("SCIM_BEARER_TOKEN"))
     admin_api_token: SecretStr | None = Field(default=None, validation_alias=_alias("ADMIN_API_TOKEN"))
 
@@ -54,6 +64,25 @@ class Settings(BaseSettings):
     # revoke lateness; the web app's /metrics has the rest). 0 turns it off.
     worker_metrics_port: int = 9101
     log_level: str = "INFO"
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "hr_webhook_secret",
+                     "hr_webhook_previous_secret", "scim_bearer_token", "admin_api_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value):
+        """``X=""`` in an env file or a chart means "not configured", never "the empty key"."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(raw, str) and not raw.strip() else value
+
+    def secret_problems(self) -> list[str]:
+        """Secrets too short to be secret: refused at start, so a weak one never guards an endpoint."""
+        problems = []
+        for field, (name, shortest) in SHARED_SECRETS.items():
+            value: SecretStr | None = getattr(self, field)
+            if value is not None and len(value.get_secret_value().strip()) < shortest:
+                problems.append(f"{name} is {len(value.get_secret_value().strip())} characters long; use at least "
+                                f"{shortest} random characters (e.g. the output of `openssl rand -hex 32`), or "
+                                "leave it unset to turn that endpoint off.")
+        return problems
 
     @field_validator("slack_api_url")
     @classmethod
