@@ -11,13 +11,14 @@ import hmac
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot.deps import Deps
 from bot.directory import service as directory
 from bot.domain.enums import Trigger, Verdict
+from bot.domain.limits import DB_INT_MAX, SchedulableDatetime, StorableStr
 from bot.operations import perform
 from bot.store.models import Grant
 from bot.workflow.context import Actor
@@ -41,26 +42,29 @@ def _deps(request: Request) -> Deps:
 
 
 DepsDep = Annotated[Deps, Depends(_deps)]
+# Ids beyond BIGINT, NUL or lone surrogates get 422 here, before a query the database would refuse.
+RowIdPath = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
+EmailPath = Annotated[StorableStr, Path(max_length=320)]
 
 
 class RequestIn(BaseModel):
-    requester: str = Field(description="email of the person who needs access")
-    entitlement: str = Field(description='"app:role"')
-    duration: str | None = Field(None, description='"4h", "1d", "permanent"; default: the policy default')
-    justification: str = ""
-    ticket: str = ""
-    starts_at: datetime | None = None
+    requester: StorableStr = Field(description="email of the person who needs access")
+    entitlement: StorableStr = Field(description='"app:role"')
+    duration: StorableStr | None = Field(None, description='"4h", "1d", "permanent"; default: the policy default')
+    justification: StorableStr = ""
+    ticket: StorableStr = ""
+    starts_at: SchedulableDatetime | None = None
 
 
 class DecisionIn(BaseModel):
-    approver: str
+    approver: StorableStr
     verdict: Literal["approve", "deny"]
-    reason: str = ""
+    reason: StorableStr = ""
 
 
 class RevokeIn(BaseModel):
-    actor: str = Field(description="email of the IT admin revoking")
-    reason: str
+    actor: StorableStr = Field(description="email of the IT admin revoking")
+    reason: StorableStr
 
 
 class GrantOut(BaseModel):
@@ -91,7 +95,7 @@ def create_request(body: RequestIn, deps: DepsDep) -> dict:
 
 
 @router.post("/requests/{request_id}/decisions")
-def decide_request(request_id: int, body: DecisionIn, deps: DepsDep) -> dict:
+def decide_request(request_id: RowIdPath, body: DecisionIn, deps: DepsDep) -> dict:
     result = perform(deps, Actor(body.approver, Trigger.API), "decide", lambda s, ctx: decide(
         s, ctx, request_id=request_id, approver=directory.require(s, body.approver), verdict=Verdict(body.verdict),
         reason=body.reason), subject=("request", request_id))
@@ -99,7 +103,7 @@ def decide_request(request_id: int, body: DecisionIn, deps: DepsDep) -> dict:
 
 
 @router.get("/people/{email}/grants")
-def grants_of(email: str, deps: DepsDep) -> list[GrantOut]:
+def grants_of(email: EmailPath, deps: DepsDep) -> list[GrantOut]:
     with deps.store.uow() as s:
         person = directory.require(s, email)
         rows = s.scalars(select(Grant).where(Grant.person_id == person.id).order_by(Grant.id)).all()
@@ -108,7 +112,7 @@ def grants_of(email: str, deps: DepsDep) -> list[GrantOut]:
 
 
 @router.post("/grants/{grant_id}/revoke")
-def revoke_grant(grant_id: int, body: RevokeIn, deps: DepsDep) -> dict:
+def revoke_grant(grant_id: RowIdPath, body: RevokeIn, deps: DepsDep) -> dict:
     def run(s, ctx):
         admin = directory.require(s, body.actor)
         require_it_admin(ctx, admin, "revoke access")

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from bot.directory import service as directory
 from bot.domain.enums import PersonStatus
 from bot.domain.errors import DomainError
+from bot.domain.limits import row_id
 from bot.lifecycle import apply
 from bot.lifecycle import scim_mapping as mapping
 from bot.lifecycle.events import LifecycleInput
@@ -46,7 +47,8 @@ class DirectoryStorage(ScimStorage):
 
     # -- reads -------------------------------------------------------------------------------
     def _load(self, resource_id: str) -> tuple[Person, ScimUser | None]:
-        person = self.s.get(Person, int(resource_id)) if resource_id.isdigit() else None
+        person_id = row_id(resource_id)
+        person = self.s.get(Person, person_id) if person_id is not None else None
         row = self.s.get(ScimUser, person.id) if person is not None else None
         if person is None or (row is not None and row.deleted_at is not None):
             raise NotFoundException(detail=f"User {resource_id} not found")

@@ -81,3 +81,10 @@ def open_store(backend: str, tmp_path, worker: str = "gw0") -> Store:
         empty_postgres(store)
         return store
     raise ValueError(f"unknown test database backend {backend!r}")
+
+
+def row_counts(store: Store) -> dict[str, int]:
+    """How many rows each table holds: "nothing changed" for tests that send input that must be refused."""
+    with store.engine.connect() as conn:
+        return {t.name: conn.execute(text(f'SELECT count(*) FROM "{t.name}"')).scalar_one()
+                for t in Base.metadata.sorted_tables}
