@@ -1,8 +1,9 @@
 """What the databases can store, for checking input at the edge instead of failing in the driver.
 
-Row ids are BIGINT (SQLite's INTEGER is 64-bit too): an id of 2**63 or more cannot name a row, and
-passing it to a query raises OverflowError (SQLite) or NumericValueOutOfRange (PostgreSQL), so ids
-from buttons, URLs and SCIM paths are checked here and answered "not found" or refused. PostgreSQL
+Row ids are INTEGER columns, 32-bit on PostgreSQL (64-bit on SQLite): an id past 2**31 - 1 cannot
+name a row, and passing one to a query raises NumericValueOutOfRange (PostgreSQL) or, from 2**63,
+OverflowError (SQLite). So ids from buttons, URLs and SCIM paths are checked here and answered
+"not found" or refused. PostgreSQL
 text cannot hold NUL, and no UTF-8 database holds a lone surrogate (JSON's ``"\\ud800"`` decodes
 to one): such text is refused before it reaches a transaction.
 """
@@ -15,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-DB_INT_MAX = 2**63 - 1
+DB_INT_MAX = 2**31 - 1  # the row id columns (models: mapped_column(primary_key=True) is INTEGER)
 # Far enough for any schedule, early enough that adding the longest duration (policies.durations)
 # or a grace period to it still makes a datetime (they end at 9999).
 LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
@@ -25,7 +26,7 @@ RowId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
 EpochSeconds = Annotated[int, Field(ge=0, le=LATEST_EPOCH)]
 SchedulableDatetime = Annotated[datetime, AfterValidator(lambda v: schedulable(v))]
 
-_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also takes "²" and "١"
+_DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII only: str.isdigit() also takes "²" and "١"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from bot.directory import service as directory
 from bot.domain.enums import PersonStatus
 from bot.domain.errors import DomainError
-from bot.domain.limits import row_id
+from bot.domain.limits import DB_INT_MAX, row_id
 from bot.lifecycle import apply
 from bot.lifecycle import scim_mapping as mapping
 from bot.lifecycle.events import LifecycleInput
@@ -64,8 +64,10 @@ class DirectoryStorage(ScimStorage):
     def search(self, resource_types: list[ResourceType], search_request: SearchRequest[Any], *,
                position: Any = None) -> SearchPage:
         scim_filter = search_request.filter
-        start = search_request.start_index_0 or 0
-        count = search_request.count
+        # No page starts past the last row id, nor is longer than every row: clamped so OFFSET and
+        # LIMIT stay in the database's integer range (RFC 7644 §3.4.2.4 lets any positive integer in).
+        start = min(search_request.start_index_0 or 0, DB_INT_MAX)
+        count = None if search_request.count is None else min(search_request.count, DB_INT_MAX)
         if scim_filter is None:  # a full sync pages through everyone: page in the database
             total = self.s.scalar(select(func.count()).select_from(self._query().subquery()))
             rows = self._candidates(None, offset=start, limit=count)

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.errors import DomainError
 from bot.slack import access_command, errors, parse
 from bot.slack.ids import Action, Callback, Command, Shortcut
-from bot.slack.listeners.common import person_of
+from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.slack.metadata import RequestModalMeta
 from bot.slack.views.request_modal import FormChoice, entitlement_option, render_request_modal, render_submitted_modal
 from bot.workflow.submit import USE_DEFAULT, Submitted, submit
@@ -17,6 +17,7 @@ from bot.workflow.submit import USE_DEFAULT, Submitted, submit
 MAX_OPTIONS = 100
 
 
+@raises_before_ack_only
 def on_access_command(ack, body, client, respond, env, actor) -> None:
     parsed = access_command.parse(env.deps.catalog, body.get("text", ""))
     if isinstance(parsed, access_command.Help | access_command.Problem):
@@ -39,6 +40,7 @@ def submit_quick(quick: access_command.Quick, body, client, respond, env, actor)
     respond(text=submitted_text(result), response_type="ephemeral")
 
 
+@raises_before_ack_only
 def on_open_form(ack, body, client, env) -> None:
     """The global shortcut and the App Home's Request access button."""
     ack()
@@ -57,6 +59,7 @@ def on_entitlement_options(ack, payload, env) -> None:
     ack(options=[entitlement_option(e.ref, e.label) for e in found])
 
 
+@raises_before_ack_only
 def on_entitlement_picked(ack, body, client, env) -> None:
     """The picker has dispatch_action: redraw the form for the chosen entitlement's policy."""
     ack()
