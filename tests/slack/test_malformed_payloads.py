@@ -216,3 +216,17 @@ def test_a_listener_failing_right_after_its_ack_does_not_hold_the_answer(bot, pa
     assert answer.status == 200
     assert answer.latency < ACK_DEADLINE_SECONDS  # Slack's deadline, the harness's rule for every ack
     assert row_counts(bot.store) == before
+
+
+@pytest.mark.parametrize("text", ["on call\u0000", "on call\ud800"])
+def test_request_form_text_no_database_stores_is_refused(bot, text):
+    """PostgreSQL cannot store NUL; no UTF-8 database stores a lone surrogate (JSON's \\ud800)."""
+    before = row_counts(bot.store)
+    values = {"entitlement": {"entitlement_picker": {"type": "external_select",
+                                                     "selected_option": {"value": "wiki:editor"}}},
+              "justification": {"justification": {"type": "plain_text_input", "value": text}}}
+    view = _view(Callback.REQUEST, json.dumps({"v": 1}), values)
+    submission = _interaction("view_submission", view=view, response_urls=[], trigger_id=bot.fake.issue_trigger(ALICE))
+    answer = bot.sim.signed_request(_form(submission), FORM)
+    assert answer.status == 400, answer.body
+    assert row_counts(bot.store) == before
