@@ -22,7 +22,7 @@ DB_INT_MAX = 2**31 - 1  # the row id columns (models: mapped_column(primary_key=
 LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
 LATEST_EPOCH = int(LATEST.timestamp())
 
-RowId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+RowId = Annotated[int, Field(ge=0, le=DB_INT_MAX)]  # 0 names no row, but views render sample ids of 0
 EpochSeconds = Annotated[int, Field(ge=0, le=LATEST_EPOCH)]
 SchedulableDatetime = Annotated[datetime, AfterValidator(lambda v: schedulable(v))]
 

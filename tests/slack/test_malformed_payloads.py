@@ -94,13 +94,12 @@ def test_signed_interactions_of_the_wrong_shape_are_400_and_change_nothing(bot, 
 
 MALFORMED_COMMANDS = {
     "no user_id": {"command": "/access", "text": "wiki editor 1d x", "response_url": "https://x", "trigger_id": "t"},
-    "no response_url": {"command": "/access", "text": "", "user_id": ALICE, "trigger_id": "t"},
-    "no trigger_id": {"command": "/access", "text": "", "user_id": ALICE, "response_url": "https://x"},
+    "empty user_id": {"command": "/access", "text": "", "user_id": "", "response_url": "https://x", "trigger_id": "t"},
 }
 
 
 @pytest.mark.parametrize("fields", MALFORMED_COMMANDS.values(), ids=MALFORMED_COMMANDS.keys())
-def test_signed_commands_missing_what_slack_always_sends_are_400(bot, fields):
+def test_signed_commands_without_who_sent_them_are_400(bot, fields):
     before = row_counts(bot.store)
     assert bot.sim.signed_request(urllib.parse.urlencode(fields).encode(), FORM).status == 400
     assert row_counts(bot.store) == before
@@ -135,7 +134,7 @@ def _view(callback: Callback, metadata: str, values: dict | None = None) -> dict
 
 @pytest.mark.parametrize("metadata", [
     json.dumps({"v": 1, "grant_id": HUGE}), json.dumps({"v": 1, "grant_id": 2**31}),
-    json.dumps({"v": 1, "grant_id": -1}), json.dumps({"v": 1, "grant_id": 0}),
+    json.dumps({"v": 1, "grant_id": -1}),
     json.dumps({"v": 1, "grant_id": "abc"}), json.dumps({"v": 1, "grant_id": 10**400}), "9" * 5000])
 def test_an_id_out_of_range_in_private_metadata_is_refused_in_the_form(bot, metadata):
     before = row_counts(bot.store)
