@@ -28,6 +28,13 @@ DEPRECATED_NAMES = {"ACCESSBOT_CONNECTORS": "ACCESSBOT_CONNECTORS_FILE"}
 EXAMPLE_DIR = Path(__file__).resolve().parent.parent / "policies" / "examples" / "acme"
 DEFAULT_DATA_DIR = Path(".accessbot")
 ENV_FILE = ".env"
+# Shared secrets we check incoming requests against, with the shortest we accept. Slack's signing
+# secrets are 32 hex characters; ours are chosen by the operator, so ask for 128 bits' worth.
+SHARED_SECRETS = {"slack_signing_secret": ("SLACK_SIGNING_SECRET", 32),
+                  "hr_webhook_secret": ("ACCESSBOT_HR_WEBHOOK_SECRET", 16),
+                  "hr_webhook_previous_secret": ("ACCESSBOT_HR_WEBHOOK_PREVIOUS_SECRET", 16),
+                  "scim_bearer_token": ("ACCESSBOT_SCIM_BEARER_TOKEN", 16),
+                  "admin_api_token": ("ACCESSBOT_ADMIN_API_TOKEN", 16)}
 
 
 def _alias(name: str) -> AliasChoices:
@@ -86,6 +93,11 @@ class Settings(BaseSettings):
     hr_webhook_secret: SecretStr | None = Field(default=None, validation_alias=_alias("HR_WEBHOOK_SECRET"),
                                                 description="Secret: the HMAC key the HR system signs POST /hooks/hr "
                                                             "with; unset, the hook is closed")
+    # Accepted besides hr_webhook_secret while the HR system moves to a new secret (docs/lifecycle.md).
+    hr_webhook_previous_secret: SecretStr | None = Field(
+        default=None, validation_alias=_alias("HR_WEBHOOK_PREVIOUS_SECRET"),
+        description="Secret: a second HMAC key accepted on POST /hooks/hr while the HR system rotates to a new "
+                    "hr_webhook_secret; unset after the rotation")
     scim_bearer_token: SecretStr | None = Field(default=None, validation_alias=_alias("SCIM_BEARER_TOKEN"),
                                                 description="Secret: the bearer token the identity provider presents "
                                                             "to /scim/v2; unset, SCIM is closed")
@@ -135,6 +147,25 @@ class Settings(BaseSettings):
                 _warn_deprecated("ACCESSBOT_CONNECTORS", f"; it is ignored, ACCESSBOT_CONNECTORS_FILE "
                                                          f"({self.connectors_file}) is set")
         return self
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "hr_webhook_secret",
+                     "hr_webhook_previous_secret", "scim_bearer_token", "admin_api_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value):
+        """``X=""`` in an env file or a chart means "not configured", never "the empty key"."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(raw, str) and not raw.strip() else value
+
+    def secret_problems(self) -> list[str]:
+        """Secrets too short to be secret: refused at start, so a weak one never guards an endpoint."""
+        problems = []
+        for field, (name, shortest) in SHARED_SECRETS.items():
+            value: SecretStr | None = getattr(self, field)
+            if value is not None and len(value.get_secret_value().strip()) < shortest:
+                problems.append(f"{name} is {len(value.get_secret_value().strip())} characters long; use at least "
+                                f"{shortest} random characters (e.g. the output of `openssl rand -hex 32`), or "
+                                "leave it unset to turn that endpoint off.")
+        return problems
 
     @field_validator("slack_api_url")
     @classmethod

@@ -5,6 +5,7 @@ Request (grant, revoke; ``check`` to ``check_url``; ``ping`` from ``connectors c
     POST <url>
     X-Accessbot-Timestamp: 1767225600
     X-Accessbot-Signature: v1=<hex HMAC-SHA256 of "v1:{timestamp}:{raw body}" with the shared secret>
+                           (while ``previous_secret`` is set: ", v1=<the same with the previous secret>")
     X-Accessbot-Action-Id: <action id>          # the same on every retry: use it to de-duplicate
     {"action": "grant", "action_id": "...", "person": {"email": "...", "name": "..."},
      "entitlement": "payroll:admin", "target": "admins", "options": {...}, "sent_at": "2026-01-01T00:00:00Z"}
@@ -43,36 +44,55 @@ from connectors.errors import (
     Unsupported,
 )
 from connectors.http import ApiClient, short_body
-from connectors.webhook_signature import ACTION_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify_signature
+from connectors.webhook_signature import (
+    ACTION_ID_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    sign,
+    signature_header,
+    verify_signature,
+)
 
 __all__ = ["WebhookConnector", "WebhookOptions", "WebhookSigner", "sign", "verify_signature"]
 
 
 
 class WebhookSigner(httpx.Auth):
-    """Signs each attempt afresh, so a retry carries a current timestamp."""
+    """Signs each attempt afresh, so a retry carries a current timestamp; during a rotation with the
+    new secret and the previous one, so the receiver may hold either."""
 
     requires_request_body = True
 
-    def __init__(self, secret: SecretStr, clock: Callable[[], float] = time.time):
-        self._secret = secret
+    def __init__(self, secret: SecretStr, clock: Callable[[], float] = time.time, *,
+                 previous_secret: SecretStr | None = None):
+        self._secrets = [s for s in (secret, previous_secret) if s is not None]
         self._clock = clock
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         timestamp = str(int(self._clock()))
         request.headers[TIMESTAMP_HEADER] = timestamp
-        request.headers[SIGNATURE_HEADER] = sign(self._secret.get_secret_value(), timestamp, request.content)
+        request.headers[SIGNATURE_HEADER] = signature_header(
+            [s.get_secret_value() for s in self._secrets], timestamp, request.content)
         yield request
 
 
 class WebhookOptions(ConnectorOptions):
     url: str
     secret: SecretStr
+    # Set while the receiver moves to ``secret``: requests then carry both signatures (docs/connectors.md).
+    previous_secret: SecretStr | None = None
     check_url: str | None = None
     status_url: str | None = None  # may hold {ref}; GET it to follow a 202
     timeout: float = Field(10.0, gt=0, le=120)
     max_inline_wait: float = Field(5.0, ge=0, le=60)
     retry_backoff: float = Field(0.5, gt=0, le=10)
+
+    @field_validator("secret", "previous_secret")
+    @classmethod
+    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("the shared secret is empty; an empty key signs nothing")
+        return value
 
     @field_validator("url", "check_url", "status_url")
     @classmethod
@@ -91,7 +111,7 @@ class WebhookConnector(Connector):
         super().__init__(name, options)
         self.settings = parse_options(WebhookOptions, name, options)
         self._clock = clock
-        self.http = ApiClient("", auth=WebhookSigner(self.settings.secret, clock), timeout=self.settings.timeout,
+        self.http = ApiClient("", auth=WebhookSigner(self.settings.secret, clock, previous_secret=self.settings.previous_secret), timeout=self.settings.timeout,
                               max_inline_wait=self.settings.max_inline_wait, backoff=self.settings.retry_backoff,
                               headers={"User-Agent": "accessbot-webhook"})
 

@@ -96,6 +96,8 @@ class Catalog:
                 f"{len(self.bundles)} bundles>")
 
     def entitlement(self, ref: str) -> Entitlement:
+        if not isinstance(ref, str) or not ref:  # a null or non-text value from a form or an API body
+            raise UnknownEntitlement("Choose the access you need, written as app:role.")
         try:
             return self.entitlements[ref]
         except KeyError:

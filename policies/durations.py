@@ -16,6 +16,9 @@ _UNITS = {
 }
 _PART = re.compile(r"(\d+)\s*([smhdw])")
 _WHOLE = re.compile(r"^(?:\d+\s*[smhdw]\s*)+$")
+# Longer than any access should be asked for, short enough that "now + duration" stays a datetime
+# (timedelta tops out at 999,999,999 days, datetime at year 9999): past it, "permanent" is the word.
+LONGEST = timedelta(days=100 * 365)
 _NAMES = [("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)]
 
 
@@ -33,11 +36,15 @@ def parse_duration(text: str | int | float, *, allow_permanent: bool = True) -> 
         if not allow_permanent:
             raise DurationError("'permanent' is not allowed here; write a length such as \"1h\"")
         return None
-    if not _WHOLE.match(cleaned):
+    if len(cleaned) > 64 or not _WHOLE.match(cleaned):
         raise DurationError(
-            f"{text!r} is not a duration; write a number and a unit (m, h, d, w), e.g. \"30m\", \"4h\", \"7d\""
+            f"{text[:40]!r} is not a duration; write a number and a unit (m, h, d, w), e.g. \"30m\", \"4h\", \"7d\""
             + (" or \"permanent\"" if allow_permanent else ""))
-    total = sum((int(n) * _UNITS[unit] for n, unit in _PART.findall(cleaned)), timedelta())
+    seconds = sum(int(n) * int(_UNITS[unit].total_seconds()) for n, unit in _PART.findall(cleaned))
+    if seconds > LONGEST.total_seconds():
+        raise DurationError(f"{text[:40]!r} is longer than 100 years; write a shorter duration"
+                            + (" or \"permanent\"" if allow_permanent else ""))
+    total = timedelta(seconds=seconds)
     if total <= timedelta():
         raise DurationError(f"{text!r} is zero; a duration must be positive")
     return total

@@ -22,6 +22,7 @@ from bot.cli.leavers_csv import Leaver, read_leavers
 from bot.cli.runtime import actor_for, fail, opened_deps, parse_moment, refuse
 from bot.directory import service as directory
 from bot.domain.errors import DomainError
+from bot.domain.limits import row_id
 from bot.offboarding import engine, plan, prepare
 from bot.offboarding import report as reports
 from bot.operations import record_refusal
@@ -186,8 +187,9 @@ def cancel(ctx: typer.Context,
 
 def _offboarding_id(deps, which: str) -> int | None:
     """``12`` or ``#12`` is an offboarding; an email means that person's scheduled or unconfirmed one."""
-    if which.lstrip("#").isdigit():
-        return int(which.lstrip("#"))
+    number = row_id(which.lstrip("#"))
+    if number is not None:
+        return number
     with deps.store.uow() as s:
         person = directory.require(s, which)
         current = prepare.latest(s, person)

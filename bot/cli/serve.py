@@ -79,6 +79,9 @@ def build_server(settings: Settings, *, socket_mode: bool, slack: bool = True, d
         problems = slack_problems(settings, socket_mode=socket_mode)
         if problems:
             raise SetupError("Slack is not configured:\n  - " + "\n  - ".join(problems))
+    weak = settings.secret_problems()
+    if weak:
+        raise SetupError("A secret is too short to protect its endpoint:\n  - " + "\n  - ".join(weak))
     deps = deps or _deps(settings)
     set_process(replica=deps.runner.replica_id)
     plugins = [hooks_plugin, scim_plugin]

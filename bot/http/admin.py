@@ -11,7 +11,7 @@ import hmac
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot.deps import Deps
 from bot.directory import service as directory
 from bot.domain.enums import Trigger, Verdict
+from bot.domain.limits import DB_INT_MAX, SchedulableDatetime, StorableStr
 from bot.operations import perform
 from bot.reporting.figures import Period, compute
 from bot.reporting.tables import as_document
@@ -73,33 +74,37 @@ def _deps(request: Request,
 
 
 DepsDep = Annotated[Deps, Depends(_deps)]
+# Ids beyond BIGINT, NUL or lone surrogates get 422 here, before a query the database would refuse.
+RowIdPath = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
+EmailPath = Annotated[StorableStr, Path(max_length=320)]
 
 
 class RequestIn(BaseModel):
-    requester: str = Field(description="email of the person who needs access")
-    entitlement: str = Field(description='"app:role"')
-    duration: str | None = Field(None, description='"4h", "1d", "permanent"; default: the policy default')
-    justification: str = ""
-    ticket: str = ""
-    starts_at: datetime | None = None
+    requester: StorableStr = Field(description="email of the person who needs access")
+    entitlement: StorableStr = Field(description='"app:role"')
+    duration: StorableStr | None = Field(None, description='"4h", "1d", "permanent"; default: the policy default')
+    justification: StorableStr = ""
+    ticket: StorableStr = ""
+    starts_at: SchedulableDatetime | None = None
 
 
 class BundleRequestIn(BaseModel):
-    requester: str = Field(description="email of the person who needs access")
-    duration: str | None = Field(None, description='one for every entitlement; default: each policy\'s default')
-    justification: str = ""
-    ticket: str = ""
+    requester: StorableStr = Field(description="email of the person who needs access")
+    duration: StorableStr | None = Field(None, description='one for every entitlement; default: each policy\'s '
+                                                           'default')
+    justification: StorableStr = ""
+    ticket: StorableStr = ""
 
 
 class DecisionIn(BaseModel):
-    approver: str
+    approver: StorableStr
     verdict: Literal["approve", "deny"]
-    reason: str = ""
+    reason: StorableStr = ""
 
 
 class RevokeIn(BaseModel):
-    actor: str = Field(description="email of the IT admin revoking")
-    reason: str
+    actor: StorableStr = Field(description="email of the IT admin revoking")
+    reason: StorableStr
 
 
 class GrantOut(BaseModel):
@@ -138,7 +143,7 @@ def create_request(body: RequestIn, deps: DepsDep) -> dict:
     404: _problem("not_found: no such bundle or person"),
     422: _problem("invalid input: a bad duration, or a missing justification or ticket"),
 })
-def create_bundle_request(bundle: str, body: BundleRequestIn, deps: DepsDep) -> dict:
+def create_bundle_request(bundle: Annotated[StorableStr, Path()], body: BundleRequestIn, deps: DepsDep) -> dict:
     """Request every entitlement of a bundle in one approval round (docs/policies.md, "Bundles").
     ``id`` is the bundle's request, the one to decide (POST /requests/{id}/decisions) for all of them."""
     duration = _duration(body.duration)
@@ -153,7 +158,7 @@ def create_bundle_request(bundle: str, body: BundleRequestIn, deps: DepsDep) -> 
     403: _problem("not_authorized / self_approval: the approver may not decide this step"),
     409: _problem("already_decided, or invalid_state: the request is no longer pending"),
 })
-def decide_request(request_id: int, body: DecisionIn, deps: DepsDep) -> dict:
+def decide_request(request_id: RowIdPath, body: DecisionIn, deps: DepsDep) -> dict:
     result = perform(deps, Actor(body.approver, Trigger.API), "decide", lambda s, ctx: decide(
         s, ctx, request_id=request_id, approver=directory.require(s, body.approver), verdict=Verdict(body.verdict),
         reason=body.reason), subject=("request", request_id))
@@ -161,7 +166,7 @@ def decide_request(request_id: int, body: DecisionIn, deps: DepsDep) -> dict:
 
 
 @router.get("/people/{email}/grants")
-def grants_of(email: str, deps: DepsDep) -> list[GrantOut]:
+def grants_of(email: EmailPath, deps: DepsDep) -> list[GrantOut]:
     with deps.store.uow() as s:
         person = directory.require(s, email)
         rows = s.scalars(select(Grant).where(Grant.person_id == person.id).order_by(Grant.id)).all()
@@ -173,7 +178,7 @@ def grants_of(email: str, deps: DepsDep) -> list[GrantOut]:
     403: _problem("not_authorized: the actor is not an IT admin"),
     409: _problem("invalid_state: the grant is not active"),
 })
-def revoke_grant(grant_id: int, body: RevokeIn, deps: DepsDep) -> dict:
+def revoke_grant(grant_id: RowIdPath, body: RevokeIn, deps: DepsDep) -> dict:
     def run(s, ctx):
         admin = directory.require(s, body.actor)
         require_it_admin(ctx, admin, "revoke access")

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from bot.deps import Deps, build_deps
 from bot.domain.errors import DomainError
 from bot.http import admin, health
-from bot.http.errors import domain_error_handler
+from bot.http.errors import domain_error_handler, validation_error_handler
 from bot.http.metrics import Metrics
 from bot.http.middleware import BearerGuardMiddleware, RequestIdMiddleware, metrics_token
 from bot.settings import Settings
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
     app.state.metrics = metrics = Metrics(deps.store)
     stops.append(metrics.watch(deps.runner))
     app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(health.router)
     app.include_router(admin.router, prefix="/api/v1")
     for plugin in plugins if plugins is not None else default_plugins(settings):

@@ -1,9 +1,12 @@
 """``POST /hooks/hr``: joiner, mover and leaver events from an HR system.
 
-Every request is signed with the shared secret ``ACCESSBOT_HR_WEBHOOK_SECRET``::
+Every request is signed with the shared secret ``ACCESSBOT_HR_WEBHOOK_SECRET``, the same ``v1``
+signature our webhook connector sends (``connectors.webhook_signature``)::
 
     X-Accessbot-Timestamp: 1793611200                      (Unix seconds, within 5 minutes of ours)
     X-Accessbot-Signature: v1=<hex HMAC-SHA256(secret, "v1:{timestamp}:{raw body}")>
+
+While a secret is rotated, ``ACCESSBOT_HR_WEBHOOK_PREVIOUS_SECRET`` is accepted too.
 
 A bad or missing signature, or a timestamp outside the window, is refused with 401 before the
 body is read as JSON. A body that is not a valid event (``bot.lifecycle.events.HrEvent``; its JSON
@@ -15,11 +18,8 @@ HR retries); a new one gets 202 and its effects start at once.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from collections.abc import Mapping
-from datetime import datetime
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -30,37 +30,15 @@ from bot.domain.errors import DomainError
 from bot.http.errors import problem
 from bot.lifecycle import intake
 from bot.lifecycle.events import HrEvent
+from connectors.webhook_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, signature_problem
+
+__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "hooks_plugin", "sign"]
 
 log = logging.getLogger(__name__)
 
-TIMESTAMP_HEADER = "X-Accessbot-Timestamp"
-SIGNATURE_HEADER = "X-Accessbot-Signature"
-WINDOW_SECONDS = 300
 MAX_BODY = 256 * 1024
 
 router = APIRouter(tags=["hooks"])
-
-
-def sign(secret: str, timestamp: int | str, body: bytes) -> str:
-    """The header value a sender computes (also used by tests and the docs' example)."""
-    digest = hmac.new(secret.encode(), b"v1:" + str(timestamp).encode() + b":" + body, hashlib.sha256).hexdigest()
-    return f"v1={digest}"
-
-
-def signature_problem(secret: str, headers: Mapping[str, str], body: bytes, now: datetime) -> str | None:
-    """Why the request is not authentic, or None. Never says anything about the secret."""
-    timestamp, given = headers.get(TIMESTAMP_HEADER), headers.get(SIGNATURE_HEADER)
-    if not timestamp or not given:
-        return f"both {TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers are required"
-    try:
-        sent = int(timestamp)
-    except ValueError:
-        return f"{TIMESTAMP_HEADER} must be Unix seconds"
-    if abs(now.timestamp() - sent) > WINDOW_SECONDS:
-        return f"{TIMESTAMP_HEADER} is more than {WINDOW_SECONDS // 60} minutes away from our clock"
-    if not hmac.compare_digest(sign(secret, sent, body).encode(), given.strip().encode()):
-        return "the signature does not match the body"
-    return None
 
 
 @router.get("/hooks/hr/schema")
@@ -77,10 +55,11 @@ async def hr_event(request: Request):
 
 
 def handle(deps, headers: Mapping[str, str], body: bytes):
-    secret = deps.settings.hr_webhook_secret
-    if secret is None:
+    settings = deps.settings
+    if settings.hr_webhook_secret is None:
         return problem(503, "not configured", "The HR webhook is off: set ACCESSBOT_HR_WEBHOOK_SECRET.")
-    refused = signature_problem(secret.get_secret_value(), headers, body, deps.clock.now())
+    secrets = [s.get_secret_value() for s in (settings.hr_webhook_secret, settings.hr_webhook_previous_secret) if s]
+    refused = signature_problem(secrets, headers, body, deps.clock.now())
     if refused:
         log.warning("HR webhook refused: %s", refused)
         return problem(401, "unauthorized", refused)

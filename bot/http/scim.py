@@ -19,7 +19,7 @@ import logging
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from scim2_models import SCIMException, UnauthorizedException
+from scim2_models import InvalidValueException, SCIMException, UnauthorizedException
 from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
@@ -28,6 +28,7 @@ from scim2_server.service import ScimService
 from starlette.concurrency import run_in_threadpool
 
 from bot.domain.enums import Trigger
+from bot.domain.limits import unstorable
 from bot.http.scim_storage import DirectoryStorage
 from bot.lifecycle import scim_schema
 from bot.offboarding import engine
@@ -51,6 +52,7 @@ class ScimEndpoint:
         try:
             if not self._is_public(request):
                 self._authenticate(request)
+            self._refuse_unstorable(request)
             response, started = self._handle(request)
         except Exception as error:  # noqa: BLE001 - SCIM errors become Error bodies; others are logged bugs
             if not isinstance(error, SCIMException):
@@ -74,6 +76,16 @@ class ScimEndpoint:
             return self.service.match(request).operation is Operation.service_provider_config
         except SCIMException:
             return False
+
+    def _refuse_unstorable(self, request: ScimRequest) -> None:
+        """Text no database stores (NUL, lone surrogates), in the body or the query: 400 invalidValue."""
+        try:
+            document = json.loads(request.body) if request.body else None
+        except (ValueError, RecursionError):
+            document = None  # the handler answers invalidSyntax
+        problem = unstorable(document) or unstorable(request.query, "query")
+        if problem:
+            raise InvalidValueException(detail=problem)
 
     def _authenticate(self, request: ScimRequest) -> None:
         expected = self.deps.settings.scim_bearer_token

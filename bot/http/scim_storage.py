@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from bot.directory import service as directory
 from bot.domain.enums import PersonStatus
 from bot.domain.errors import DomainError
+from bot.domain.limits import DB_INT_MAX, row_id
 from bot.lifecycle import apply
 from bot.lifecycle import scim_mapping as mapping
 from bot.lifecycle.events import LifecycleInput
@@ -46,7 +47,8 @@ class DirectoryStorage(ScimStorage):
 
     # -- reads -------------------------------------------------------------------------------
     def _load(self, resource_id: str) -> tuple[Person, ScimUser | None]:
-        person = self.s.get(Person, int(resource_id)) if resource_id.isdigit() else None
+        person_id = row_id(resource_id)
+        person = self.s.get(Person, person_id) if person_id is not None else None
         row = self.s.get(ScimUser, person.id) if person is not None else None
         if person is None or (row is not None and row.deleted_at is not None):
             raise NotFoundException(detail=f"User {resource_id} not found")
@@ -62,8 +64,10 @@ class DirectoryStorage(ScimStorage):
     def search(self, resource_types: list[ResourceType], search_request: SearchRequest[Any], *,
                position: Any = None) -> SearchPage:
         scim_filter = search_request.filter
-        start = search_request.start_index_0 or 0
-        count = search_request.count
+        # No page starts past the last row id, nor is longer than every row: clamped so OFFSET and
+        # LIMIT stay in the database's integer range (RFC 7644 §3.4.2.4 lets any positive integer in).
+        start = min(search_request.start_index_0 or 0, DB_INT_MAX)
+        count = None if search_request.count is None else min(search_request.count, DB_INT_MAX)
         if scim_filter is None:  # a full sync pages through everyone: page in the database
             total = self.s.scalar(select(func.count()).select_from(self._query().subquery()))
             rows = self._candidates(None, offset=start, limit=count)

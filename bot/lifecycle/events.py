@@ -16,12 +16,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.domain.limits import LATEST, schedulable, unstorable
 
 EventType = Literal["joiner", "mover", "leaver"]
+Moment = Annotated[AwareDatetime, AfterValidator(schedulable)]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 Text = Field(default=None, max_length=200)
 
@@ -49,7 +52,7 @@ class HrPerson(BaseModel):
     end_date: date | None = Field(default=None, description="Last working day; access ends at the end of it")
     groups: list[str] | None = None
     slack_user_id: str | None = Field(default=None, max_length=32)
-    timezone: str | None = Field(default=None, description="IANA name, e.g. Europe/London")
+    timezone: str | None = Field(default=None, max_length=64, description="IANA name, e.g. Europe/London")
     attributes: dict[str, Any] | None = Field(default=None, description="Extra attributes policies may read")
 
     @field_validator("email")
@@ -68,7 +71,7 @@ class HrPerson(BaseModel):
         if value is not None:
             try:
                 ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system refuses
                 raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/London") from None
         return value
 
@@ -78,8 +81,8 @@ class HrEvent(BaseModel):
 
     event_id: str = Field(min_length=1, max_length=150, description="Unique per event: redeliveries are ignored")
     type: EventType
-    occurred_at: AwareDatetime = Field(description="When HR recorded the change")
-    effective_at: AwareDatetime | None = Field(
+    occurred_at: Moment = Field(description="When HR recorded the change")
+    effective_at: Moment | None = Field(
         default=None, description="When it takes effect (default: occurred_at). Past: applied now; "
                                   "future: a mover waits for it, a leaver is offboarded then")
     termination: Literal["immediate", "end_of_day"] | None = Field(
@@ -88,11 +91,23 @@ class HrEvent(BaseModel):
     reason: str = Field(default="", max_length=500)
     person: HrPerson
 
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        """NUL or a lone surrogate anywhere: refused now (400), not by the database on every retry."""
+        problem = unstorable(data)
+        if problem:
+            raise ValueError(problem)
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> HrEvent:
         if self.termination is not None and self.type != "leaver":
             raise ValueError("termination applies to leaver events only")
         p = self.person
+        for name, day in (("start_date", p.start_date), ("end_date", p.end_date)):
+            if day is not None and not 1970 <= day.year < LATEST.year:
+                raise ValueError(f"person.{name} must be between 1970 and {LATEST.year}")
         if p.start_date and p.end_date and p.end_date < p.start_date:
             raise ValueError(f"person.end_date {p.end_date} is before person.start_date {p.start_date}")
         return self

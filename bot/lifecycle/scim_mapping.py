@@ -33,6 +33,7 @@ from scim2_models import InvalidValueException
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import PersonStatus
+from bot.domain.limits import row_id
 from bot.lifecycle.scim_schema import ENTERPRISE_SCHEMA, USER_SCHEMA
 from bot.store.models import Person, ScimUser
 
@@ -140,7 +141,8 @@ def _manager_email(s: Session, enterprise: dict[str, Any], self_id: int | None) 
     value = (enterprise.get("manager") or {}).get("value")
     if not value:
         return ""
-    manager = s.get(Person, int(value)) if str(value).isdigit() else None
+    manager_id = row_id(str(value))
+    manager = s.get(Person, manager_id) if manager_id is not None else None
     if manager is None:
         raise InvalidValueException(detail=f"manager {value!r} is not a User of this service")
     if manager.id == self_id:

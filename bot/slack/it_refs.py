@@ -6,11 +6,12 @@ every click re-reads the row and the operation checks that the clicker is an IT 
 
 from __future__ import annotations
 
+from bot.domain.limits import EpochSeconds, RowId
 from bot.slack.metadata import Meta
 
 
 class TaskRef(Meta):
-    task_id: int
+    task_id: RowId
 
 
 class ActionRef(Meta):
@@ -20,11 +21,11 @@ class ActionRef(Meta):
 
 
 class OffboardingRef(Meta):
-    offboarding_id: int
+    offboarding_id: RowId
 
 
 class OffboardForm(Meta):
     """What the /offboard confirmation modal is about: who, and when (None: now; else epoch seconds)."""
 
-    person_id: int
-    at: int | None = None
+    person_id: RowId
+    at: EpochSeconds | None = None

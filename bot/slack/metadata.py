@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.domain.errors import DomainError
+from bot.domain.limits import RowId
 
 
 class StaleMetadata(DomainError):
@@ -40,11 +41,11 @@ class Meta(BaseModel):
 
 
 class RequestRef(Meta):
-    request_id: int
+    request_id: RowId
 
 
 class GrantRef(Meta):
-    grant_id: int
+    grant_id: RowId
 
 
 class RequestModalMeta(Meta):
@@ -57,4 +58,4 @@ class HomePage(Meta):
     """'Show more' on the App Home: how many rows of one section to show."""
 
     section: str
-    limit: int
+    limit: int = Field(ge=1, le=1000)

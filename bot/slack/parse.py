@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from bot.domain.errors import InvalidDuration
+from bot.domain.errors import DomainError, InvalidDuration
+from bot.domain.limits import LATEST_EPOCH
 from bot.slack.ids import Block
 from bot.slack.metadata import Meta
 from policies import DurationError, parse_duration
@@ -76,7 +77,9 @@ def extend_by(view: dict[str, Any]) -> timedelta:
 def _epoch(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
-    return datetime.fromtimestamp(int(value), timezone.utc)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LATEST_EPOCH:
+        raise DomainError("That date and time cannot be read; pick it again.", field="starts_at")
+    return datetime.fromtimestamp(value, timezone.utc)
 
 
 def action(body: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 
 import pytest
@@ -73,6 +75,40 @@ def test_verify_signature_accepts_any_of_several_signatures_during_rotation():
     assert verify_signature("new", headers, body, now=1767225600)
     assert verify_signature("old", headers, body, now=1767225600)
     assert not verify_signature("other", headers, body, now=1767225600)
+
+
+def test_during_a_rotation_requests_verify_at_a_receiver_holding_either_secret():
+    """Sign with the new secret and the previous one: the receiver may move before or after us."""
+    new, old = "the-new-webhook-secret-0001", SECRET
+    for receiver_holds in (new, old):
+        with HttpPeer(secret=receiver_holds, default=Reply(200, json={"status": "applied"})) as peer:
+            rotating = webhook_for(peer, secret=new, previous_secret=old)
+            assert rotating.grant(ALICE, PAYROLL, action_id="rot-1").outcome is Outcome.APPLIED
+            [request] = peer.requests
+            assert request.signature_ok is True
+            assert request.headers["x-accessbot-signature"].count("v1=") == 2
+    with HttpPeer(secret=old, default=Reply(200, json={"status": "applied"})) as peer:
+        webhook_for(peer, secret=new).grant(ALICE, PAYROLL, action_id="rot-2")  # rotation over: new secret only
+        assert [r.signature_ok for r in peer.requests] == [False]
+
+
+def test_an_empty_secret_never_signs_or_verifies():
+    with pytest.raises(ConnectorConfigError, match="the shared secret is empty"):
+        WebhookConnector("payroll", {"url": "http://127.0.0.1:9/hook", "secret": " "})
+    body, timestamp = b"{}", "1767225600"
+    empty_key = {"X-Accessbot-Timestamp": timestamp,
+                 "X-Accessbot-Signature": "v1=" + hmac.new(b"", b"v1:" + timestamp.encode() + b":" + body,
+                                                           hashlib.sha256).hexdigest()}
+    assert not verify_signature("", empty_key, body, now=1767225600)
+    assert not verify_signature(["", " "], empty_key, body, now=1767225600)
+
+
+@pytest.mark.parametrize("timestamp", ["", " ", "1767225600.0", "-1767225600", "1_767_225_600", "١٧٦٧٢٢٥٦٠٠",
+                                       "9" * 400])
+def test_a_timestamp_that_is_not_unix_seconds_is_refused(timestamp):
+    body = b"{}"
+    headers = {"X-Accessbot-Timestamp": timestamp, "X-Accessbot-Signature": sign(SECRET, timestamp, body)}
+    assert not verify_signature(SECRET, headers, body, now=1767225600)
 
 
 @pytest.mark.parametrize(("reply", "outcome"), [

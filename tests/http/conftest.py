@@ -14,6 +14,7 @@ from tests.support.world import make_world
 
 HR_SECRET = "hr-shared-secret-for-tests"
 SCIM_TOKEN = "scim-token-for-tests"
+ADMIN_TOKEN = "admin-api-token-for-tests"
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def world(store, clock, tmp_path):
 
 @pytest.fixture
 def deps(world):
-    d = deps_for(world, hr_webhook_secret=HR_SECRET, scim_bearer_token=SCIM_TOKEN)
+    d = deps_for(world, hr_webhook_secret=HR_SECRET, scim_bearer_token=SCIM_TOKEN, admin_api_token=ADMIN_TOKEN)
     yield d
     close(d)
 

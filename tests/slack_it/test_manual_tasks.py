@@ -73,3 +73,18 @@ def test_a_second_answer_on_a_stale_copy_changes_nothing(bot):
     assert "already marked done" in refusal.visible_text
     assert grant_status(bot, "alice@acme.test", grant_id) == GrantStatus.ACTIVE
     assert bot.fake.modal_stack(IVAN) == []
+
+
+def test_a_click_that_fails_after_its_ack_is_answered_at_once_and_told(bot):
+    """Can't do acks, then opens the reason form; Slack refusing the trigger must not hold the answer
+    (Bolt clears an ack whose listener raises and then waits out its 3 s timeout)."""
+    from tests.support.fake_slack import Outcome
+
+    grant_id, _ = _open_task(bot)
+    [card] = _cards(bot)
+    bot.fake.inject("views.open", Outcome.error("expired_trigger_id"))
+    ack = bot.sim.click(IVAN, on=card.ref, action_id="task_cannot")
+    assert ack.status == 200
+    told = bot.fake.wait_until(lambda: [m for m in bot.fake.dm(IVAN) + bot.fake.ephemerals(IVAN)
+                                        if "Something went wrong" in m.visible_text], what="Ivan is told")
+    assert told and grant_status(bot, "alice@acme.test", grant_id) == GrantStatus.PROVISIONING

@@ -81,3 +81,15 @@ def open_store(backend: str, tmp_path, worker: str = "gw0") -> Store:
         empty_postgres(store)
         return store
     raise ValueError(f"unknown test database backend {backend!r}")
+
+
+def row_counts(store: Store) -> dict[str, int]:
+    """How many rows each table holds: "nothing changed" for tests that send input that must be refused.
+
+    A refusal on record is not a change: every refusal is audited (``refused.*`` events, throttled for
+    early refusals), so those audit rows are left out of the count; every other row counts."""
+    with store.engine.connect() as conn:
+        return {t.name: conn.execute(text(
+                    f'SELECT count(*) FROM "{t.name}"'
+                    + (" WHERE action NOT LIKE 'refused.%'" if t.name == "audit_events" else ""))).scalar_one()
+                for t in Base.metadata.sorted_tables}

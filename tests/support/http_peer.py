@@ -117,7 +117,8 @@ class HttpPeer:
         sent = headers.get("x-accessbot-signature", "")
         mac = hmac.new(self.secret.encode(), b"v1:" + timestamp.encode() + b":" + body, hashlib.sha256)
         fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) <= 300
-        return fresh and hmac.compare_digest(sent, "v1=" + mac.hexdigest())
+        # docs/connectors.md: during a rotation the header holds several comma-separated v1= values.
+        return fresh and any(hmac.compare_digest(value.strip(), "v1=" + mac.hexdigest()) for value in sent.split(","))
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         peer = self

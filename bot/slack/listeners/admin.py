@@ -14,7 +14,7 @@ from bot.reporting.headline import summary
 from bot.slack import admin_command as cmd
 from bot.slack import errors
 from bot.slack.ids import Command
-from bot.slack.listeners.common import person_of
+from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.slack.mentioned import mentioned_person
 from bot.slack.readmodels.person_grants import load_person_grants
 from bot.slack.readmodels.request import entitlement_info
@@ -29,6 +29,7 @@ from bot.workflow.manual_tasks import require_it_admin
 STATS_DAYS = 30
 
 
+@raises_before_ack_only
 def on_admin_command(ack, body, client, respond, env, actor) -> None:
     parsed = cmd.parse(body.get("text", ""))
     if isinstance(parsed, cmd.Help | cmd.Problem):

@@ -10,11 +10,12 @@ from bot.offboarding import engine
 from bot.slack import parse
 from bot.slack.ids import Action
 from bot.slack.it_refs import ActionRef, OffboardingRef
-from bot.slack.listeners.common import person_of
+from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.workflow.admin_offboard import retry_offboarding
 from bot.workflow.manual_tasks import retry_action
 
 
+@raises_before_ack_only
 def on_retry_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
     try:
@@ -28,6 +29,7 @@ def on_retry_clicked(ack, body, client, respond, env, actor) -> None:
             replace_original=False)
 
 
+@raises_before_ack_only
 def on_retry_offboarding_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
     try:

@@ -1,4 +1,5 @@
-"""Helpers listeners share: acking before any database work, and the acting person in a transaction."""
+"""Helpers listeners share: acking before any database work, failing after the ack without holding
+Slack's answer, and the acting person in a transaction."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import UnknownPerson
+from bot.slack.errors import on_unexpected_error
 from bot.store.models import Person
 from bot.workflow.context import Actor
 
@@ -28,6 +30,31 @@ def after_ack(listener: Callable[..., None]) -> Callable[..., None]:
             kwargs["ack"] = _acked
         kwargs["env"].later(listener, **kwargs)
     return acked
+
+
+def raises_before_ack_only(listener: Callable[..., None]) -> Callable[..., None]:
+    """For a listener that acks and then works in Bolt's thread (opening a modal needs the trigger
+    at once): an error after the ack is told to the person and logged here, never raised to Bolt.
+
+    Bolt's runner clears the ack it already has when an acked listener raises, then waits the full
+    3 s ack timeout for one that never comes (slack_bolt.listener.thread_runner), so Slack saw a
+    timeout for a request we had answered. Before the ack, errors still go to Bolt's error handler.
+    """
+    @functools.wraps(listener)
+    def guarded(**kwargs):
+        ack, acked = kwargs.get("ack"), []
+        if ack is not None:
+            def recording_ack(*args, **kw):
+                acked.append(True)
+                return ack(*args, **kw)
+            kwargs["ack"] = recording_ack
+        try:
+            return listener(**kwargs)
+        except Exception as error:
+            if not acked:
+                raise
+            on_unexpected_error(error, kwargs.get("body") or {}, kwargs.get("client"), kwargs.get("respond"))
+    return guarded
 
 
 def _acked(*_args, **_kwargs) -> None:

@@ -13,7 +13,7 @@ from bot.domain.enums import Verdict
 from bot.domain.errors import DomainError
 from bot.slack import errors, parse
 from bot.slack.ids import Action, Block, Callback
-from bot.slack.listeners.common import after_ack, person_of
+from bot.slack.listeners.common import after_ack, person_of, raises_before_ack_only
 from bot.slack.metadata import RequestRef
 from bot.slack.views.deny_modal import render_deny_modal
 from bot.workflow.cancel import cancel
@@ -32,6 +32,7 @@ def on_approve_clicked(ack, body, client, respond, env, actor) -> None:
         env.tell_refusal(actor, "decide", error, body=body, client=client, respond=respond)
 
 
+@raises_before_ack_only
 def on_deny_clicked(ack, body, client, respond, env, actor) -> None:
     """Refuse at once who may not decide (audited, privately), else ask for the reason. The check is one
     indexed read, done before views.open because a form shown and then withdrawn races the person."""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import DomainError, InvalidState, NotAuthorized
 from bot.slack import errors, parse
 from bot.slack.ids import Action, Block, Callback
-from bot.slack.listeners.common import after_ack, person_of
+from bot.slack.listeners.common import after_ack, person_of, raises_before_ack_only
 from bot.slack.metadata import GrantRef
 from bot.slack.readmodels.home import extend_choices
 from bot.slack.readmodels.request import entitlement_info
@@ -21,6 +21,7 @@ from bot.workflow.end_grant import load_grant, relinquish
 from bot.workflow.extend import Extended, extend
 
 
+@raises_before_ack_only
 def on_extend_clicked(ack, body, client, respond, env, actor) -> None:
     """Open the form at once (the trigger lives 3 s); the choices, read from the database, follow."""
     ack()

@@ -11,7 +11,7 @@ from bot.domain.errors import AlreadyDecided, DomainError, NotFoundError
 from bot.slack import parse
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.it_refs import TaskRef
-from bot.slack.listeners.common import person_of
+from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.slack.readmodels.task import TaskView, load_task
 from bot.slack.views import common as ui
 from bot.slack.views.task_card import render_cannot_modal
@@ -22,6 +22,7 @@ from bot.workflow.manual_tasks import complete_task, require_it_admin
 WHAT = "complete provisioning tasks"
 
 
+@raises_before_ack_only
 def on_task_done_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
     try:
@@ -35,6 +36,7 @@ def on_task_done_clicked(ack, body, client, respond, env, actor) -> None:
             response_type="ephemeral", replace_original=False)
 
 
+@raises_before_ack_only
 def on_task_cannot_clicked(ack, body, client, respond, env, actor) -> None:
     """Refuse at once who may not answer (audited), else ask why (the trigger lives 3 s)."""
     ack()

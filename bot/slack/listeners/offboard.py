@@ -18,7 +18,7 @@ from bot.offboarding.plan import preview
 from bot.slack import errors, offboard_command, parse
 from bot.slack.ids import Block, Callback, Command
 from bot.slack.it_refs import OffboardForm
-from bot.slack.listeners.common import person_of
+from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.slack.offboard_target import Target, find_target
 from bot.slack.views import mrkdwn as md
 from bot.slack.views.offboard_modal import render_loading, render_notice, render_plan, render_submitted
@@ -26,6 +26,7 @@ from bot.workflow.admin_offboard import WHAT, offboard_at, offboard_now
 from bot.workflow.manual_tasks import require_it_admin
 
 
+@raises_before_ack_only
 def on_offboard_command(ack, body, client, env, actor) -> None:
     parsed = offboard_command.parse(body.get("text", ""))
     if not isinstance(parsed, offboard_command.Offboard):

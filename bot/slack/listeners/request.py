@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain.errors import DomainError
 from bot.slack import access_command, errors, parse, replays
 from bot.slack.ids import Action, Callback, Command, Shortcut
-from bot.slack.listeners.common import person_of
+from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.slack.metadata import RequestModalMeta
 from bot.slack.views.request_modal import (
     bundle_of,
@@ -29,6 +29,7 @@ MAX_OPTIONS = 100
 log = logging.getLogger(__name__)
 
 
+@raises_before_ack_only
 def on_access_command(ack, body, client, respond, env, actor, request) -> None:
     parsed = access_command.parse(env.deps.catalog, body.get("text", ""))
     if isinstance(parsed, access_command.Problem):
@@ -71,6 +72,7 @@ def submit_quick(quick: access_command.Quick, body, client, respond, env, actor,
     respond(text=submitted_text(result), response_type="ephemeral")
 
 
+@raises_before_ack_only
 def on_open_form(ack, body, client, env) -> None:
     """The global shortcut and the App Home's Request access button."""
     ack()
@@ -91,6 +93,7 @@ def on_entitlement_options(ack, payload, env) -> None:
     ack(options=[*bundles, *(entitlement_option(e.ref, e.label) for e in found)])
 
 
+@raises_before_ack_only
 def on_entitlement_picked(ack, body, client, env) -> None:
     """The picker has dispatch_action: redraw the form for the chosen entitlement's policy."""
     ack()
