@@ -32,14 +32,22 @@ def load_use(s: Session, use_id: int, *, lock: bool = False) -> BreakGlassUse:
     return use
 
 
-def review(s: Session, ctx: Ctx, *, use_id: int, reviewer: Person, verdict: str, reason: str,
-           version: int) -> BreakGlassUse:
-    use = load_use(s, use_id, lock=True)
+def check_reviewer(s: Session, ctx: Ctx, *, use_id: int, reviewer: Person, lock: bool = False) -> BreakGlassUse:
+    """Refuse who may not review (before the reason form opens, and again on submit)."""
+    use = load_use(s, use_id, lock=lock)
     if reviewer.id == use.person_id:
         raise SelfApproval("You cannot review your own break-glass use.")
     if reviewer.id not in (use.reviewer_ids or []):
         raise NotAuthorized(f"You are not a reviewer of break-glass use #{use.id}.")
-    if use.verdict or use.version != version:
+    if use.verdict:
+        raise AlreadyDecided(f"Break-glass use #{use.id} was already reviewed; the card shows it now.")
+    return use
+
+
+def review(s: Session, ctx: Ctx, *, use_id: int, reviewer: Person, verdict: str, reason: str,
+           version: int) -> BreakGlassUse:
+    use = check_reviewer(s, ctx, use_id=use_id, reviewer=reviewer, lock=True)
+    if use.version != version:
         raise AlreadyDecided(f"Break-glass use #{use.id} was already reviewed or changed; the card shows it now.")
     if verdict not in events.VERDICTS:
         raise MissingJustification("Choose justified or not justified.", field="verdict")

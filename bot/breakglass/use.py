@@ -61,8 +61,9 @@ def outlook(s: Session, ctx: Ctx, *, person: Person, entitlement: str) -> Outloo
     told = []
     if "approvers" in policy.notify and ent.approval_steps:
         told.append("the approvers of " + ent.label)
-    if "it_channel" in policy.notify and (policy.channel or ctx.catalog.settings.it_channel):
-        told.append("the IT/security channel")
+    if "it_channel" in policy.notify:
+        told.append("the IT/security channel" if policy.channel or ctx.catalog.settings.it_channel
+                    else "the IT admins")
     if "manager" in policy.notify and manager is not None:
         told.append(f"your manager {manager.name}")
     return Outlook(policy.max_duration, left, policy.budget_uses, policy.budget_period, policy.require_ticket,
@@ -122,22 +123,16 @@ def break_glass(s: Session, ctx: Ctx, *, person: Person, entitlement: str, durat
                      "policy_bypassed": True, "approvers_skipped": sorted(skipped), "reason": reason,
                      "ticket": ticket, "duration_seconds": request.duration_seconds, "ends_at": ends_at,
                      "review_due_at": use.review_due_at, "reviewer_ids": use.reviewer_ids,
-                     "notified_ids": use.notified_ids, "channel": _channel(ctx, policy)},
+                     "notified_ids": use.notified_ids, "notify_it": "it_channel" in policy.notify,
+                     "channel": policy.channel},
              notify=True)
     return Used(use, request)
 
 
 def channel_of(ctx: Ctx, entitlement: str) -> str | None:
-    """The IT/security channel a use of ``entitlement`` is shown in (None: DMs to IT admins)."""
+    """The IT/security channel of ``entitlement``'s break-glass policy (None: the catalog's IT channel)."""
     ent = ctx.catalog.entitlements.get(entitlement)
-    policy = ent.break_glass if ent else None
-    return _channel(ctx, policy) if policy else ctx.catalog.settings.it_channel
-
-
-def _channel(ctx: Ctx, policy) -> str | None:
-    if "it_channel" not in policy.notify:
-        return None
-    return policy.channel or ctx.catalog.settings.it_channel
+    return ent.break_glass.channel if ent is not None and ent.break_glass is not None else None
 
 
 def _allowed(s: Session, ctx: Ctx, ent, person: Person):

@@ -2,20 +2,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.break_glass import with_break_glass
 from tests.support.world import CATALOG, make_world
 
-# github:admin allows break glass for Engineering, once a week; erp:payments-approve too (SoD must still hold);
-# the wiki does not allow it.
-BREAK_GLASS_CATALOG = CATALOG.replace("""        require_justification: true
-        approval: [manager, owners]
-""", """        require_justification: true
-        approval: [manager, owners]
-        break_glass:
-          who: 'person.department == "Engineering"'
-          max_duration: 2h
-          budget: {uses: 1, per: 7d}
-          review: {by: manager, within: 1d}
-""").replace("""      payments-approve: {target: erp-pay-approve}""", """      payments-approve: {target: erp-pay-approve, break_glass: {budget: {uses: 5, per: 1d}}}""")
+# erp:payments-approve allows break glass too (separation of duties must still hold); the wiki does not.
+BREAK_GLASS_CATALOG = with_break_glass(CATALOG).replace(
+    "      payments-approve: {target: erp-pay-approve}",
+    "      payments-approve: {target: erp-pay-approve, break_glass: {budget: {uses: 5, per: 1d}}}")
 
 
 @pytest.fixture
