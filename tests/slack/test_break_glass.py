@@ -3,11 +3,15 @@ audited, the IT/security channel's message kept up to date, the reviewer's verdi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.breakglass.use import break_glass
 from bot.directory import service as directory
+from bot.http.metrics import Metrics
 from bot.store.models import BreakGlassUse
+from bot.timers.service import TimerService
 from tests.support.break_glass import with_break_glass
 from tests.slack.harness import ALICE, BOB, CATALOG, DANA, OLGA, action_ids, running_bot, seed_slack_users
 from tests.support.fake_slack import FakeSlack
@@ -100,3 +104,28 @@ def test_refusals_are_inline_and_audited(bg_bot):
     not_eligible = open_break_glass(bg_bot, BOB)  # Sales: the who: rule says no; told before any form
     assert "may not break glass" in not_eligible.visible_text and not not_eligible.body.get("submit")
     assert bg_bot.audit("refused.break_glass")[-1].detail["code"] == "break_glass_not_eligible"
+
+
+def test_the_channel_message_follows_the_grant_and_an_overdue_review_is_escalated(bg_bot):
+    form = open_break_glass(bg_bot, ALICE)
+    bg_bot.sim.submit(ALICE, form.id, {"justification": REASON, "break_glass_confirm": ["confirm"]})
+    bg_bot.settle()
+    [channel] = bg_bot.fake.messages_in(SECURITY)
+    timers = TimerService(bg_bot.deps)
+
+    bg_bot.deps.clock.advance(timedelta(hours=2, minutes=1))
+    timers.sweep_once()
+    bg_bot.deps.runner.run_due()
+    bg_bot.settle()
+    assert bg_bot.grants_of("alice@acme.test")[0].status == "expired"
+    assert "ended, waiting for review" in bg_bot.fake.message(SECURITY, channel.ts).visible_text
+
+    bg_bot.deps.clock.advance(timedelta(days=1))
+    timers.sweep_once()
+    bg_bot.settle()
+    thread = [m for m in bg_bot.fake.messages_in(SECURITY) if m.thread_ts == channel.ts]
+    assert len(thread) == 1 and "past its review deadline" in thread[0].visible_text
+    assert len(bg_bot.audit("break_glass.review_overdue")) == 1
+
+    scraped = Metrics(bg_bot.store).render().decode()
+    assert 'accessbot_break_glass_uses_total{entitlement="github:admin",review="pending"} 1.0' in scraped
