@@ -71,3 +71,12 @@ def test_mistakes_in_a_break_glass_block_name_the_file_and_line(issues_from):
 def test_a_who_rule_that_does_not_compile_is_reported_at_its_line(issues_from):
     issues = issues_from(GITHUB + "        break_glass:\n          who: 'person.departmnt == \"x\"'\n")
     assert len(issues) == 1 and issues[0].startswith("catalog.yaml:15: ") and "break_glass who" in issues[0], issues
+
+
+def test_the_example_catalog_lets_on_call_sres_break_glass_into_aws_admin(acme):
+    policy = acme.entitlement("aws-prod:admin").break_glass
+    assert policy.max_duration == timedelta(hours=1) and policy.require_ticket and policy.review_by == "owners"
+    assert policy.channel == "C0SECURITY1" and acme.entitlement("aws-prod:read-only").break_glass is None
+    on_call = PersonFacts(email="x@acme.example", department="Engineering", groups=("sre", "oncall"))
+    assert acme.entitlement("aws-prod:admin").may_break_glass(on_call).allowed
+    assert not acme.entitlement("aws-prod:admin").may_break_glass(PersonFacts(email="y@acme.example")).allowed
