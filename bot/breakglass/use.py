@@ -66,7 +66,7 @@ def outlook(s: Session, ctx: Ctx, *, person: Person, entitlement: str) -> Outloo
                     else "the IT admins")
     if "manager" in policy.notify and manager is not None:
         told.append(f"your manager {manager.name}")
-    return Outlook(policy.max_duration, left, policy.budget_uses, policy.budget_period, policy.require_ticket,
+    return Outlook(longest(ent, policy), left, policy.budget_uses, policy.budget_period, policy.require_ticket,
                    policy.ticket_pattern, tuple(told), tuple(p.name for p in reviewers), policy.review_within)
 
 
@@ -77,10 +77,11 @@ def break_glass(s: Session, ctx: Ctx, *, person: Person, entitlement: str, durat
     _lock_person(s, person)
     policy = _allowed(s, ctx, ent, person)
     reason, ticket = reason.strip(), ticket.strip()
-    chosen = duration or policy.max_duration
-    if chosen <= timedelta() or chosen > policy.max_duration:
-        raise InvalidDuration(f"Break-glass access to {ent.label} lasts at most "
-                              f"{durations.humanize(policy.max_duration)}.", field="duration")
+    maximum = longest(ent, policy)
+    chosen = duration or maximum
+    if chosen <= timedelta() or chosen > maximum:
+        raise InvalidDuration(f"Break-glass access to {ent.label} lasts at most {durations.humanize(maximum)}.",
+                              field="duration")
     if len(reason) < MIN_REASON:
         raise MissingJustification("Say what the emergency is (at least a sentence): your reviewers read it.",
                                    field="justification")
@@ -94,9 +95,6 @@ def break_glass(s: Session, ctx: Ctx, *, person: Person, entitlement: str, durat
         requester_id=person.id, entitlement=ent.ref, duration_seconds=int(chosen.total_seconds()),
         justification=reason, ticket=ticket, status=RequestStatus.PENDING, trigger=ctx.actor.trigger,
         created_at=ctx.now, auto_approved=True, policy_rule="break-glass", extra={"break_glass": True})
-    existing = grants.active_grant(s, person.id, ent.ref)
-    if existing is not None:
-        request.extends_grant_id = existing.id
     s.add(request)
     s.flush()
     happened(s, ctx, "request.submitted", subject_type="request", subject_id=request.id,
@@ -127,6 +125,12 @@ def break_glass(s: Session, ctx: Ctx, *, person: Person, entitlement: str, durat
                      "channel": policy.channel},
              notify=True)
     return Used(use, request)
+
+
+def longest(ent, policy) -> timedelta:
+    """The policy's maximum, never beyond the entitlement's own."""
+    own = ent.durations.maximum
+    return policy.max_duration if own is None else min(own, policy.max_duration)
 
 
 def channel_of(ctx: Ctx, entitlement: str) -> str | None:
@@ -160,6 +164,8 @@ def _allowed(s: Session, ctx: Ctx, ent, person: Person):
         raise BudgetExhausted(f"You have used break-glass for {ent.label} {used} time(s) in the last "
                               f"{durations.humanize(policy.budget_period)} (the budget is {policy.budget_uses}): "
                               "request it for approval instead.", field="entitlement")
+    if grants.live_grants(s, person.id, ent.ref):  # an emergency grant would only move its end, perhaps sooner
+        raise DomainError(f"You already hold {ent.label}; nothing to break glass for.", field="entitlement")
     return policy
 
 

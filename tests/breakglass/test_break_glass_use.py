@@ -15,6 +15,8 @@ from bot.directory import service as directory
 from bot.domain.enums import GrantStatus, RequestStatus
 from bot.domain.errors import AlreadyDecided, InvalidDuration, NotAuthorized, SelfApproval, SeparationOfDuties
 from bot.store.models import AuditEvent, BreakGlassUse, DueAction
+from bot.timers.service import TimerService
+from tests.support.deps import close, deps_for
 
 REASON = "prod outage INC-7, need to roll back the release"
 
@@ -29,6 +31,17 @@ def use(world, email: str, ref: str = "github:admin", duration=None, reason: str
 def audit(world, action: str) -> list[AuditEvent]:
     with world.store.uow() as s:
         return list(s.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+
+
+def run_timers(world) -> None:
+    """Provision what is queued, then run the due actions (expiries, review deadlines) and their revokes."""
+    world.run()
+    deps = deps_for(world)
+    try:
+        TimerService(deps).sweep_once()
+        world.run()
+    finally:
+        close(deps)
 
 
 def test_break_glass_grants_at_once_and_the_audit_says_what_was_bypassed(bg_world):
@@ -74,6 +87,7 @@ def test_duration_and_reason_are_checked(bg_world):
 
 def test_the_budget_counts_uses_in_its_period(bg_world):
     use(bg_world, "alice@acme.test")
+    bg_world.run()
     with bg_world.store.uow() as s:
         alice = directory.require(s, "alice@acme.test")
         assert outlook(s, bg_world.ctx(), person=alice, entitlement="erp:payments-approve").uses_left == 5
@@ -84,6 +98,7 @@ def test_the_budget_counts_uses_in_its_period(bg_world):
         review(s, bg_world.ctx("dana@acme.test"), use_id=1, reviewer=dana, verdict="justified",
                reason="real outage", version=1)
     bg_world.advance(days=7, minutes=1)
+    run_timers(bg_world)
     use(bg_world, "alice@acme.test")
 
 
@@ -111,7 +126,11 @@ def test_two_simultaneous_uses_cannot_both_pass_a_budget_of_one(bg_world):
 
 def test_an_overdue_unreviewed_use_blocks_the_next_until_it_is_reviewed(bg_world):
     use(bg_world, "alice@acme.test", "erp:payments-approve")
+    bg_world.run()
     bg_world.advance(hours=2, days=2, minutes=1)  # the built-in review window: 2 days after the end
+    run_timers(bg_world)  # the grant expires; the overdue review is announced
+    assert bg_world.grants_of("alice@acme.test")[0].status == GrantStatus.EXPIRED
+    assert len(audit(bg_world, "break_glass.review_overdue")) == 1
     with pytest.raises(ReviewOverdue):
         use(bg_world, "alice@acme.test", "erp:payments-approve")
     with bg_world.store.uow() as s:
@@ -137,3 +156,11 @@ def test_reviews_are_authorised_from_the_database_and_decided_once(bg_world):
         review(s, bg_world.ctx(), use_id=use_id, reviewer=dana, verdict="not_justified", reason="changed my mind", version=1)
     [event] = audit(bg_world, "break_glass.reviewed")
     assert event.detail["verdict"] == "justified" and event.detail["escalated"] is False
+
+
+def test_access_already_held_is_not_broken_into_again(bg_world):
+    use(bg_world, "alice@acme.test", "erp:payments-approve")
+    bg_world.run()
+    with pytest.raises(Exception, match="already hold"):
+        use(bg_world, "alice@acme.test", "erp:payments-approve")
+    assert len(bg_world.grants_of("alice@acme.test")) == 1
