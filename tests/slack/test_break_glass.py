@@ -129,3 +129,14 @@ def test_the_channel_message_follows_the_grant_and_an_overdue_review_is_escalate
 
     scraped = Metrics(bg_bot.store).render().decode()
     assert 'accessbot_break_glass_uses_total{entitlement="github:admin",review="pending"} 1.0' in scraped
+
+
+def test_a_crafted_button_for_an_entitlement_without_break_glass_is_refused_and_audited(bg_bot):
+    form = bg_bot.open_form(ALICE, "github admin")
+    since = bg_bot.fake.last_seq
+    bg_bot.sim.click(ALICE, on=form.id, action_id="break_glass_open", button_value="wiki:editor")
+    bg_bot.fake.wait_for_call("views.push", after=since, ok=True)
+    refused = bg_bot.fake.modal_stack(ALICE)[-1]
+    assert "has no break-glass path" in refused.visible_text and not refused.body.get("submit")
+    assert bg_bot.audit("refused.break_glass")[-1].detail["code"] == "break_glass_not_allowed"
+    assert uses(bg_bot) == [] and bg_bot.grants_of("alice@acme.test") == []
