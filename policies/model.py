@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from policies import durations
+from policies.break_glass import BreakGlassPolicy
 from policies.cel import Condition
 from policies.context import (
     OWNER_DEPARTMENTS,
@@ -147,6 +148,7 @@ class Entitlement:
     source: SourceRef
     origins: dict[str, str] = field(default_factory=dict)  # key -> where its value was written
     expiry_warnings_configured: bool = False
+    break_glass: BreakGlassPolicy | None = None  # None: no emergency path
 
     def __repr__(self) -> str:
         return f"<Entitlement {self.ref}>"
@@ -166,7 +168,7 @@ class Entitlement:
     @cached_property
     def reads_owner_departments(self) -> bool:
         """Whether a rule reads ``owner_departments``: callers must then pass the owners' departments."""
-        rules = [self.eligibility, *self.auto_approve]
+        rules = [self.eligibility, *self.auto_approve, self.break_glass.who if self.break_glass else None]
         return any(rule is not None and OWNER_DEPARTMENTS in rule.condition.names for rule in rules)
 
     def _activation(self, person: PersonFacts, owner_departments: Collection[str] | None,
@@ -197,6 +199,12 @@ class Entitlement:
             return Eligibility(True, f"{person.email} meets the eligibility rule {rule.text} ({rule.origin})")
         return Eligibility(False, f"{person.email} does not meet the eligibility rule {rule.text} "
                                   f"for {self.label} ({rule.origin})")
+
+    def may_break_glass(self, person: PersonFacts, owner_departments: Collection[str] | None = None) -> Eligibility:
+        """Whether the break-glass ``who:`` rule lets ``person`` skip approval (eligibility is checked apart)."""
+        if self.break_glass is None:
+            return Eligibility(False, f"{self.label} does not allow break-glass access")
+        return self.break_glass.may_use(person, self._activation(person, owner_departments))
 
     def auto_approve_rule(self, person: PersonFacts, request: RequestFacts,
                           owner_departments: Collection[str] | None = None) -> str | None:

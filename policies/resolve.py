@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from policies.break_glass import BreakGlassPolicy
 from policies.catalog import Catalog
 from policies.cel import LIST, CelCompileError, Condition, compile_condition
 from policies.context import ENTITLEMENT_FIELDS, OWNER_DEPARTMENTS, PERSON_FIELDS, REQUEST_FIELDS
@@ -152,6 +153,7 @@ class _Resolver:
             request_timeout=picked["request_timeout"].value,
             eligibility=eligibility, auto_approve=auto,
             source=SourceRef(own.doc.file, own.line()), origins=origins,
+            break_glass=self._break_glass(layers.pick("break_glass")),
         )
 
     def _connector(self, picked: Picked, own: Layer, ref: str, resource_id: str) -> str | None:
@@ -189,6 +191,7 @@ class _Resolver:
                 self._check_group(step.group, layer.doc, at + ("group",))
         self._eligibility(Picked(spec.eligibility, layer))
         self._auto_approve(Picked(spec.auto_approve or [], layer))
+        self._break_glass(Picked(spec.break_glass, layer))
 
     def _steps(self, picked: Picked, owners: list[str], owners_at: Layer) -> list[ApprovalStepSpec]:
         steps = []
@@ -228,6 +231,24 @@ class _Resolver:
             if rule is not None:
                 rules.append(rule)
         return rules
+
+    def _break_glass(self, picked: Picked) -> BreakGlassPolicy | None:
+        spec, layer = picked.value, picked.layer
+        if spec is None or layer is None or not spec.allowed:
+            return None
+        who = None
+        if spec.who is not None:
+            who = self._rule("break-glass who", spec.who, layer, ("break_glass", "who"), ELIGIBILITY_VARIABLES,
+                             f"{layer.subject}: break_glass who")
+        if spec.review.by == "people":
+            self._check_people(spec.review.people, layer.doc, layer.path + ("break_glass", "review", "people"),
+                               "break-glass reviewer")
+        return BreakGlassPolicy(
+            who=who, max_duration=spec.max_duration, budget_uses=spec.budget.uses, budget_period=spec.budget.per,
+            require_ticket=spec.require_ticket, ticket_pattern=spec.ticket_pattern, notify=tuple(spec.notify),
+            channel=spec.channel, review_by=spec.review.by, review_people=tuple(spec.review.people),
+            review_within=spec.review.within, block_when_overdue=spec.review.block_when_overdue,
+            origin=layer.origin("break_glass"))
 
     # --- directory checks --------------------------------------------------------------------
 

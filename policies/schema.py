@@ -170,6 +170,64 @@ class ApprovalStepSpecIn(Spec):
         return self
 
 
+class BudgetSpec(Spec):
+    uses: int = Field(ge=1)
+    per: FiniteDuration
+
+
+class BreakGlassReviewSpec(Spec):
+    by: Literal["manager", "owners", "people"] = "manager"
+    people: list[Email] = Field(default_factory=list)
+    within: FiniteDuration = timedelta(days=2)  # after the access ends
+    # An unreviewed use past its deadline stops the person from breaking glass again until reviewed.
+    block_when_overdue: bool = True
+
+    @model_validator(mode="after")
+    def _people(self) -> BreakGlassReviewSpec:
+        if self.by == "people" and not self.people:
+            raise ValueError("review by: people needs a non-empty people: list of emails")
+        if self.people and self.by != "people":
+            raise ValueError(f"people: only belongs on review by: people, not by: {self.by}")
+        return self
+
+
+class BreakGlassSpec(Spec):
+    """Who may skip approval in an emergency, for how long, how often, who is told and who reviews it.
+    The most specific block wins as a whole; ``break_glass: false`` turns off a default below it."""
+
+    allowed: bool = True
+    who: ConditionSpec | None = None  # CEL over person (and entitlement); None: everyone eligible for it
+    max_duration: FiniteDuration = timedelta(hours=2)
+    budget: BudgetSpec = BudgetSpec(uses=2, per=timedelta(days=30))
+    require_ticket: bool = False  # an incident or ticket reference
+    ticket_pattern: str | None = None
+    notify: list[Literal["approvers", "it_channel", "manager"]] = Field(
+        default_factory=lambda: ["approvers", "it_channel", "manager"])
+    channel: ChannelId | None = None  # the IT/security channel; default: settings.it_channel
+    review: BreakGlassReviewSpec = BreakGlassReviewSpec()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _on_off(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return {"allowed": value}
+        return value
+
+    @field_validator("ticket_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        return _check_regex(value)
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"ticket_pattern is not a valid regular expression: {exc}") from None
+    return value
+
+
 class PolicySpec(Spec):
     """Keys that may be written on the catalog defaults, a resource or an entitlement (most specific wins)."""
 
@@ -190,6 +248,7 @@ class PolicySpec(Spec):
     escalate_after_reminders: int | None = Field(None, ge=0)
     request_timeout: FiniteDuration | None = None
     approvals_channel: ChannelId | None = None
+    break_glass: BreakGlassSpec | None = None
 
     @field_validator("auto_approve", mode="before")
     @classmethod
@@ -199,12 +258,7 @@ class PolicySpec(Spec):
     @field_validator("ticket_pattern")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"ticket_pattern is not a valid regular expression: {exc}") from None
-        return value
+        return _check_regex(value)
 
 
 class EntitlementSpec(PolicySpec):

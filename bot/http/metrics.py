@@ -16,6 +16,7 @@ from prometheus_client import (
 )
 from sqlalchemy import func, select
 
+from bot.breakglass.metrics import BreakGlassCollector
 from bot.domain.enums import LIVE_GRANT_STATUSES, ActionStatus, GrantStatus, RequestStatus
 from bot.provisioning.runner import ProvisioningRunner
 from bot.reporting.prometheus import LedgerGauges, watch_runner
@@ -56,6 +57,7 @@ class Metrics:
         self.refusals = Counter("accessbot_refusals_total", "Refused operations", ["operation", "code"],
                                 registry=self.registry)
         self.revoke_lateness = revoke_lateness_histogram(self.registry)
+        self.registry.register(BreakGlassCollector(store))
         self._grants = Gauge("accessbot_grants", "Grants by status", ["status"], registry=self.registry)
         self._requests = Gauge("accessbot_pending_requests", "Requests waiting for approval", registry=self.registry)
         self._actions = Gauge("accessbot_provisioning_actions", "Provisioning actions not finished, by status",

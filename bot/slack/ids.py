@@ -33,6 +33,8 @@ class Callback(StrEnum):
     NOTICE = "notice_modal"  # read-only message (a refusal shown where no ephemeral can go)
     TASK_CANNOT = "task_cannot_modal"  # why a manual task cannot be done
     OFFBOARD = "offboard_modal"  # /offboard: the plan, then Offboard / Schedule
+    BREAK_GLASS = "break_glass_modal"  # emergency access: what will happen, then confirm
+    BREAK_GLASS_REVIEW = "break_glass_review_modal"  # the reviewer's reason for a verdict
 
 
 class Action(StrEnum):
@@ -66,6 +68,12 @@ class Action(StrEnum):
     OFFBOARD_BREAK_GLASS = "offboard_break_glass"  # checkbox on the /offboard plan (four eyes skipped)
     CONFIRM_OFFBOARDING = "confirm_offboarding"  # a second IT admin confirms (four eyes)
     CANCEL_OFFBOARDING = "cancel_offboarding"  # withdraw a scheduled or unconfirmed offboarding
+    # break-glass: the request form's emergency button, its confirmation, the after-the-fact review
+    BREAK_GLASS_OPEN = "break_glass_open"
+    BREAK_GLASS_CONFIRM = "break_glass_confirm"
+    BREAK_GLASS_JUSTIFIED = "break_glass_justified"
+    BREAK_GLASS_NOT_JUSTIFIED = "break_glass_not_justified"
+    BREAK_GLASS_REVIEW_REASON = "break_glass_review_reason"
 
 
 class Block(StrEnum):
@@ -86,6 +94,9 @@ class Block(StrEnum):
     OFFBOARD_BREAK_GLASS = "offboard_break_glass"
     OFFBOARD_ACTIONS = "offboard_actions"  # Retry / Confirm / Cancel on an offboarding report
     EXPIRY_ACTIONS = "expiry_actions"  # Extend / Relinquish on an expiry warning
+    BREAK_GLASS_CONFIRM = "break_glass_confirm"
+    BREAK_GLASS_REVIEW_REASON = "break_glass_review_reason"
+    BREAK_GLASS_REVIEW_ACTIONS = "break_glass_review_actions"
 
 
 # A DomainError names the input that was wrong (`field`); this says which block shows the message.
@@ -98,6 +109,8 @@ FIELD_BLOCKS: dict[str, Block] = {
     "reason": Block.DENY_REASON,
     "task_reason": Block.TASK_CANNOT_REASON,
     "offboard_reason": Block.OFFBOARD_REASON,
+    "break_glass_confirm": Block.BREAK_GLASS_CONFIRM,
+    "break_glass_review_reason": Block.BREAK_GLASS_REVIEW_REASON,
 }
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from bot.breakglass.review import review_overdue
+from bot.breakglass.use import REVIEW_DUE
 from bot.domain.enums import GrantStatus, RequestStatus
 from bot.lifecycle.jobs import HANDLERS as LIFECYCLE_HANDLERS
 from bot.lifecycle.jobs import Handler as LifecycleHandler
@@ -92,6 +94,7 @@ IN_TRANSACTION: dict[str, InTransaction] = {
     due.REQUEST_REMIND: remind_approvers,
     due.REQUEST_TIMEOUT: time_out_request,
     due.TASK_REPOST: repost_manual_task,
+    REVIEW_DUE: review_overdue,
 }
 
 # Run once before a group of rows of that kind runs in one transaction (fire.fire_together).

@@ -110,11 +110,7 @@ def new_request(s: Session, ctx: Ctx, *, requester: Person, ent, duration: timed
 
 def _check(s, ctx, ent, requester, facts, duration: timedelta | None, justification: str, ticket: str,
            starts_at: datetime | None) -> None:
-    if not requester.is_active:
-        raise NotEligible(f"{requester.email} is not an active employee.")
-    verdict = ent.is_eligible(facts, directory.owner_departments(s, ent.owners))
-    if not verdict.allowed:
-        raise NotEligible(f"You are not eligible for {ent.title or ent.ref}: {verdict.reason}", field="entitlement")
+    check_eligible(s, ent, requester, facts)
     problem = ent.durations.validate(duration)
     if problem:
         raise InvalidDuration(problem, field="duration")
@@ -128,6 +124,20 @@ def _check(s, ctx, ent, requester, facts, duration: timedelta | None, justificat
                                    field="ticket")
     if starts_at is not None and starts_at < ctx.now - timedelta(minutes=5):
         raise InvalidDuration("The start time is in the past.", field="starts_at")
+    check_separation_of_duties(s, ctx, ent, requester)
+
+
+def check_eligible(s, ent, requester, facts) -> None:
+    """Limits no path to access may skip (approval, auto-approval or break-glass): active, eligible."""
+    if not requester.is_active:
+        raise NotEligible(f"{requester.email} is not an active employee.")
+    verdict = ent.is_eligible(facts, directory.owner_departments(s, ent.owners))
+    if not verdict.allowed:
+        raise NotEligible(f"You are not eligible for {ent.title or ent.ref}: {verdict.reason}", field="entitlement")
+
+
+def check_separation_of_duties(s, ctx, ent, requester) -> None:
+    """Also no path may skip: no toxic combination, no second grant beside a permanent one."""
     held = grants.held_entitlements(s, requester.id) - {ent.ref}
     conflicts = ctx.catalog.sod_conflicts(held, ent.ref)
     if conflicts:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import (admin, alerts, decide, grants, home, manual_tasks, not_yet, offboard,
+from bot.slack.listeners import (admin, alerts, break_glass, decide, grants, home, manual_tasks, not_yet, offboard,
                                  offboard_buttons, request)
 
-MODULES = [request, decide, home, grants, manual_tasks, alerts, offboard, offboard_buttons, admin]
+MODULES = [request, break_glass, decide, home, grants, manual_tasks, alerts, offboard, offboard_buttons, admin]
 
 
 def register(app: App) -> None:

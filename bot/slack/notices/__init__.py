@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.notices import alerts, expiry, grants, lifecycle, offboarding, reminders, requests, tasks
+from bot.slack.notices import alerts, break_glass, expiry, grants, lifecycle, offboarding, reminders, requests, tasks
 from bot.slack.notify import Handlers
 
 
@@ -15,4 +15,5 @@ def register(handlers: Handlers) -> Handlers:
     reminders.register(handlers)
     offboarding.register(handlers)
     lifecycle.register(handlers)
+    break_glass.register(handlers)
     return handlers

@@ -54,13 +54,15 @@ class FormChoice:
     ticket_pattern: str | None
     approval: tuple[str, ...]
     starts_later: bool = True  # the form offers "Start later" (not for bundles)
+    break_glass: bool = False  # the policy offers an emergency path (who may use it is checked on click)
 
     @classmethod
     def of(cls, ent: Entitlement) -> FormChoice:
         choices = tuple(ent.durations.choices) + ((None,) if ent.durations.permanent_allowed else ())
         approval = tuple(s.label or s.default_label(s.kind, s.group) for s in ent.approval_steps)
         return cls(ent.ref, ent.label, ent.description or "", ent.risk, choices, ent.durations.default,
-                   ent.require_justification, ent.require_ticket, ent.ticket_pattern, approval)
+                   ent.require_justification, ent.require_ticket, ent.ticket_pattern, approval,
+                   break_glass=ent.break_glass is not None)
 
     @classmethod
     def of_bundle(cls, catalog: Catalog, bundle: Bundle) -> FormChoice:
@@ -142,6 +144,9 @@ def _policy_blocks(choice: FormChoice, preselect: timedelta | None) -> list[dict
             block_id=Block.STARTS_AT, label=ui.plain("Start later"), optional=True,
             element=DateTimePickerElement(action_id=Action.STARTS_AT),
             hint=ui.plain("Leave empty to start as soon as it is approved.")).to_dict())
+    if choice.break_glass:
+        blocks.append(ui.actions(ui.button("Emergency (break-glass)", Action.BREAK_GLASS_OPEN, choice.ref,
+                                           style="danger")))
     return blocks
 
 

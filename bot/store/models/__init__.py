@@ -1,6 +1,7 @@
 """All tables. Import from here so Alembic and the app see one metadata."""
 
 from bot.store.models.audit import AuditEvent
+from bot.store.models.break_glass import BreakGlassUse
 from bot.store.models.connectors import ConnectorFact
 from bot.store.models.due import DueAction
 from bot.store.models.grants import Grant
@@ -13,7 +14,7 @@ from bot.store.models.reconcile import OrphanFinding, ReconcileRun
 from bot.store.models.requests import AccessRequest, ApprovalStep, ApprovalStepApprover, Decision
 
 __all__ = [
-    "AccessRequest", "ApprovalStep", "ApprovalStepApprover", "AuditEvent", "ConnectorFact", "Decision", "DeliveryKey",
+    "AccessRequest", "ApprovalStep", "ApprovalStepApprover", "AuditEvent", "BreakGlassUse", "ConnectorFact", "Decision", "DeliveryKey",
     "DueAction", "Grant", "LifecycleEvent", "ManualTask", "MessageRef", "Offboarding", "OutboxEvent", "Person", "PersonChange",
     "OrphanFinding", "ProvisioningAction", "ReconcileRun", "ScimUser",
 ]

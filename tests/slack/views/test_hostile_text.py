@@ -18,6 +18,7 @@ from bot.domain.enums import ActionStatus, EndReason, GrantStatus, RequestStatus
 from bot.offboarding.plan import OffboardPlan, PlannedStep
 from bot.offboarding.report import Item, OffboardReport, SystemResult
 from bot.slack.readmodels.alert import RevokeAlert
+from bot.slack.readmodels.break_glass import BreakGlassView
 from bot.slack.readmodels.expiry import ExpiryView
 from bot.slack.readmodels.grant import GrantView
 from bot.slack.readmodels.home import HomeApproval, HomeGrant, HomeModel, HomeRequest
@@ -33,7 +34,7 @@ from bot.slack.readmodels.request import (
     Vote,
 )
 from bot.slack.readmodels.task import TaskView
-from bot.slack.views import alert, deny_modal, expiry_notice, extend_modal, home, lifecycle_notes, notices
+from bot.slack.views import alert, break_glass, deny_modal, expiry_notice, extend_modal, home, lifecycle_notes, notices
 from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
 from bot.slack.views import offboard_modal, offboard_report, person_grants, reminders, request_card, request_modal
@@ -104,13 +105,33 @@ def home_model() -> HomeModel:
 
 def form_choice() -> request_modal.FormChoice:
     return request_modal.FormChoice(ENT.ref, HOSTILE, HOSTILE, "critical", (timedelta(hours=1), None),
-                                    timedelta(hours=1), True, True, HOSTILE, (HOSTILE,))
+                                    timedelta(hours=1), True, True, HOSTILE, (HOSTILE,), True)
+
+
+def break_glass_use(verdict: str = "", ended: bool = False) -> BreakGlassView:
+    return BreakGlassView(9, EVIL, ENT.ref, HOSTILE, HOSTILE, HOSTILE, NOW, NOW + timedelta(hours=1), ended,
+                          NOW + timedelta(days=1), (EVIL, DANA), verdict, DANA if verdict else None, HOSTILE, 1)
+
+
+BREAK_GLASS_USES = [break_glass_use(), break_glass_use(ended=True), break_glass_use("justified", True),
+                    break_glass_use("not_justified", True)]
 
 
 ESCAPED = md.escape(HOSTILE)  # what a caller hands the renderers that take mrkdwn it composed
 RENDERERS = {
     alert.render_revoke_alert: lambda: [revoke_alert(), revoke_alert(GrantStatus.REVOKED)],
     alert.render_still_failing: lambda: [revoke_alert()],
+    break_glass.render_break_glass_form: lambda: [((HOSTILE,), {
+        "meta": "{}", "choices": (timedelta(hours=1),), "uses_left": 1, "budget": HOSTILE, "told": (HOSTILE,),
+        "reviewers": (HOSTILE,), "review_within": timedelta(days=1), "require_ticket": True,
+        "ticket_pattern": HOSTILE})],
+    break_glass.render_break_glass_refused: lambda: [(HOSTILE, HOSTILE)],
+    break_glass.render_break_glass_done: lambda: BREAK_GLASS_USES[:1],
+    break_glass.render_break_glass_channel: lambda: BREAK_GLASS_USES,
+    break_glass.render_break_glass_told: lambda: BREAK_GLASS_USES[:1],
+    break_glass.render_break_glass_review: lambda: BREAK_GLASS_USES,
+    break_glass.render_break_glass_escalation: lambda: BREAK_GLASS_USES[2:],
+    break_glass.render_review_reason_modal: lambda: [("{}", "justified"), ("{}", "not_justified")],
     deny_modal.render_deny_modal: lambda: [7],
     expiry_notice.render_expiry_warning: lambda: [
         (ExpiryView(grant(), None, (timedelta(hours=1),), None), NOW + timedelta(hours=1), NOW),
