@@ -73,6 +73,7 @@ class Catalog:
         self.birthright_rules = birthright_rules
         self.settings = settings
         self.files = files
+        self.reviews: dict = {}  # name -> policies.reviews.ReviewCampaign, set by the loader
         self.entitlements: dict[str, Entitlement] = {
             e.ref: e for r in resources.values() for e in r.entitlements.values()
         }

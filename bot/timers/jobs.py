@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.domain.enums import GrantStatus, RequestStatus
 from bot.lifecycle.jobs import HANDLERS as LIFECYCLE_HANDLERS
 from bot.lifecycle.jobs import Handler as LifecycleHandler
+from bot.reviews.jobs import HANDLERS as REVIEW_HANDLERS
 from bot.timers.claim import DueJob
 from bot.workflow import due, end_grant, grants
 from bot.workflow.cancel import cancel
@@ -92,6 +93,7 @@ IN_TRANSACTION: dict[str, InTransaction] = {
     due.REQUEST_REMIND: remind_approvers,
     due.REQUEST_TIMEOUT: time_out_request,
     due.TASK_REPOST: repost_manual_task,
+    **REVIEW_HANDLERS,
 }
 
 # Run once before a group of rows of that kind runs in one transaction (fire.fire_together).

@@ -9,10 +9,11 @@ from bot.store.models.messages import DeliveryKey, MessageRef, OutboxEvent
 from bot.store.models.offboarding import Offboarding
 from bot.store.models.people import Person, PersonChange
 from bot.store.models.provisioning import ManualTask, ProvisioningAction
+from bot.store.models.reviews import ReviewCampaignRun, ReviewItem
 from bot.store.models.requests import AccessRequest, ApprovalStep, ApprovalStepApprover, Decision
 
 __all__ = [
     "AccessRequest", "ApprovalStep", "ApprovalStepApprover", "AuditEvent", "ConnectorFact", "Decision", "DeliveryKey",
     "DueAction", "Grant", "LifecycleEvent", "ManualTask", "MessageRef", "Offboarding", "OutboxEvent", "Person", "PersonChange",
-    "ProvisioningAction", "ScimUser",
+    "ProvisioningAction", "ReviewCampaignRun", "ReviewItem", "ScimUser",
 ]
