@@ -91,7 +91,7 @@ def _finish(s: Session, ctx: Ctx, campaign: ReviewCampaignRun, verdict: str) -> 
 def _escalate(s: Session, ctx: Ctx, campaign: ReviewCampaignRun) -> None:
     policy = campaign_policy(ctx, campaign.name)
     finder = ReviewerFinder(s, ctx.catalog, policy)
-    moved = 0
+    moved, reviewers = 0, set()
     for item in pending(s, campaign.id):
         if close_if_ended(s, ctx, item):
             continue
@@ -100,9 +100,11 @@ def _escalate(s: Session, ctx: Ctx, campaign: ReviewCampaignRun) -> None:
         if fallback is not None:
             item.reviewer_id, item.version = fallback.id, item.version + 1
             moved += 1
+            reviewers.add(fallback.id)
     campaign.escalated = True
     campaign.due_at = ctx.now + policy.escalation_period
     campaign.version += 1
     due.schedule(s, timers.DEADLINE, campaign.id, campaign.due_at, now=ctx.now)
     happened(s, ctx, "review.escalated", subject_type="review_campaign", subject_id=campaign.id,
              detail={"campaign": campaign.name, "items": moved, "due_at": campaign.due_at}, notify=True)
+    emit(s, ctx, "review.reminded", review_campaign_id=campaign.id, reviewer_ids=sorted(reviewers))

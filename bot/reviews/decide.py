@@ -17,7 +17,7 @@ from bot.reviews.start import OPEN
 from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
 from bot.workflow import end_grant
 from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.workflow.events import emit, happened
 
 KEEP, REVOKE = "keep", "revoke"
 REASON_FOR_KEEP = ("high", "critical")
@@ -56,9 +56,9 @@ def decide(s: Session, ctx: Ctx, *, item_id: int, reviewer: Person, verdict: str
         raise InvalidState(f"Item #{item.id} was already decided ({item.status}).")
     reason = (reason or "").strip()
     if verdict == REVOKE and not reason:
-        raise MissingJustification("A reason is required to revoke access.")
+        raise MissingJustification("A reason is required to revoke access.", field="reason")
     if verdict == KEEP and item.risk in REASON_FOR_KEEP and not reason:
-        raise MissingJustification(f"A reason is required to keep {item.risk}-risk access.")
+        raise MissingJustification(f"A reason is required to keep {item.risk}-risk access.", field="reason")
     if verdict not in (KEEP, REVOKE):
         raise DomainError(f"Unknown decision {verdict!r}.")
     apply_decision(s, ctx, item, verdict, by=reviewer, how="reviewer", reason=reason)
@@ -124,6 +124,6 @@ def reassign(s: Session, ctx: Ctx, *, item_id: int, reviewer: Person, to: Person
     before = item.reviewer_id
     item.reviewer_id, item.version = to.id, item.version + 1
     happened(s, ctx, "review.reassigned", subject_type="review_item", subject_id=item.id,
-             detail={"campaign_id": item.campaign_id, "from_id": before, "to": to.email, "by": reviewer.email},
-             notify=True)
+             detail={"campaign_id": item.campaign_id, "from_id": before, "to": to.email, "by": reviewer.email})
+    emit(s, ctx, "review.reminded", review_campaign_id=item.campaign_id, reviewer_ids=[to.id])
     return item

@@ -33,6 +33,9 @@ class Callback(StrEnum):
     NOTICE = "notice_modal"  # read-only message (a refusal shown where no ephemeral can go)
     TASK_CANNOT = "task_cannot_modal"  # why a manual task cannot be done
     OFFBOARD = "offboard_modal"  # /offboard: the plan, then Offboard / Schedule
+    REVIEW = "review_modal"  # an access reviewer's items, one page
+    REVIEW_REASON = "review_reason_modal"  # why revoke (or keep high-risk access)
+    REVIEW_KEEP_ALL = "review_keep_all_modal"  # confirm keeping everything left
 
 
 class Action(StrEnum):
@@ -66,6 +69,14 @@ class Action(StrEnum):
     OFFBOARD_BREAK_GLASS = "offboard_break_glass"  # checkbox on the /offboard plan (four eyes skipped)
     CONFIRM_OFFBOARDING = "confirm_offboarding"  # a second IT admin confirms (four eyes)
     CANCEL_OFFBOARDING = "cancel_offboarding"  # withdraw a scheduled or unconfirmed offboarding
+    # access reviews
+    REVIEW_OPEN = "review_open"  # on the reviewer's DM and App Home
+    REVIEW_KEEP = "review_keep"
+    REVIEW_KEEP_WHY = "review_keep_why"  # Keep on high/critical risk: asks for a reason first
+    REVIEW_REVOKE = "review_revoke"  # asks for a reason first
+    REVIEW_REASSIGN = "review_reassign"  # users_select
+    REVIEW_KEEP_ALL = "review_keep_all"
+    REVIEW_PAGE = "review_page"  # a prefix: "review_page:<n>", so Previous and Next differ
 
 
 class Block(StrEnum):

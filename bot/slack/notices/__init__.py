@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.slack.notices import alerts, expiry, grants, lifecycle, offboarding, reminders, requests, tasks
+from bot.slack.notices import review as review_notices
 from bot.slack.notify import Handlers
 
 
@@ -15,4 +16,5 @@ def register(handlers: Handlers) -> Handlers:
     reminders.register(handlers)
     offboarding.register(handlers)
     lifecycle.register(handlers)
+    review_notices.register(handlers)
     return handlers

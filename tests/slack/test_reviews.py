@@ -1,0 +1,143 @@
+"""Access reviews driven as Slack would: the campaign starts (CLI), each reviewer gets one DM, opens the
+review modal, keeps, revokes with a reason, keeps all, reassigns; forged clicks are refused and audited."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot.cli.review import review_app
+from bot.domain.enums import GrantStatus
+from bot.store.models import Grant, ReviewItem
+from tests.reviews.conftest import holding
+from bot.slack.review_refs import ReviewItemRef
+from tests.slack.harness import ALICE, CATALOG, DANA, OLGA, running_bot
+
+REVIEWS = """
+reviews:
+  - name: github
+    scope: {resources: [github, wiki]}
+    reviewers: [owners, manager]
+    duration: 10d
+    reminders: [2d]
+"""
+
+cli = typer.Typer()
+cli.add_typer(review_app, name="review")
+
+
+@pytest.fixture
+def bot(store, clock, tmp_path):
+    with running_bot(store, clock, tmp_path, catalog=CATALOG + REVIEWS) as sw:
+        yield sw
+
+
+def _start(sw) -> str:
+    result = CliRunner().invoke(cli, ["review", "start", "github", "--as", "ivan@acme.test"], obj=sw.deps)
+    assert result.exit_code == 0, result.output
+    sw.settle()
+    return result.output
+
+
+def _open_review(sw, user):
+    [dm] = [m for m in sw.fake.dm(user) if "Access review" in m.visible_text]
+    since = sw.fake.last_seq
+    assert sw.sim.click(user, on=dm, action_id="review_open").status == 200
+    sw.fake.wait_for_call("views.update", after=since, ok=True)
+    sw.settle()
+    return sw.fake.modal_stack(user)[-1]
+
+
+def _item_of(sw, holder_email) -> ReviewItem:
+    with sw.store.uow() as s:
+        from bot.directory import service as directory
+        holder = directory.require(s, holder_email)
+        return s.scalar(select(ReviewItem).where(ReviewItem.holder_id == holder.id))
+
+
+def test_reviewers_get_one_dm_and_keep_and_revoke_from_the_modal(bot):
+    holding(bot.world, "alice@acme.test", "github:member")
+    holding(bot.world, "olga@acme.test", "github:member")  # the owner's own: goes to her manager
+    holding(bot.world, "bob@acme.test", "wiki:editor")  # no owners: his manager dana
+    assert "0 of 3 reviewed" in _start(bot)
+    assert [m for m in bot.fake.dm(OLGA) if "Access review" in m.visible_text]
+    assert len([m for m in bot.fake.dm(DANA) if "Access review" in m.visible_text]) == 1
+    assert not [m for m in bot.fake.dm(ALICE) if "Access review" in m.visible_text]
+
+    view = _open_review(bot, OLGA)
+    assert "0 of 1 reviewed" in view.visible_text and "alice" in view.visible_text.lower()
+    assert "last used unknown" in view.visible_text
+    alice_item = _item_of(bot, "alice@acme.test")
+    since = bot.fake.last_seq
+    bot.sim.click(OLGA, on=view.id, action_id="review_revoke", block_id=f"review_actions:{alice_item.id}")
+    bot.fake.wait_for_call("views.push", after=since, ok=True)
+    reason_view = bot.fake.modal_stack(OLGA)[-1]
+    refused = bot.sim.submit(OLGA, reason_view.id, {"reason": "  "})
+    assert refused.errors == {"reason": "A reason is required to revoke access."}
+    since = bot.fake.last_seq
+    bot.sim.submit(OLGA, reason_view.id, {"reason": "moved to <!channel> sales"})
+    bot.fake.wait_for_call("views.update", after=since, ok=True)
+    bot.settle()
+    redrawn = bot.fake.modal_stack(OLGA)[-1]
+    assert "1 of 1 reviewed" in redrawn.visible_text and "Revoked" in redrawn.visible_text
+    assert not bot.world.holds("alice@acme.test", "gh-members")  # the target confirmed
+    with bot.store.uow() as s:
+        assert s.get(Grant, alice_item.grant_id).status == GrantStatus.REVOKED
+    told = [m for m in bot.fake.dm(ALICE) if "access review" in m.visible_text]
+    assert told and "moved to" in told[-1].visible_text and "<!channel>" not in told[-1].text
+
+    # Dana keeps Bob's wiki access with one click; a double click makes one decision.
+    view = _open_review(bot, DANA)
+    bob_item = _item_of(bot, "bob@acme.test")
+    bot.sim.click(DANA, on=view.id, action_id="review_keep", block_id=f"review_actions:{bob_item.id}")
+    bot.sim.click(DANA, on=view.id, action_id="review_keep", block_id=f"review_actions:{bob_item.id}")
+    bot.settle()
+    decided = bot.audit("review.decided")
+    assert [e.detail["decision"] for e in decided] == ["revoked", "kept"]
+    # the empty reason, then Dana's second click
+    assert [e.detail["code"] for e in bot.audit("refused.review.decide")] == ["missing_justification", "invalid_state"]
+
+
+def test_a_forged_click_on_someone_elses_item_is_refused_and_audited(bot):
+    holding(bot.world, "alice@acme.test", "github:member")  # olga reviews it
+    holding(bot.world, "bob@acme.test", "wiki:editor")  # dana reviews it
+    _start(bot)
+    alice_item, bob_item = _item_of(bot, "alice@acme.test"), _item_of(bot, "bob@acme.test")
+    view = _open_review(bot, DANA)
+    assert "alice" not in view.visible_text.lower()  # only her own items are shown
+    forged = ReviewItemRef(item_id=alice_item.id).dump()
+    ack = bot.sim.click(DANA, on=view.id, action_id="review_keep", block_id=f"review_actions:{bob_item.id}",
+                        button_value=forged)
+    assert ack.status == 200
+    bot.settle()
+    [refusal] = bot.audit("refused.review.decide")
+    assert refusal.actor == "dana@acme.test" and refusal.detail["code"] == "not_authorized"
+    with bot.store.uow() as s:
+        assert s.get(ReviewItem, alice_item.id).status == "pending"
+        assert s.get(ReviewItem, bob_item.id).status == "pending"
+
+
+def test_reassign_then_keep_all_with_confirmation(bot):
+    holding(bot.world, "alice@acme.test", "github:member")
+    _start(bot)
+    item = _item_of(bot, "alice@acme.test")
+    view = _open_review(bot, OLGA)
+    bot.sim.click(OLGA, on=view.id, action_id=f"review_reassign:{item.id}", value=ALICE)  # the holder: refused
+    bot.settle()
+    assert bot.audit("refused.review.reassign")
+    bot.sim.click(OLGA, on=view.id, action_id=f"review_reassign:{item.id}", value=DANA)
+    bot.settle()
+    with bot.store.uow() as s:
+        assert s.get(ReviewItem, item.id).reviewer_id != item.reviewer_id
+    assert [m for m in bot.fake.dm(DANA) if "Access review" in m.visible_text]
+    view = _open_review(bot, DANA)
+    since = bot.fake.last_seq
+    bot.sim.click(DANA, on=view.id, action_id="review_keep_all")
+    bot.fake.wait_for_call("views.push", after=since, ok=True)
+    confirm = bot.fake.modal_stack(DANA)[-1]
+    answer = bot.sim.submit(DANA, confirm.id, {})
+    assert answer.response_action == "update"
+    bot.settle()
+    assert [e.detail["how"] for e in bot.audit("review.decided")] == ["bulk"]
