@@ -22,7 +22,8 @@ USAGE = ("*accessbot administration* (IT admins)\n"
          "• `/access-admin revoke @jane github:admin [reason]`: remove it now.\n"
          "• `/access-admin grant @jane github:admin 4h reason`: give it without an approval round (duration "
          "limits and separation of duties still apply; everything is audited).\n"
-         "• `/offboard @jane`: remove everything Jane holds, on every system.")
+         "• `/offboard @jane`: remove everything Jane holds, on every system.\n"
+         "• `/access-admin review help`: access-review campaigns (start, status, remind, close).")
 
 
 

@@ -13,7 +13,7 @@ from bot.domain.enums import GrantStatus
 from bot.store.models import Grant, ReviewItem
 from tests.reviews.conftest import holding
 from bot.slack.review_refs import ReviewItemRef
-from tests.slack.harness import ALICE, CATALOG, DANA, OLGA, running_bot
+from tests.slack.harness import ALICE, BOB, CATALOG, DANA, IVAN, OLGA, running_bot
 
 REVIEWS = """
 reviews:
@@ -141,3 +141,58 @@ def test_reassign_then_keep_all_with_confirmation(bot):
     assert answer.response_action == "update"
     bot.settle()
     assert [e.detail["how"] for e in bot.audit("review.decided")] == ["bulk"]
+
+
+def _answer(sw, user: str, text: str) -> str:
+    seen = len(sw.fake.ephemerals(user))
+    assert sw.sim.slash(user, "/access-admin", text).status == 200
+    return sw.fake.wait_until(lambda: sw.fake.ephemerals(user)[seen:], what="the answer")[-1].visible_text
+
+
+def test_access_admin_review_start_status_remind_close(bot):
+    holding(bot.world, "alice@acme.test", "github:member")
+    assert "Only IT admins can run access reviews" in _answer(bot, BOB, "review start github")
+    assert [a.detail["code"] for a in bot.audit("refused.review.start")] == ["not_authorized"]
+    assert "Started #1 github (open): 0 of 1 reviewed" in _answer(bot, IVAN, "review start github")
+    assert "already running" in _answer(bot, IVAN, "review start github")
+    assert "No review campaign" in _answer(bot, IVAN, "review start nope")
+    bot.settle()
+    # No IT channel in this catalog: IT admins follow the campaign in their DM.
+    [follow] = [m for m in bot.fake.dm(IVAN) if "Access review github" in m.visible_text]
+    assert "is running: 0 of 1 reviewed" in follow.visible_text
+    assert "0 of 1 reviewed" in _answer(bot, IVAN, "review status")
+    assert "Reminded 1 reviewer(s)." in _answer(bot, IVAN, "review remind github")
+    bot.settle()
+    assert len([m for m in bot.fake.dm(OLGA) if "Access review" in m.visible_text]) == 2  # the first and the reminder
+    assert "(closed): 1 of 1 reviewed" in _answer(bot, IVAN, "review close github")
+    bot.settle()
+    assert "is closed: 1 of 1 reviewed" in bot.fake.message(follow.channel, follow.ts).visible_text
+    assert not bot.world.holds("alice@acme.test", "gh-members")  # the default action: revoke
+    assert "start CAMPAIGN" in _answer(bot, IVAN, "review")
+
+
+def test_the_admin_api_runs_the_same_campaign(store, clock, tmp_path):
+    token = "review-api-token-123"
+    with running_bot(store, clock, tmp_path, catalog=CATALOG + REVIEWS, admin_api_token=token) as sw:
+        holding(sw.world, "alice@acme.test", "github:member")
+        api, auth = sw.sim.transport.client, {"Authorization": f"Bearer {token}"}
+        assert api.post("/api/v1/reviews/github/start", json={"actor": "ivan@acme.test"}).status_code == 401
+        refused = api.post("/api/v1/reviews/github/start", headers=auth, json={"actor": "bob@acme.test"})
+        assert refused.status_code == 403 and [e.detail["code"] for e in sw.audit("refused.review.start")] == [
+            "not_authorized"]
+        started = api.post("/api/v1/reviews/github/start", headers=auth, json={"actor": "ivan@acme.test"})
+        assert started.status_code == 201 and started.json()["items"] == 1
+        item = _item_of(sw, "alice@acme.test")
+        wrong = api.post(f"/api/v1/review-items/{item.id}/decision", headers=auth,
+                         json={"reviewer": "dana@acme.test", "decision": "keep"})
+        assert wrong.status_code == 403
+        kept = api.post(f"/api/v1/review-items/{item.id}/decision", headers=auth,
+                        json={"reviewer": "olga@acme.test", "decision": "keep"})
+        assert kept.json() == {"id": item.id, "status": "kept"}
+        assert api.get("/api/v1/reviews/github", headers=auth).json()["decided"] == 1
+        closed = api.post("/api/v1/reviews/github/close", headers=auth, json={"actor": "ivan@acme.test"})
+        assert closed.json()["status"] == "closed"
+        report = api.get("/api/v1/reviews/1/report?format=jsonl", headers=auth)
+        assert '"decision": "kept"' in report.text and '"reviewer": "olga@acme.test"' in report.text
+        assert api.get("/api/v1/reviews/nope", headers=auth).status_code == 404
+        sw.settle()

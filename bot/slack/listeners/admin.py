@@ -8,7 +8,7 @@ from slack_bolt import App
 
 from bot.domain.errors import DomainError
 from bot.slack import admin_command as cmd
-from bot.slack import errors
+from bot.slack import errors, review_command
 from bot.slack.ids import Command
 from bot.slack.listeners.common import person_of
 from bot.slack.mentioned import mentioned_person
@@ -23,6 +23,8 @@ from bot.workflow.manual_tasks import require_it_admin
 
 
 def on_admin_command(ack, body, client, respond, env, actor) -> None:
+    if review_command.handles(body.get("text", "")):
+        return review_command.on_review_command(ack, body, respond, env, actor)
     parsed = cmd.parse(body.get("text", ""))
     if isinstance(parsed, cmd.Help | cmd.Problem):
         ack(text=parsed.text)
