@@ -3,17 +3,23 @@ review modal, keeps, revokes with a reason, keeps all, reassigns; forged clicks 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli.review import review_app
+from bot.directory import service as directory
 from bot.domain.enums import GrantStatus
 from bot.store.models import Grant, ReviewItem
 from tests.reviews.conftest import holding
 from bot.slack.review_refs import ReviewItemRef
-from tests.slack.harness import ALICE, BOB, CATALOG, DANA, IVAN, OLGA, running_bot
+from bot.timers.service import TimerService
+from connectors.memory import MemoryConnector
+from tests.slack.harness import ALICE, BOB, CATALOG, DANA, IVAN, OLGA, running_bot, seed_slack_users
+from tests.support.fake_slack import FakeSlack
 
 REVIEWS = """
 reviews:
@@ -52,7 +58,6 @@ def _open_review(sw, user):
 
 def _item_of(sw, holder_email) -> ReviewItem:
     with sw.store.uow() as s:
-        from bot.directory import service as directory
         holder = directory.require(s, holder_email)
         return s.scalar(select(ReviewItem).where(ReviewItem.holder_id == holder.id))
 
@@ -196,3 +201,35 @@ def test_the_admin_api_runs_the_same_campaign(store, clock, tmp_path):
         assert '"decision": "kept"' in report.text and '"reviewer": "olga@acme.test"' in report.text
         assert api.get("/api/v1/reviews/nope", headers=auth).status_code == 404
         sw.settle()
+
+
+def test_a_restart_mid_campaign_loses_nothing(store, clock, tmp_path):
+    """The bot is rebuilt on the same database half-way: the DM posted before still works, and the
+    deadline (a due action in the database) still revokes what nobody answered."""
+    fake, target = FakeSlack.start(), {"mem": MemoryConnector("mem")}  # the target outlives the bot
+    try:
+        seed_slack_users(fake)
+        with running_bot(store, clock, tmp_path, catalog=CATALOG + REVIEWS, fake=fake, connectors=target) as first:
+            holding(first.world, "alice@acme.test", "github:member")
+            holding(first.world, "bob@acme.test", "github:member")
+            with first.store.uow() as s:  # permanent, so only the review ends them
+                for grant in s.query(Grant):
+                    grant.ends_at = None
+            _start(first)
+        with running_bot(store, clock, tmp_path, catalog=CATALOG + REVIEWS, fake=fake, connectors=target) as second:
+            view = _open_review(second, OLGA)  # the DM the first process posted
+            alice_item = _item_of(second, "alice@acme.test")
+            second.sim.click(OLGA, on=view.id, action_id="review_keep", block_id=f"review_actions:{alice_item.id}")
+            second.settle()
+            clock.advance(timedelta(days=10, minutes=1))
+            TimerService(second.deps).sweep_once()
+            second.settle()
+            assert second.world.holds("alice@acme.test", "gh-members")
+            assert not second.world.holds("bob@acme.test", "gh-members")
+            decided = {e.person_email: (e.detail["decision"], e.detail["how"]) for e in second.audit("review.decided")}
+            assert decided == {"alice@acme.test": ("kept", "reviewer"), "bob@acme.test": ("revoked", "deadline")}
+            told = [m for m in fake.dm(BOB) if "access review" in m.visible_text]
+            assert told and "not reviewed by the deadline" in told[-1].visible_text
+        fake.assert_no_unexpected_errors()
+    finally:
+        fake.stop()
