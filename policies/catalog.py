@@ -157,7 +157,8 @@ class Catalog:
     def summary(self) -> str:
         return (f"{len(self.resources)} resources, {len(self.entitlements)} entitlements, "
                 f"{len(self.bundles)} bundles, {len(self.birthright_rules)} birthright rules, "
-                f"{len(self.sod_rules)} separation-of-duties rules")
+                f"{len(self.sod_rules)} separation-of-duties rules"
+                + (f", {len(self.reviews)} review campaigns" if self.reviews else ""))
 
 
 def _haystack(entitlement: Entitlement) -> str:
