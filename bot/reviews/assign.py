@@ -19,6 +19,7 @@ class ReviewerFinder:
         self.people = {p.id: p for p in s.scalars(select(Person))}
         self.by_email = {p.email: p for p in self.people.values()}
         self._groups: dict[str, list[Person]] = {}
+        self._first: dict[tuple[int, tuple[str, ...]], Person | None] = {}
 
     def _active(self, people) -> list[Person]:
         return [p for p in people if p is not None and p.status == PersonStatus.ACTIVE]
@@ -56,5 +57,8 @@ class ReviewerFinder:
         return [p for p in out if p.id != holder.id and not (p.id in seen or seen.add(p.id))]
 
     def first(self, holder: Person, owners: list[str]) -> Person | None:
-        chain = self.chain(holder, owners)
-        return chain[0] if chain else None
+        key = (holder.id, tuple(owners))
+        if key not in self._first:
+            chain = self.chain(holder, owners)
+            self._first[key] = chain[0] if chain else None
+        return self._first[key]

@@ -31,7 +31,7 @@ def campaign_policy(ctx: Ctx, name: str) -> ReviewCampaign:
     return policy
 
 
-def granted_how(grant: Grant) -> str:
+def granted_how(grant) -> str:
     if birthright.is_birthright(grant):
         return "birthright"
     if grant.granted_by.startswith("admin:"):
@@ -50,12 +50,14 @@ def start_campaign(s: Session, ctx: Ctx, *, name: str, by: Person | None) -> Rev
                             started_by=ctx.actor.label, at_deadline=policy.at_deadline)
     s.add(run)
     s.flush()
-    rows = list(_items(s, ctx, policy, run.id))
+    unassigned: list[int] = []
+    rows = list(_items(s, ctx, policy, run.id, unassigned))
     if rows:
         s.execute(insert(ReviewItem), rows)
     reviewers = sorted({row["reviewer_id"] for row in rows})
     happened(s, ctx, "review.started", subject_type="review_campaign", subject_id=run.id,
              detail={"campaign": name, "items": len(rows), "reviewers": len(reviewers),
+                     "unassigned_grant_ids": unassigned[:1000], "unassigned": len(unassigned),
                      "due_at": run.due_at, "at_deadline": run.at_deadline})
     emit(s, ctx, "review.started", review_campaign_id=run.id, reviewer_ids=reviewers)
     due.schedule(s, timers.DEADLINE, run.id, run.due_at, now=ctx.now)
@@ -67,41 +69,46 @@ def start_campaign(s: Session, ctx: Ctx, *, name: str, by: Person | None) -> Rev
     return run
 
 
-def _items(s: Session, ctx: Ctx, policy: ReviewCampaign, campaign_id: int):
+def _items(s: Session, ctx: Ctx, policy: ReviewCampaign, campaign_id: int, unassigned: list[int]):
     finder = ReviewerFinder(s, ctx.catalog, policy)
     last_kept = dict(s.execute(select(ReviewItem.grant_id, func.max(ReviewItem.decided_at))
                                .where(ReviewItem.status == "kept", ReviewItem.grant_id.is_not(None))
                                .group_by(ReviewItem.grant_id)).all())
     facts: dict[int, object] = {}
-    for grant in s.scalars(select(Grant).where(Grant.status.in_(IN_SCOPE)).order_by(Grant.person_id, Grant.id)):
+    owners = {ref: list(e.owners) for ref, e in ctx.catalog.entitlements.items()}
+    # Plain rows, not ORM objects: a campaign can snapshot a hundred thousand grants.
+    columns = (Grant.id, Grant.person_id, Grant.entitlement, Grant.connector, Grant.granted_by, Grant.activated_at,
+               Grant.starts_at, Grant.ends_at)
+    for grant in s.execute(select(*columns).where(Grant.status.in_(IN_SCOPE)).order_by(Grant.person_id, Grant.id)):
         holder = finder.people[grant.person_id]
         entitlement = ctx.catalog.entitlements.get(grant.entitlement)
         risk = entitlement.risk if entitlement else "unknown"
         if not _in_scope(policy, grant, holder, risk):
             continue
+        how = granted_how(grant)
+        since = grant.activated_at or grant.starts_at
         if policy.condition is not None:
             if holder.id not in facts:
                 facts[holder.id] = person_value(directory.facts(s, holder))
-            since = grant.activated_at or grant.starts_at
             activation = {
                 "person": facts[holder.id],
                 "entitlement": entitlement._cel_entitlement if entitlement else entitlement_value({}),
-                "grant": entitlement_value({"how": granted_how(grant), "permanent": grant.ends_at is None,
+                "grant": entitlement_value({"how": how, "permanent": grant.ends_at is None,
                                             "days_held": (ctx.now - since).days, "granted_by": grant.granted_by}),
             }
             if not policy.condition.evaluate(activation).value:
                 continue
-        reviewer = finder.first(holder, list(entitlement.owners) if entitlement else [])
+        reviewer = finder.first(holder, owners.get(grant.entitlement, []))
         if reviewer is None:
-            continue  # nobody but the holder could review it; `review status` counts these as unassigned
+            unassigned.append(grant.id)  # nobody but the holder could review it: on record at the start
+            continue
         yield dict(campaign_id=campaign_id, kind="grant", grant_id=grant.id, subject_ref=None, holder_id=holder.id,
-                   entitlement=grant.entitlement, connector=grant.connector, risk=risk,
-                   held_since=grant.activated_at or grant.starts_at, granted_by=grant.granted_by,
-                   granted_how=granted_how(grant), last_reviewed_at=last_kept.get(grant.id),
+                   entitlement=grant.entitlement, connector=grant.connector, risk=risk, held_since=since,
+                   granted_by=grant.granted_by, granted_how=how, last_reviewed_at=last_kept.get(grant.id),
                    reviewer_id=reviewer.id, status="pending", version=1)
 
 
-def _in_scope(policy: ReviewCampaign, grant: Grant, holder: Person, risk: str) -> bool:
+def _in_scope(policy: ReviewCampaign, grant, holder: Person, risk: str) -> bool:
     if policy.entitlements or policy.resources:
         if not (grant.entitlement in policy.entitlements or grant.entitlement.partition(":")[0] in policy.resources):
             return False
