@@ -52,8 +52,7 @@ def start_campaign(s: Session, ctx: Ctx, *, name: str, by: Person | None) -> Rev
     s.flush()
     unassigned: list[int] = []
     rows = list(_items(s, ctx, policy, run.id, unassigned))
-    if rows:
-        s.execute(insert(ReviewItem), rows)
+    _insert_items(s, rows)
     reviewers = sorted({row["reviewer_id"] for row in rows})
     happened(s, ctx, "review.started", subject_type="review_campaign", subject_id=run.id,
              detail={"campaign": name, "items": len(rows), "reviewers": len(reviewers),
@@ -106,6 +105,22 @@ def _items(s: Session, ctx: Ctx, policy: ReviewCampaign, campaign_id: int, unass
                    entitlement=grant.entitlement, connector=grant.connector, risk=risk, held_since=since,
                    granted_by=grant.granted_by, granted_how=how, last_reviewed_at=last_kept.get(grant.id),
                    reviewer_id=reviewer.id, status="pending", version=1)
+
+
+def _insert_items(s: Session, rows: list[dict]) -> None:
+    """On PostgreSQL through COPY, in the session's own transaction: a campaign can hold a hundred
+    thousand items, and executemany pays one round trip per row."""
+    if not rows:
+        return
+    if s.get_bind().dialect.name != "postgresql":
+        s.execute(insert(ReviewItem), rows)
+        return
+    s.flush()
+    columns = list(rows[0])
+    cursor = s.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY review_items ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
 
 
 def _in_scope(policy: ReviewCampaign, grant, holder: Person, risk: str) -> bool:
