@@ -88,6 +88,8 @@ def test_reviewers_get_one_dm_and_keep_and_revoke_from_the_modal(bot):
     redrawn = bot.fake.modal_stack(OLGA)[-1]
     assert "1 of 1 reviewed" in redrawn.visible_text and "Revoked" in redrawn.visible_text
     assert not bot.world.holds("alice@acme.test", "gh-members")  # the target confirmed
+    home = bot.sim.open_home(OLGA)
+    assert "Access review github" in home.visible_text and "1 of 1 reviewed" in home.visible_text
     with bot.store.uow() as s:
         assert s.get(Grant, alice_item.grant_id).status == GrantStatus.REVOKED
     told = [m for m in bot.fake.dm(ALICE) if "access review" in m.visible_text]

@@ -37,6 +37,7 @@ def redraw(env, client, actor, view_id: str, campaign_id: int, page: int, body: 
     except SlackApiError as error:
         if error.response.get("error") != "not_found":  # closed meanwhile: nothing to redraw
             raise
+    env.homes.publish(actor.person_id, client=client)  # the progress on the App Home too
 
 
 def on_open_clicked(ack, body, client, respond, env, actor) -> None:

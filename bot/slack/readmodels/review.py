@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.reviews import queries
 from bot.reviews.deadline import load_campaign
+from bot.store.models import ReviewCampaignRun, ReviewItem
 
 PAGE_SIZE = 15  # two blocks per row: a page stays far below a modal's 100 blocks
 
@@ -82,3 +84,27 @@ def review_page(s: Session, catalog, campaign_id: int, reviewer_id: int, page: i
             *peers[item.id], item.reason or ""))
     return ReviewPage(campaign.id, campaign.name, campaign.status == "open", campaign.due_at, progress.decided,
                       progress.total, page, pages, tuple(rows))
+
+
+@dataclass(frozen=True)
+class HomeReview:
+    campaign_id: int
+    name: str
+    decided: int
+    total: int
+    due_at: datetime
+
+
+HOME_REVIEWS = 3  # at most this many campaigns on the App Home (each one block)
+
+
+def open_reviews(s: Session, reviewer_id: int) -> tuple[HomeReview, ...]:
+    """The open campaigns with items for this reviewer, with their progress (one grouped query)."""
+    pending = func.sum(func.cast(ReviewItem.status == "pending", ReviewItem.version.type))
+    rows = s.execute(select(ReviewCampaignRun.id, ReviewCampaignRun.name, ReviewCampaignRun.due_at, func.count(),
+                            pending)
+                     .join(ReviewItem, ReviewItem.campaign_id == ReviewCampaignRun.id)
+                     .where(ReviewCampaignRun.status == "open", ReviewItem.reviewer_id == reviewer_id)
+                     .group_by(ReviewCampaignRun.id, ReviewCampaignRun.name, ReviewCampaignRun.due_at)
+                     .order_by(ReviewCampaignRun.due_at).limit(HOME_REVIEWS)).all()
+    return tuple(HomeReview(cid, name, total - int(left or 0), total, due) for cid, name, due, total, left in rows)

@@ -8,7 +8,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import PlainTextInputElement, UserSelectElement
 
 from bot.slack.ids import Action, Block, Callback
-from bot.slack.readmodels.review import CampaignView, ReviewPage, ReviewRow
+from bot.slack.readmodels.review import CampaignView, HomeReview, ReviewPage, ReviewRow
 from bot.slack.review_refs import KeepAllForm, ReviewItemRef, ReviewReasonForm, ReviewRef
 from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
@@ -30,6 +30,13 @@ def render_review_dm(campaign: CampaignView, decided: int, total: int) -> ui.Ren
                                                      style="primary"))]
     return ui.Rendered(md.compose("Access review {name}: {n} of {total} reviewed", name=campaign.name, n=decided,
                                   total=total), blocks)
+
+
+def review_row(review: HomeReview) -> dict:
+    """One open access review on the reviewer's App Home: its progress and Open review."""
+    text = f"📋 *Access review {md.escape(review.name)}*: {_progress(review.decided, review.total, review.due_at)}"
+    return ui.section(text, block_id=f"review:{review.campaign_id}", accessory=ui.button(
+        "Open review", Action.REVIEW_OPEN, ReviewRef(campaign_id=review.campaign_id).dump(), style="primary"))
 
 
 def _row_text(row: ReviewRow) -> str:

@@ -38,7 +38,7 @@ from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
 from bot.slack.views import offboard_modal, offboard_report, person_grants, reminders, request_card, request_modal
 from bot.slack.views import review, task_card
-from bot.slack.readmodels.review import CampaignView, ReviewPage, ReviewRow
+from bot.slack.readmodels.review import CampaignView, HomeReview, ReviewPage, ReviewRow
 from bot.slack.review_refs import KeepAllForm, ReviewReasonForm
 from bot.slack.views.request_card import Audience, Viewer
 
@@ -101,7 +101,8 @@ def plan() -> OffboardPlan:
 def home_model() -> HomeModel:
     return HomeModel(EVIL, (HomeGrant(3, ENT, "active", NOW, NOW + timedelta(hours=2), (timedelta(hours=1),)),),
                      (HomeRequest(7, ENT, timedelta(hours=4), NOW, HOSTILE),),
-                     (HomeApproval(8, EVIL, ENT, timedelta(hours=4), HOSTILE, HOSTILE, NOW),))
+                     (HomeApproval(8, EVIL, ENT, timedelta(hours=4), HOSTILE, HOSTILE, NOW),),
+                     reviews=(HomeReview(1, HOSTILE, 1, 3, NOW),))
 
 
 def form_choice() -> request_modal.FormChoice:
