@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.enums import LIVE_GRANT_STATUSES, EndReason, GrantStatus
+from bot.domain.enums import EndReason, GrantStatus
 from bot.domain.errors import DomainError, InvalidState, MissingJustification, NotAuthorized, NotFoundError
 from bot.reviews.start import OPEN
 from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
@@ -20,6 +20,7 @@ from bot.workflow.context import Ctx
 from bot.workflow.events import emit, happened
 
 KEEP, REVOKE = "keep", "revoke"
+STILL_HELD = (GrantStatus.ACTIVE, GrantStatus.PROVISIONING)
 REASON_FOR_KEEP = ("high", "critical")
 
 
@@ -35,7 +36,7 @@ def close_if_ended(s: Session, ctx: Ctx, item: ReviewItem) -> bool:
     if item.status != "pending" or item.grant_id is None:
         return False
     grant = s.get(Grant, item.grant_id)
-    if grant is not None and grant.status in (GrantStatus.ACTIVE, GrantStatus.PROVISIONING):
+    if grant is not None and grant.status in STILL_HELD:
         return False
     _settle(s, ctx, item, "closed", by=None, how="ended", reason=f"the grant ended on its own ({grant.status})")
     return True
@@ -69,7 +70,7 @@ def apply_decision(s: Session, ctx: Ctx, item: ReviewItem, verdict: str, *, by: 
                    reason: str) -> None:
     if verdict == REVOKE and item.grant_id is not None:
         grant = end_grant.load_grant(s, item.grant_id)
-        if grant.status in LIVE_GRANT_STATUSES and grant.status not in (GrantStatus.REVOKING,):
+        if grant.status in STILL_HELD:  # already being removed (or failed removing): nothing to start
             end_grant.revoke(s, ctx, grant_id=grant.id, by=by, reason=f"access review: {reason}",
                              end_reason=EndReason.REVOKED)
     _settle(s, ctx, item, "kept" if verdict == KEEP else "revoked", by=by, how=how, reason=reason)
