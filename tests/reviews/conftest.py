@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.enums import RequestStatus
-from tests.offboarding.conftest import deps  # noqa: F401  (the same real Deps around the world)
+from tests.support.deps import close, deps_for
 from tests.support.world import CATALOG, make_world
 
 REVIEWS = """
@@ -41,6 +41,16 @@ reviews:
 @pytest.fixture
 def world(store, clock, tmp_path):
     return make_world(store, clock, tmp_path, catalog_text=CATALOG + REVIEWS)
+
+
+@pytest.fixture
+def deps(world):
+    """A real Deps whose commits do not start background provisioning: the tests run the runner
+    themselves (world.run()), so what a revoke did at the target is settled when they look."""
+    d = deps_for(world)
+    d.runs_background_work = False
+    yield d
+    close(d)
 
 
 def holding(world, email: str, *refs: str) -> list[int]:
