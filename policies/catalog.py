@@ -84,6 +84,7 @@ class Catalog:
         self.birthright_rules = birthright_rules
         self.settings = settings
         self.files = files
+        self.reviews: dict = {}  # name -> policies.reviews.ReviewCampaign, set by the loader
         self.entitlements: dict[str, Entitlement] = {
             e.ref: e for r in resources.values() for e in r.entitlements.values()
         }
@@ -179,7 +180,8 @@ class Catalog:
     def summary(self) -> str:
         return (f"{len(self.resources)} resources, {len(self.entitlements)} entitlements, "
                 f"{len(self.bundles)} bundles, {len(self.birthright_rules)} birthright rules, "
-                f"{len(self.sod_rules)} separation-of-duties rules")
+                f"{len(self.sod_rules)} separation-of-duties rules"
+                + (f", {len(self.reviews)} review campaigns" if self.reviews else ""))
 
 
 def _haystack(entitlement: Entitlement) -> str:

@@ -14,6 +14,7 @@ from policies.catalog import Catalog
 from policies.errors import PolicyIssue, PolicyLoadError, did_you_mean
 from policies.pieces import Collected, Known, Piece, S, TargetCheck
 from policies.resolve import resolve
+from policies.reviews import read_reviews, resolve_reviews
 from policies.schema import (
     ID_PATTERN, TOP_LEVEL_KEYS, BirthrightSpec, BundleSpec, EntitlementSpec, PolicySpec, ResourceSpec,
     SettingsSpec, SodSpec,
@@ -43,6 +44,8 @@ def load_catalog(path: str | Path, *, connectors: Collection[str] | None = None,
         collected.files.append(str(file))
         read_catalog_file(load_yaml(file), collected)
     catalog = resolve(collected, known)
+    if catalog is not None:
+        catalog.reviews = resolve_reviews(collected, known, catalog)
     if collected.issues or catalog is None:
         raise PolicyLoadError(sorted(collected.issues, key=lambda i: (i.file, i.line or 0)))
     return catalog
@@ -172,4 +175,5 @@ _SECTION_READERS = {
     "bundles": _read_bundles,
     "birthright": _read_rule_list("birthright", BirthrightSpec, "birthright", "birthright rule"),
     "separation_of_duties": _read_rule_list("separation_of_duties", SodSpec, "sod", "separation-of-duties rule"),
+    "reviews": read_reviews,
 }

@@ -45,6 +45,7 @@ class Collected:
     bundles: dict[str, Piece[BundleSpec]] = field(default_factory=dict)
     birthright: list[Piece[BirthrightSpec]] = field(default_factory=list)
     sod: list[Piece[SodSpec]] = field(default_factory=list)
+    reviews: list[Piece[Any]] = field(default_factory=list)  # policies.reviews
     # Refs of resources that failed validation: not reported again as "unknown" elsewhere.
     unresolved_resources: set[str] = field(default_factory=set)
     issues: list[PolicyIssue] = field(default_factory=list)

@@ -134,6 +134,17 @@ class AutoApproveSpec(ConditionSpec):
     name: str | None = None
 
 
+def step_shorthand(value: Any) -> Any:
+    """"- manager" for {kind: manager}; {people: [...]} and {group: x} imply their kind."""
+    if isinstance(value, str):
+        return {"kind": value}
+    if isinstance(value, dict) and "kind" not in value:
+        for kind in ("people", "group"):
+            if kind in value:
+                return {**value, "kind": kind}
+    return value
+
+
 class ApprovalStepSpecIn(Spec):
     kind: Literal["manager", "manager_of_manager", "owners", "people", "group"]
     quorum: Quorum = 1
@@ -144,14 +155,7 @@ class ApprovalStepSpecIn(Spec):
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
-        # "- manager" for {kind: manager}; {people: [...]} and {group: x} imply their kind.
-        if isinstance(value, str):
-            return {"kind": value}
-        if isinstance(value, dict) and "kind" not in value:
-            for kind in ("people", "group"):
-                if kind in value:
-                    return {**value, "kind": kind}
-        return value
+        return step_shorthand(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> ApprovalStepSpecIn:
@@ -373,4 +377,4 @@ class SodSpec(Spec):
     reason: str
 
 
-TOP_LEVEL_KEYS = ("settings", "defaults", "resources", "bundles", "birthright", "separation_of_duties")
+TOP_LEVEL_KEYS = ("settings", "defaults", "resources", "bundles", "birthright", "separation_of_duties", "reviews")

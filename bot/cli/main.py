@@ -13,6 +13,7 @@ from bot.cli.offboard import offboard_app
 from bot.cli.policy import policy_app
 from bot.cli.reconcile import reconcile_app
 from bot.cli.report import evidence, report
+from bot.cli.review import review_app
 from bot.cli.serve import serve
 from bot.cli.setup_errors import current_settings, short_message
 
@@ -25,6 +26,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(offboard_app, name="offboard")
 app.add_typer(policy_app, name="policy")
 app.add_typer(reconcile_app, name="reconcile")
+app.add_typer(review_app, name="review")
 app.command()(serve)
 app.command()(manifest)
 app.command()(report)

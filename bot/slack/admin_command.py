@@ -25,7 +25,8 @@ USAGE = ("*accessbot administration* (IT admins)\n"
          "limits and separation of duties still apply; everything is audited).\n"
          "• `/access-admin stats`: time to approve, provision and deprovision, orphaned accounts and open "
          "requests over the last 30 days (`accessbot report` has the rest).\n"
-         "• `/offboard @jane`: remove everything Jane holds, on every system.")
+         "• `/offboard @jane`: remove everything Jane holds, on every system.\n"
+         "• `/access-admin review help`: access-review campaigns (start, status, remind, close).")
 
 
 

@@ -35,6 +35,9 @@ class Callback(StrEnum):
     OFFBOARD = "offboard_modal"  # /offboard: the plan, then Offboard / Schedule
     BREAK_GLASS = "break_glass_modal"  # emergency access: what will happen, then confirm
     BREAK_GLASS_REVIEW = "break_glass_review_modal"  # the reviewer's reason for a verdict
+    REVIEW = "review_modal"  # an access reviewer's items, one page
+    REVIEW_REASON = "review_reason_modal"  # why revoke (or keep high-risk access)
+    REVIEW_KEEP_ALL = "review_keep_all_modal"  # confirm keeping everything left
 
 
 class Action(StrEnum):
@@ -74,6 +77,14 @@ class Action(StrEnum):
     BREAK_GLASS_JUSTIFIED = "break_glass_justified"
     BREAK_GLASS_NOT_JUSTIFIED = "break_glass_not_justified"
     BREAK_GLASS_REVIEW_REASON = "break_glass_review_reason"
+    # access reviews
+    REVIEW_OPEN = "review_open"  # on the reviewer's DM and App Home
+    REVIEW_KEEP = "review_keep"
+    REVIEW_KEEP_WHY = "review_keep_why"  # Keep on high/critical risk: asks for a reason first
+    REVIEW_REVOKE = "review_revoke"  # asks for a reason first
+    REVIEW_REASSIGN = "review_reassign"  # users_select
+    REVIEW_KEEP_ALL = "review_keep_all"
+    REVIEW_PAGE = "review_page"  # a prefix: "review_page:<n>", so Previous and Next differ
 
 
 class Block(StrEnum):

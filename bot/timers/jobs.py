@@ -23,6 +23,7 @@ from bot.breakglass.use import REVIEW_DUE
 from bot.domain.enums import GrantStatus, RequestStatus
 from bot.lifecycle.jobs import HANDLERS as LIFECYCLE_HANDLERS
 from bot.lifecycle.jobs import Handler as LifecycleHandler
+from bot.reviews.jobs import HANDLERS as REVIEW_HANDLERS
 from bot.timers.claim import DueJob
 from bot.workflow import due, end_grant, grants
 from bot.workflow.cancel import cancel
@@ -95,6 +96,7 @@ IN_TRANSACTION: dict[str, InTransaction] = {
     due.REQUEST_TIMEOUT: time_out_request,
     due.TASK_REPOST: repost_manual_task,
     REVIEW_DUE: review_overdue,
+    **REVIEW_HANDLERS,
 }
 
 # Run once before a group of rows of that kind runs in one transaction (fire.fire_together).

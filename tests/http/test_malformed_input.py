@@ -48,10 +48,12 @@ def test_an_overflowing_duration_is_a_clear_refusal(client, deps, duration):
     f"/api/v1/requests/{HUGE}/decisions", "/api/v1/requests/-1/decisions", "/api/v1/requests/x/decisions",
     f"/api/v1/grants/{HUGE}/revoke", "/api/v1/grants/0/revoke",
     f"/api/v1/grants/{PAST_INTEGER}/revoke", f"/api/v1/grants/{'9' * 400}/revoke",
+    f"/api/v1/review-items/{HUGE}/decision", "/api/v1/review-items/0/decision",
 ])
 def test_an_id_no_row_can_have_is_refused_by_the_admin_api(client, deps, path):
     before = row_counts(deps.store)
-    body = {"approver": "dana@acme.test", "verdict": "approve", "actor": "ivan@acme.test", "reason": "x"}
+    body = {"approver": "dana@acme.test", "verdict": "approve", "actor": "ivan@acme.test", "reason": "x",
+            "reviewer": "dana@acme.test", "decision": "keep"}
     answer = client.post(path, json=body, headers=API)
     assert answer.status_code == 422, answer.text
     assert row_counts(deps.store) == before
@@ -68,6 +70,19 @@ def test_text_no_database_stores_is_refused_by_the_admin_api(client, deps, field
     assert row_counts(deps.store) == before
     person = client.get("/api/v1/people/alice%00@acme.test/grants", headers=API)
     assert person.status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/api/v1/reviews/q%00x/start", "/api/v1/reviews/q%00x/close",
+                                  "/api/v1/reviews/q%00x/remind"])
+def test_a_review_name_no_database_stores_is_refused(client, deps, path):
+    before = row_counts(deps.store)
+    answer = client.post(path, json={"actor": "ivan@acme.test"}, headers=API)
+    assert answer.status_code == 422, answer.text
+    raw = _raw({"actor": "MARK"}, "MARK", f"ivan{NUL}@acme.test")
+    answer = client.post("/api/v1/reviews/quarterly/start", content=raw,
+                         headers={**API, "Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert row_counts(deps.store) == before
 
 
 def test_a_start_time_past_the_calendar_is_refused_by_the_admin_api(client, deps):

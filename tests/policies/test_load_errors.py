@@ -39,7 +39,7 @@ def test_unknown_key_that_belongs_one_level_down_says_where(issues_from):
 def test_unknown_top_level_key(issues_from):
     assert issues_from("resource:\n  x: {}\n") == [
         "catalog.yaml:1: unknown top-level key 'resource' (did you mean 'resources'?); allowed: settings, "
-        "defaults, resources, bundles, birthright, separation_of_duties"]
+        "defaults, resources, bundles, birthright, separation_of_duties, reviews"]
 
 
 def test_wrong_type_names_the_key_and_the_value(issues_from):

@@ -12,7 +12,7 @@ from bot.domain.errors import DomainError
 from bot.reporting.figures import Period, compute
 from bot.reporting.headline import summary
 from bot.slack import admin_command as cmd
-from bot.slack import errors
+from bot.slack import errors, review_command
 from bot.slack.ids import Command
 from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.slack.mentioned import mentioned_person
@@ -31,6 +31,8 @@ STATS_DAYS = 30
 
 @raises_before_ack_only
 def on_admin_command(ack, body, client, respond, env, actor) -> None:
+    if review_command.handles(body.get("text", "")):
+        return review_command.on_review_command(ack, body, respond, env, actor)
     parsed = cmd.parse(body.get("text", ""))
     if isinstance(parsed, cmd.Help | cmd.Problem):
         ack(text=parsed.text)

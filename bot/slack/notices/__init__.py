@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.slack.notices import alerts, break_glass, expiry, grants, lifecycle, offboarding, reminders, requests, tasks
+from bot.slack.notices import review as review_notices
 from bot.slack.notify import Handlers
 
 
@@ -16,4 +17,5 @@ def register(handlers: Handlers) -> Handlers:
     offboarding.register(handlers)
     lifecycle.register(handlers)
     break_glass.register(handlers)
+    review_notices.register(handlers)
     return handlers

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import GrantStatus, RequestStatus, StepStatus
+from bot.slack.readmodels.review import open_reviews
 from bot.slack.readmodels.request import EntitlementInfo, PersonInfo, entitlement_info, request_info
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Grant, Person
 from bot.workflow import bundle_round
@@ -57,6 +58,7 @@ class HomeModel:
     requests: tuple[HomeRequest, ...]
     approvals: tuple[HomeApproval, ...]
     limits: dict[str, int] = field(default_factory=dict)
+    reviews: tuple = ()  # readmodels.review.HomeReview: open access reviews with items for this person
 
     def limit(self, section: str) -> int:
         return self.limits.get(section, DEFAULT_LIMIT)
@@ -68,7 +70,7 @@ def load_home(s: Session, catalog, person_id: int, *, now: datetime,
     if person is None:
         return None
     return HomeModel(PersonInfo.of(person), _grants(s, catalog, person_id, now), _requests(s, catalog, person_id),
-                     _approvals(s, catalog, person_id), dict(limits or {}))
+                     _approvals(s, catalog, person_id), dict(limits or {}), open_reviews(s, person_id))
 
 
 def _grants(s: Session, catalog, person_id: int, now: datetime) -> tuple[HomeGrant, ...]:

@@ -16,6 +16,7 @@ from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
 from bot.slack.views.format import duration_text, person_line, time_left
 from bot.slack.views.request_card import decision_buttons
+from bot.slack.views.review import review_row
 
 MAX_BLOCKS = 100
 MORE_STEP = 10
@@ -38,7 +39,7 @@ def fit(model: HomeModel) -> dict[str, int]:
     shown = {section: min(model.limit(section), len(getattr(model, section))) for section in SECTIONS}
 
     def size() -> int:
-        total = FIXED_BLOCKS
+        total = FIXED_BLOCKS + len(model.reviews)
         for section in SECTIONS:
             items = len(getattr(model, section))
             total += 2 + (1 if not items else 0) + (1 if items > shown[section] else 0)
@@ -60,6 +61,7 @@ def _blocks(model: HomeModel, now: datetime, limits: dict[str, int]) -> list[dic
              "temporary access ends by itself when its time is up.")
     blocks = [ui.header("accessbot"),
               ui.section(intro, accessory=ui.button("Request access", Action.OPEN_REQUEST_MODAL, style="primary"))]
+    blocks += [review_row(review) for review in model.reviews]
     blocks += _section(model, "grants", "Your access", limits, lambda g: _grant_row(g, now),
                        "You have no access through accessbot right now.")
     blocks += _section(model, "requests", "Your pending requests", limits, _request_row, "Nothing pending.")

@@ -38,7 +38,9 @@ from bot.slack.views import alert, break_glass, deny_modal, expiry_notice, exten
 from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
 from bot.slack.views import offboard_modal, offboard_report, person_grants, reminders, request_card, request_modal
-from bot.slack.views import task_card
+from bot.slack.views import review, task_card
+from bot.slack.readmodels.review import CampaignView, HomeReview, ReviewPage, ReviewRow
+from bot.slack.review_refs import KeepAllForm, ReviewReasonForm
 from bot.slack.views.request_card import Audience, Viewer
 
 HOSTILE = "<!channel> <@U123> <https://evil.example|x> &amp; *bold* @here"
@@ -100,7 +102,8 @@ def plan() -> OffboardPlan:
 def home_model() -> HomeModel:
     return HomeModel(EVIL, (HomeGrant(3, ENT, "active", NOW, NOW + timedelta(hours=2), (timedelta(hours=1),)),),
                      (HomeRequest(7, ENT, timedelta(hours=4), NOW, HOSTILE),),
-                     (HomeApproval(8, EVIL, ENT, timedelta(hours=4), HOSTILE, HOSTILE, NOW),))
+                     (HomeApproval(8, EVIL, ENT, timedelta(hours=4), HOSTILE, HOSTILE, NOW),),
+                     reviews=(HomeReview(1, HOSTILE, 1, 3, NOW),))
 
 
 def form_choice() -> request_modal.FormChoice:
@@ -179,7 +182,24 @@ RENDERERS = {
     task_card.render_cannot_modal: lambda: [task()],
     task_card.render_task_escalation: lambda: [(task(), md.people([EVIL, DANA]))],
     task_card.render_task_refused: lambda: [task("cannot")],
+    review.render_review_dm: lambda: [(review_campaign(), 1, 3)],
+    review.render_review_modal: lambda: [review_page("pending"), review_page("revoked")],
+    review.render_reason_modal: lambda: [(ReviewReasonForm(item_id=1, verdict="revoke", parent_view_id="V1",
+                                                           campaign_id=1), md.escape(HOSTILE))],
+    review.render_keep_all_modal: lambda: [(KeepAllForm(campaign_id=1, parent_view_id="V1"), 3)],
+    review.render_campaign_message: lambda: [review_campaign()],
+    review.render_revoked_notice: lambda: [(HOSTILE, HOSTILE, HOSTILE)],
 }
+
+
+def review_campaign() -> CampaignView:
+    return CampaignView(1, HOSTILE, "open", NOW, 1, 3, {"pending": 2, HOSTILE: 1})
+
+
+def review_page(status: str) -> ReviewPage:
+    row = ReviewRow(1, status, HOSTILE, None, HOSTILE, HOSTILE, HOSTILE, HOSTILE, HOSTILE, NOW, HOSTILE, HOSTILE,
+                    NOW, None, 1, 2, HOSTILE)
+    return ReviewPage(1, HOSTILE, True, NOW, 0, 1, 0, 2, (row,))
 
 
 def renderers_in_views() -> set:

@@ -1,0 +1,7 @@
+"""The access reviews' due-action kinds (a persisted API: renaming one is a data migration)."""
+
+from __future__ import annotations
+
+START = "review.start"  # ref: catalog campaign name; a recurring campaign's next run
+REMIND = "review.remind"  # ref: campaign id; suffix: reminder index
+DEADLINE = "review.deadline"  # ref: campaign id; the default action for what is left
