@@ -16,6 +16,9 @@ _UNITS = {
 }
 _PART = re.compile(r"(\d+)\s*([smhdw])")
 _WHOLE = re.compile(r"^(?:\d+\s*[smhdw]\s*)+$")
+# Beyond this a start plus the duration can leave the calendar datetime can hold (year 9999), and
+# timedelta itself overflows near 2.7 million years: both would be exceptions, not a clear refusal.
+_LONGEST = timedelta(days=36525)
 _NAMES = [("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)]
 
 
@@ -37,7 +40,13 @@ def parse_duration(text: str | int | float, *, allow_permanent: bool = True) -> 
         raise DurationError(
             f"{text!r} is not a duration; write a number and a unit (m, h, d, w), e.g. \"30m\", \"4h\", \"7d\""
             + (" or \"permanent\"" if allow_permanent else ""))
-    total = sum((int(n) * _UNITS[unit] for n, unit in _PART.findall(cleaned)), timedelta())
+    try:
+        total = sum((int(n) * _UNITS[unit] for n, unit in _PART.findall(cleaned)), timedelta())
+    except OverflowError:
+        total = None
+    if total is None or total > _LONGEST:
+        raise DurationError(f"{text!r} is longer than 100 years"
+                            + ("; write \"permanent\" for access without an end" if allow_permanent else ""))
     if total <= timedelta():
         raise DurationError(f"{text!r} is zero; a duration must be positive")
     return total

@@ -11,7 +11,7 @@ import hmac
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -97,6 +97,11 @@ class DecisionIn(BaseModel):
     reason: str = ""
 
 
+# A row id the databases can hold (a signed 64-bit integer): a larger one is a malformed path (422), not a
+# driver OverflowError (500).
+RowId = Annotated[int, Path(le=2**63 - 1)]
+
+
 class RevokeIn(BaseModel):
     actor: str = Field(description="email of the IT admin revoking")
     reason: str
@@ -153,7 +158,7 @@ def create_bundle_request(bundle: str, body: BundleRequestIn, deps: DepsDep) -> 
     403: _problem("not_authorized / self_approval: the approver may not decide this step"),
     409: _problem("already_decided, or invalid_state: the request is no longer pending"),
 })
-def decide_request(request_id: int, body: DecisionIn, deps: DepsDep) -> dict:
+def decide_request(request_id: RowId, body: DecisionIn, deps: DepsDep) -> dict:
     result = perform(deps, Actor(body.approver, Trigger.API), "decide", lambda s, ctx: decide(
         s, ctx, request_id=request_id, approver=directory.require(s, body.approver), verdict=Verdict(body.verdict),
         reason=body.reason), subject=("request", request_id))
@@ -173,7 +178,7 @@ def grants_of(email: str, deps: DepsDep) -> list[GrantOut]:
     403: _problem("not_authorized: the actor is not an IT admin"),
     409: _problem("invalid_state: the grant is not active"),
 })
-def revoke_grant(grant_id: int, body: RevokeIn, deps: DepsDep) -> dict:
+def revoke_grant(grant_id: RowId, body: RevokeIn, deps: DepsDep) -> dict:
     def run(s, ctx):
         admin = directory.require(s, body.actor)
         require_it_admin(ctx, admin, "revoke access")
