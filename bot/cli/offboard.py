@@ -39,6 +39,7 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen;
 CsvOption = Annotated[Path | None, typer.Option("--csv", help="Offboard everyone in this file (email,at,reason)")]
 BreakGlass = Annotated[bool, typer.Option("--break-glass", help="Emergency: skip the second IT admin's confirmation "
                                                                 "(needs --reason; audited)")]
+MAX_ROW_ID = 2**63 - 1  # the largest id a 64-bit column holds
 WAITING_FOR_CONFIRMATION = 3  # exit code: held for a second IT admin (four eyes)
 
 
@@ -64,11 +65,11 @@ def run(ctx: typer.Context, email: Email, dry_run: DryRun = False, reason: Reaso
     """Offboard one person now (or resume their unfinished offboarding), or schedule it. Someone holding
     privileged access waits for a second IT admin (exit 3) unless --break-glass."""
     with opened_deps(ctx) as deps:
+        moment = _moment(deps, at)  # a bad --at is bad input even in a dry run, which would otherwise hide it
         try:
             if dry_run:
                 _print_plan(plan.preview(deps, email))
                 return
-            moment = _moment(deps, at)
             actor = actor_for(deps, as_email)
             record = _act(deps, actor, "offboard", ("person", email), lambda s, c: _begin(
                 s, c, email=email, at=moment, reason=reason, break_glass=break_glass))
@@ -146,7 +147,8 @@ def report(ctx: typer.Context, email: Email) -> None:
 
 
 @offboard_app.command("confirm")
-def confirm(ctx: typer.Context, offboarding_id: Annotated[int, typer.Argument(help="The offboarding's number")],
+def confirm(ctx: typer.Context,
+            offboarding_id: Annotated[int, typer.Argument(help="The offboarding's number", min=1, max=MAX_ROW_ID)],
             as_email: AsOption = None, per_system: PerSystem = engine.PER_SYSTEM) -> None:
     """Confirm, as a second IT admin, an offboarding another IT admin asked for (four eyes)."""
     if not as_email:
@@ -187,7 +189,10 @@ def cancel(ctx: typer.Context,
 def _offboarding_id(deps, which: str) -> int | None:
     """``12`` or ``#12`` is an offboarding; an email means that person's scheduled or unconfirmed one."""
     if which.lstrip("#").isdigit():
-        return int(which.lstrip("#"))
+        number = int(which.lstrip("#"))
+        if number > MAX_ROW_ID:  # no row has it, and the database driver would overflow on it
+            raise fail(f"No offboarding #{number}.", 1)
+        return number
     with deps.store.uow() as s:
         person = directory.require(s, which)
         current = prepare.latest(s, person)
