@@ -78,3 +78,11 @@ def test_other_commands_report_a_broken_connectors_file_the_same_way(tmp_path):
     stderr = assert_short_refusal(accessbot(tmp_path, "reconcile", ACCESSBOT_CONNECTORS_FILE=str(broken)))
     assert stderr.startswith("The connectors configuration is invalid:")
     assert f"{broken}:4: instance 'vpn': option 'base_url': unknown option" in stderr
+
+
+def test_an_output_file_that_cannot_be_written_is_a_short_message_and_exit_2(tmp_path):
+    target = tmp_path / "no-such-folder" / "report.csv"
+    stderr = assert_short_refusal(accessbot(tmp_path, "report", "--format", "csv", "--output", str(target),
+                                            ACCESSBOT_SIMULATE_CONNECTORS="1"))
+    assert f"Cannot use {target}: No such file or directory." in stderr
+    assert not target.exists()
