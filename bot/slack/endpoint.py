@@ -56,10 +56,13 @@ def mount(api: FastAPI, bolt: App, metrics=None) -> None:
         try:
             bolt_request = BoltRequest(body=body.decode("utf-8"), query=request.url.query,
                                        headers=dict(request.headers))
-        except (UnicodeDecodeError, ValueError):
+            trigger = slack_trigger(bolt_request.body)
+        except (UnicodeDecodeError, ValueError, AttributeError, TypeError):
+            # Bolt and slack_trigger read the payload as Slack shapes it (objects in objects); a
+            # `payload=[]` or `"actions": "x"` is unreadable, not a server error.
             return Response(status_code=400, content=b'{"error": "unreadable request"}',
                             media_type="application/json")
-        with log_context(slack_trigger=slack_trigger(bolt_request.body)):
+        with log_context(slack_trigger=trigger):
             answer = bolt.dispatch(bolt_request)
         if metrics is not None:
             metrics.slack_ack_seconds.labels(request_kind(bolt_request.body)).observe(time.perf_counter() - started)
