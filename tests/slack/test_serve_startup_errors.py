@@ -86,3 +86,11 @@ def test_an_output_file_that_cannot_be_written_is_a_short_message_and_exit_2(tmp
                                             ACCESSBOT_SIMULATE_CONNECTORS="1"))
     assert f"Cannot use {target}: No such file or directory." in stderr
     assert not target.exists()
+
+
+def test_a_port_outside_0_to_65535_is_a_short_message_and_exit_2(tmp_path):
+    """It reached socket.bind() and ended in an OverflowError traceback."""
+    assert_short_refusal(serve(tmp_path, "--port", "99999", "--no-slack", ACCESSBOT_SIMULATE_CONNECTORS="1"))
+    stderr = assert_short_refusal(serve(tmp_path, "--no-slack", ACCESSBOT_SIMULATE_CONNECTORS="1",
+                                        ACCESSBOT_PORT="99999"))
+    assert "ACCESSBOT_PORT: Input should be less than or equal to 65535" in stderr
