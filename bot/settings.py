@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1",
                       description="Address the web process and the worker's health and metrics server listen on "
                                   "(0.0.0.0 in a container)")
-    port: int = Field(3000,
+    port: int = Field(3000, ge=1, le=65535,
                       description="Port of the web process: Slack events, admin API, HR hook, SCIM, /healthz, "
                                   "/metrics")
     public_url: str = Field("https://accessbot.example.com",
@@ -124,7 +124,7 @@ class Settings(BaseSettings):
                                 description='Threads that run connector calls (provisioning and revocation)')
     # Where the worker process serves its own /healthz and /metrics (what only it measures, e.g.
     # revoke lateness; the web app's /metrics has the rest). 0 turns it off.
-    worker_metrics_port: int = Field(9101,
+    worker_metrics_port: int = Field(9101, ge=0, le=65535,
                                      description="Port of the worker process's own /healthz and /metrics; 0 turns "
                                                  "them off")
     log_level: str = Field("INFO",

@@ -22,7 +22,7 @@ from bot.cli.leavers_csv import Leaver, read_leavers
 from bot.cli.runtime import actor_for, fail, opened_deps, parse_moment, refuse
 from bot.directory import service as directory
 from bot.domain.errors import DomainError
-from bot.domain.limits import row_id
+from bot.domain.limits import DB_INT_MAX, row_id
 from bot.offboarding import engine, plan, prepare
 from bot.offboarding import report as reports
 from bot.operations import record_refusal
@@ -65,11 +65,11 @@ def run(ctx: typer.Context, email: Email, dry_run: DryRun = False, reason: Reaso
     """Offboard one person now (or resume their unfinished offboarding), or schedule it. Someone holding
     privileged access waits for a second IT admin (exit 3) unless --break-glass."""
     with opened_deps(ctx) as deps:
+        moment = _moment(deps, at)  # a bad --at is bad input even in a dry run, which would otherwise hide it
         try:
             if dry_run:
                 _print_plan(plan.preview(deps, email))
                 return
-            moment = _moment(deps, at)
             actor = actor_for(deps, as_email)
             record = _act(deps, actor, "offboard", ("person", email), lambda s, c: _begin(
                 s, c, email=email, at=moment, reason=reason, break_glass=break_glass))
@@ -147,7 +147,8 @@ def report(ctx: typer.Context, email: Email) -> None:
 
 
 @offboard_app.command("confirm")
-def confirm(ctx: typer.Context, offboarding_id: Annotated[int, typer.Argument(help="The offboarding's number")],
+def confirm(ctx: typer.Context,
+            offboarding_id: Annotated[int, typer.Argument(help="The offboarding's number", min=1, max=DB_INT_MAX)],
             as_email: AsOption = None, per_system: PerSystem = engine.PER_SYSTEM) -> None:
     """Confirm, as a second IT admin, an offboarding another IT admin asked for (four eyes)."""
     if not as_email:
@@ -187,9 +188,12 @@ def cancel(ctx: typer.Context,
 
 def _offboarding_id(deps, which: str) -> int | None:
     """``12`` or ``#12`` is an offboarding; an email means that person's scheduled or unconfirmed one."""
-    number = row_id(which.lstrip("#"))
+    digits = which.lstrip("#")
+    number = row_id(digits)
     if number is not None:
         return number
+    if digits.isdigit():  # a number no row can have: no such offboarding, not an unknown email
+        raise fail(f"No offboarding #{digits}.", 1)
     with deps.store.uow() as s:
         person = directory.require(s, which)
         current = prepare.latest(s, person)

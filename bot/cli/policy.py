@@ -54,6 +54,8 @@ def check(
     With a connectors file, every instance's options are checked against its type and every
     entitlement's target against its instance's type, in the same round; credentials need not be
     present (an absent one is a warning here, and an error for serve and `connectors check`)."""
+    if standalone and (people or connectors):  # silently skipping a file named on purpose would pass it unread
+        _fail("--standalone checks the catalog alone: drop it to check --people or --connectors too")
     settings = Settings()
     catalog_path = path or settings.catalog
     problems: list[str] = []

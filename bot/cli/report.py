@@ -18,7 +18,7 @@ from rich.console import Console
 
 from bot.cli.runtime import fail, opened_deps
 from bot.reporting import html_page, tables, terminal
-from bot.reporting.figures import Period, compute
+from bot.reporting.figures import OUT_OF_BOUNDS, Period, compute
 
 FORMATS = ("table", "csv", "json", "html")
 DEFAULT_DAYS = 30
@@ -39,9 +39,11 @@ def parse_day_or_moment(text: str, *, end: bool) -> datetime:
 
 def period_from(since: str | None, until: str | None, now: datetime) -> Period:
     end = parse_day_or_moment(until, end=True) if until else now
-    start = parse_day_or_moment(since, end=False) if since else end - timedelta(days=DEFAULT_DAYS)
     try:
+        start = parse_day_or_moment(since, end=False) if since else end - timedelta(days=DEFAULT_DAYS)
         return Period(start, end)
+    except OverflowError:  # a default start before year 1
+        raise fail(f"{OUT_OF_BOUNDS}.") from None
     except ValueError as error:
         raise fail(f"{error}.") from None
 

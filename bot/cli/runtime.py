@@ -12,7 +12,7 @@ import typer
 from bot.deps import Deps
 from bot.directory import service as directory
 from bot.domain.enums import Trigger
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, UnknownPerson
 from bot.workflow.context import Actor
 from bot.workflow.manual_tasks import require_it_admin
 
@@ -51,7 +51,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def refuse(error: DomainError) -> typer.Exit:
-    return fail(f"Refused: {error.message}", 1)
+    """1: the operation refused; 2 (bad input, as the commands document) when the person is unknown."""
+    return fail(f"Refused: {error.message}", 2 if isinstance(error, UnknownPerson) else 1)
 
 
 def parse_moment(text: str, zone) -> datetime:

@@ -132,7 +132,7 @@ def _settings() -> Settings:
 
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [default: settings host]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [default: settings port]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: settings port]", min=1, max=65535)] = None,
     socket_mode: Annotated[bool, typer.Option("--socket-mode", help="Connect to Slack over Socket Mode "
                                               "(needs SLACK_APP_TOKEN, no public URL)")] = False,
     no_slack: Annotated[bool, typer.Option("--no-slack", help="Admin API, health and metrics only")] = False,

@@ -37,6 +37,8 @@ def short_message(error: BaseException, settings: Settings | None = None) -> str
             "\nSettings are environment variables named ACCESSBOT_<SETTING> (bot/settings.py lists them)."
     if isinstance(error, (DBAPIError, ArgumentError, NoSuchModuleError)):
         return _database_message(error, settings)
+    if isinstance(error, OSError) and error.filename:  # an --output or --out the command cannot write
+        return f"Cannot use {error.filename}: {error.strerror or error}."
     return None
 
 

@@ -21,7 +21,7 @@ from bot.directory import service as directory
 from bot.domain.enums import Trigger, Verdict
 from bot.domain.limits import DB_INT_MAX, SchedulableDatetime, StorableStr
 from bot.operations import perform
-from bot.reporting.figures import Period, compute
+from bot.reporting.figures import OUT_OF_BOUNDS, Period, compute
 from bot.reporting.tables import as_document
 from bot.store.models import Grant
 from bot.workflow.bundle import submit_bundle
@@ -196,6 +196,8 @@ def report(deps: DepsDep, since: datetime | None = None, until: datetime | None 
     end = _utc(until) if until else now
     try:
         period = Period(_utc(since) if since else end - timedelta(days=30), end)
+    except OverflowError:  # a default start before year 1
+        raise HTTPException(422, OUT_OF_BOUNDS) from None
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
     with deps.store.uow() as s:

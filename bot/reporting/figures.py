@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, text, tuple_
 from sqlalchemy import String, cast
@@ -39,12 +39,21 @@ DURATION_METRICS = ("time_to_approve", "time_to_provision", "time_to_provision_j
                     "time_to_deprovision_per_system", "revoke_lateness")
 
 
+# The figures look a month either side of the period (offboardings begun before it, expiries due
+# after it); outside these bounds that arithmetic leaves the calendar (OverflowError), so say so.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+OUT_OF_BOUNDS = f"the period must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}"
+
+
 @dataclass(frozen=True)
 class Period:
     since: datetime
     until: datetime
 
     def __post_init__(self) -> None:
+        if self.since < EARLIEST or self.until > LATEST:
+            raise ValueError(OUT_OF_BOUNDS)
         if self.until <= self.since:
             raise ValueError(f"the period is empty: --until ({self.until:%Y-%m-%d %H:%M}) is not after --since "
                              f"({self.since:%Y-%m-%d %H:%M})")

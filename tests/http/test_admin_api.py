@@ -106,6 +106,28 @@ def test_request_decide_list_and_revoke_with_their_documented_errors(api, world)
     _problem(api.post(revoke, headers=AUTH, json={"actor": "ivan@acme.test", "reason": "again"}), 409)
 
 
+
+def test_out_of_range_numbers_are_refused_with_a_4xx_and_change_nothing(world):
+    """A duration or an id beyond what timedelta or a 64-bit column holds was an OverflowError: a 500."""
+    deps = deps_for(world, admin_api_token=TOKEN)
+    deps.runs_background_work = False
+    api = TestClient(create_app(deps.settings, deps=deps, plugins=[]), raise_server_exceptions=False)
+    try:
+        for duration in ("99999999999999d", "99999999d"):
+            answer = api.post("/api/v1/requests", headers=AUTH, json={
+                "requester": "alice@acme.test", "entitlement": "github:member", "duration": duration,
+                "justification": "a very long project"})
+            assert answer.status_code == 422, answer.text
+            assert "longer than 100 years" in answer.json()["detail"]
+        huge = 2**64
+        assert api.post(f"/api/v1/requests/{huge}/decisions", headers=AUTH,
+                        json={"approver": "dana@acme.test", "verdict": "approve"}).status_code == 422
+        assert api.post(f"/api/v1/grants/{huge}/revoke", headers=AUTH,
+                        json={"actor": "ivan@acme.test", "reason": "x"}).status_code == 422
+        assert api.get("/api/v1/people/alice@acme.test/grants", headers=AUTH).json() == []
+    finally:
+        close(deps)
+
 def test_the_openapi_document_declares_the_bearer_scheme_and_every_answer(api):
     document = api.get("/openapi.json").json()
     assert document["components"]["securitySchemes"]["HTTPBearer"] == {

@@ -71,6 +71,22 @@ def test_at_schedules_and_cancel_withdraws(world, deps):
     assert _invoke(deps, "offboard", "cancel", "alice@acme.test").exit_code == 1
 
 
+
+def test_bad_input_exits_two_with_a_message_and_changes_nothing(world, deps):
+    """As the module documents: an unknown person or an unreadable --at is exit 2 (a dry run checks --at
+    too, not silently ignores it), and an id no database row can have is a message, not a traceback."""
+    unknown = _invoke(deps, "offboard", "run", "nobody@acme.test")
+    assert unknown.exit_code == 2 and "nobody@acme.test is not in the directory" in unknown.output
+    dry = _invoke(deps, "offboard", "run", "alice@acme.test", "--at", "garbage", "--dry-run")
+    assert dry.exit_code == 2 and "'garbage'" in dry.output and "Would offboard" not in dry.output
+    huge = str(2**80)
+    confirmed = _invoke(deps, "offboard", "confirm", huge, "--as", "ivan@acme.test")
+    assert confirmed.exit_code == 2 and "less than or equal to" in confirmed.output
+    cancelled = _invoke(deps, "offboard", "cancel", huge)
+    assert cancelled.exit_code == 1 and f"No offboarding #{huge}" in cancelled.output
+    assert not isinstance(cancelled.exception, OverflowError)
+    assert _offboardings(deps) == 0
+
 def test_bulk_offboards_everyone_with_a_summary(world, deps, tmp_path):
     holding(world, "alice@acme.test", "github:member")
     holding(world, "bob@acme.test", "wiki:editor")

@@ -56,6 +56,9 @@ def test_check_cross_checks_people_and_connectors_found_next_to_the_catalog(tmp_
     assert "unknown connector 'github'; configured connectors: okta" in result.stdout
     standalone = run("check", str(tmp_path / "catalog"), "--standalone")
     assert standalone.exit_code == 0, standalone.output
+    # A file named on the command line is never skipped unread: that would pass a broken one.
+    named = run("check", str(tmp_path / "catalog"), "--standalone", "--people", str(tmp_path / "people.yaml"))
+    assert named.exit_code == 2 and "--standalone checks the catalog alone" in named.output
 
 
 def test_check_reports_a_broken_people_file(tmp_path):

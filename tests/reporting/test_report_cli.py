@@ -78,6 +78,10 @@ def test_bad_dates_are_refused_with_a_clear_message(deps):
     result = invoke(deps, "--since", "2026-12-01", "--until", "2026-11-01")
     assert result.exit_code == 2 and "the period is empty" in result.output
     assert invoke(deps, "--format", "pdf").exit_code == 2
+    # Dates at the calendar's ends: the month-either-side arithmetic overflowed into a traceback.
+    for dates in (["--since", "0001-01-01"], ["--until", "0001-01-02"], ["--until", "9999-12-30"]):
+        result = invoke(deps, *dates)
+        assert result.exit_code == 2 and "the period must lie between" in result.output, (dates, result.output)
 
 
 def test_the_html_page_is_self_contained_and_its_charts_are_drawn(deps, known, tmp_path, db_backend):
@@ -119,5 +123,8 @@ def test_the_admin_api_gives_the_same_figures_to_a_bearer_of_the_token(world, kn
         garbled = client.get("/api/v1/report", params={"since": "not-a-date"},
                              headers={"Authorization": "Bearer s3cret-token"})
         assert garbled.status_code == 422
+        ancient = TestClient(create_app(deps.settings, deps=deps, plugins=[]), raise_server_exceptions=False).get(
+            "/api/v1/report", params={"since": "0001-01-01"}, headers={"Authorization": "Bearer s3cret-token"})
+        assert ancient.status_code == 422 and "the period must lie between" in ancient.text
     finally:
         close(deps)

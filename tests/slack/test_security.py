@@ -99,3 +99,15 @@ def test_a_hostile_directory_name_reaches_the_approver_escaped_in_text_and_block
     for live in ("<!channel>", "<@U123>", "<https://evil.example"):
         assert live not in card.text and live not in shown
     assert "&lt;@U123&gt;" in shown and "&amp;amp;" in shown  # the title, department and reason, as typed
+
+
+def test_a_signed_payload_of_the_wrong_shape_is_a_400_not_a_500(bot):
+    """Bolt reads `payload` as an object of objects: a list, or `actions` as text, raised inside it (500)."""
+    form = "application/x-www-form-urlencoded"
+    shapes = [[], "text", 5, {"type": "block_actions", "actions": "x"}, {"type": "view_submission", "view": []},
+              {"type": "event_callback", "event": "x"}]
+    for shape in shapes:
+        raw = urllib.parse.urlencode({"payload": json.dumps(shape)}).encode()
+        answer = bot.sim.signed_request(raw, form)
+        assert answer.status == 400 and answer.json == {"error": "not a Slack payload"}, (shape, answer)
+    assert bot.fake.count("chat.postMessage") == 0

@@ -62,7 +62,8 @@ def test_an_unreachable_database_is_a_short_message_and_exit_2(tmp_path):
 
 def test_an_unreachable_slack_is_a_short_message_and_exit_2(tmp_path):
     result = serve(tmp_path, ACCESSBOT_SIMULATE_CONNECTORS="1", SLACK_BOT_TOKEN="xoxb-1-2-3",
-                   SLACK_SIGNING_SECRET="s3cret", SLACK_API_URL="http://127.0.0.1:9/api/")
+                   SLACK_SIGNING_SECRET="0123456789abcdef0123456789abcdef",
+                   SLACK_API_URL="http://127.0.0.1:9/api/")
     stderr = assert_short_refusal(result)
     assert "Cannot reach Slack at http://127.0.0.1:9/api/" in stderr
 
@@ -78,3 +79,19 @@ def test_other_commands_report_a_broken_connectors_file_the_same_way(tmp_path):
     stderr = assert_short_refusal(accessbot(tmp_path, "reconcile", ACCESSBOT_CONNECTORS_FILE=str(broken)))
     assert stderr.startswith("The connectors configuration is invalid:")
     assert f"{broken}:4: instance 'vpn': option 'base_url': unknown option" in stderr
+
+
+def test_an_output_file_that_cannot_be_written_is_a_short_message_and_exit_2(tmp_path):
+    target = tmp_path / "no-such-folder" / "report.csv"
+    stderr = assert_short_refusal(accessbot(tmp_path, "report", "--format", "csv", "--output", str(target),
+                                            ACCESSBOT_SIMULATE_CONNECTORS="1"))
+    assert f"Cannot use {target}: No such file or directory." in stderr
+    assert not target.exists()
+
+
+def test_a_port_outside_0_to_65535_is_a_short_message_and_exit_2(tmp_path):
+    """It reached socket.bind() and ended in an OverflowError traceback."""
+    assert_short_refusal(serve(tmp_path, "--port", "99999", "--no-slack", ACCESSBOT_SIMULATE_CONNECTORS="1"))
+    stderr = assert_short_refusal(serve(tmp_path, "--no-slack", ACCESSBOT_SIMULATE_CONNECTORS="1",
+                                        ACCESSBOT_PORT="99999"))
+    assert "ACCESSBOT_PORT: Input should be less than or equal to 65535" in stderr
