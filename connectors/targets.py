@@ -69,7 +69,9 @@ AWS_ACCOUNT = re.compile(r"^\d{12}$")
 # CreateAccountAssignment's PermissionSetArn pattern, from the AWS SSO Admin API reference.
 AWS_PERMISSION_SET_ARN = re.compile(
     r"^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}$")
-SLACK_USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+# A user group's @handle: lowercase letters, digits, dots, dashes and underscores (Slack's own rule for
+# handles, which it lowercases); resolved to the id by the connector.
+SLACK_USERGROUP = re.compile(r"^(S[A-Z0-9]{2,}|@[a-z0-9._-]{1,80})$")
 
 
 def _matching(pattern: re.Pattern[str], should_be: str) -> AfterValidator:
@@ -144,7 +146,8 @@ class AwsIdcTarget(TargetSpec):
 
 
 class SlackUsergroupTarget(TargetSpec):
-    """A Slack user group id (``S…``; usergroups.list, or the group's profile → Copy group ID)."""
+    """A Slack user group id (``S…``; usergroups.list, or the group's profile → Copy group ID), or its
+    ``@handle`` (the connector resolves it; a renamed handle stops resolving, an id never does)."""
 
-    target: Annotated[str, _matching(SLACK_USERGROUP_ID, "a Slack user group id such as S0123ABCDEF "
-                                                         "(handles change, ids do not)")]
+    target: Annotated[str, _matching(SLACK_USERGROUP, "a Slack user group id such as S0123ABCDEF, or its "
+                                                      "@handle such as @oncall")]

@@ -74,3 +74,12 @@ def test_without_credentials_the_example_reports_each_absent_one_beside_no_optio
     absent = sorted(line for problems in found.values() for line in problems.credentials)
     assert len(absent) == len(environ)
     assert all("environment variable" in line and "is not set" in line for line in absent)
+
+
+@pytest.mark.parametrize(("target", "fits"), [
+    ("S0123ABCDEF", True), ("@oncall", True), ("@sre.eu-1", True),
+    ("oncall", False), ("@", False), ("@On Call", False), ("s0123", False)])
+def test_a_slack_user_group_target_is_its_id_or_its_handle(target, fits):
+    # The connector resolves "@handle" through usergroups.list (docs/connectors.md); a bare name is neither.
+    problems = target_problems(connector_class("slack_usergroups").target_model, target, {})
+    assert (problems == []) is fits, problems
