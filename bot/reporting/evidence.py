@@ -25,8 +25,9 @@ from bot.audit.verify import verify
 from bot.domain.enums import DONE_ACTION_STATUSES
 from bot.reporting import policy_versions
 from bot.reporting.figures import Period, _deprovision_start, _held_at, _leaver_events
+from bot.reviews import queries as review_queries
 from bot.store.models import (
-    AccessRequest, ApprovalStep, AuditEvent, Decision, Grant, Offboarding, Person, ProvisioningAction,
+    AccessRequest, ApprovalStep, AuditEvent, Decision, Grant, Offboarding, Person, ProvisioningAction, ReviewCampaignRun,
 )
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -92,6 +93,7 @@ def write_pack(s: Session, catalog, period: Period, out: Path) -> dict[str, str]
         ("leavers.json", lambda: iter([_json(_leavers(s, period))])),
         ("policy-versions.json", lambda: iter([_json(policy_versions.loads(s, period.since, period.until))])),
         ("privileged-grants.json", lambda: iter([_json(_privileged(s, catalog, period))])),
+        ("review-campaigns.jsonl", lambda: _review_campaigns(s, period)),
     ]
     pack = Pack(out)
     try:
@@ -102,6 +104,19 @@ def write_pack(s: Session, catalog, period: Period, out: Path) -> dict[str, str]
     finally:
         pack.close()
     return pack.digests
+
+
+def _review_campaigns(s: Session, period: Period) -> Iterator[bytes]:
+    """Every item of every review campaign closed in the period, as ``accessbot review report`` gives it.
+    Only closed campaigns: their items no longer change, so the same period gives the same file."""
+    runs = s.scalars(select(ReviewCampaignRun).where(ReviewCampaignRun.closed_at >= period.since,
+                                                     ReviewCampaignRun.closed_at < period.until)
+                     .order_by(ReviewCampaignRun.id))
+    for run in runs:
+        for row in review_queries.report_rows(s, run):
+            line = {"campaign": run.name, "campaign_run": run.id, "started_at": _iso(run.started_at),
+                    "closed_at": _iso(run.closed_at), **row}
+            yield (json.dumps(line, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode()
 
 
 def _chain(s: Session, period: Period, head) -> dict:
@@ -261,7 +276,7 @@ database as of the end of the period: the same period gives byte-identical files
 | `leavers.json` | every offboarding that started in the period (from the leaver event, or the confirmation of a manual one): per system, each removal with the time the target confirmed it, and the time to deprovision (the start to the last system's confirmation) | each step's `action_id` appears in the `provisioning.*` events of `audit-events.jsonl` |
 | `policy-versions.json` | the catalog version in force at the start (`in_force_at_start`) and every load in the period: the sha256 of each policy file and of the set | `sha256sum` the catalog files of that version (e.g. from the policy repository at that date) |
 
-Review campaigns: this version of accessbot runs none, so the pack has no review results.
+| `review-campaigns.jsonl` | every item of every access-review campaign closed in the period (docs/reviews.md): holder, entitlement, reviewer, decision, reason, when, the revoke's confirmation, and `audit_seq`, the audit event of the decision | each `audit_seq` is a `review.decided` event in `audit-events.jsonl` (or, for a decision before the period, in the live audit log: `accessbot audit verify`) |
 
 An event's hash is the sha256 of its fields except `hash`, as JSON with sorted keys and no spaces
 (`separators=(",", ":")`); `prev_hash` is the previous event's hash (64 zeros before event 1).

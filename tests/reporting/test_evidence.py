@@ -53,7 +53,8 @@ def test_the_pack_holds_what_an_auditor_asks_for_and_checks_out(deps, known, tmp
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == ["README.md", "SHA256SUMS", "VERIFY_AUDIT.py", "access-at-end.csv", "audit-chain.json",
-                     "audit-events.jsonl", "leavers.json", "policy-versions.json", "privileged-grants.json"]
+                     "audit-events.jsonl", "leavers.json", "policy-versions.json", "privileged-grants.json",
+                     "review-campaigns.jsonl"]
     for line in (out / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ")
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest

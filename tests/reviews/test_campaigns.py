@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -213,3 +214,39 @@ def test_report_matches_the_audit_log(world, deps):
             assert event.action == "review.decided" and event.subject_id == str(row["item_id"])
             assert event.detail["decision"] == row["decision"] and event.detail["reason"] == row["reason"]
             assert event.actor == row["reviewer"]
+
+
+def test_a_campaign_closed_in_the_period_is_in_the_evidence_pack_with_its_audit_seq(world, deps, tmp_path):
+    from bot.reporting.evidence import write_pack
+    from bot.reporting.figures import Period
+    from bot.reviews import admin
+
+    since = world.clock.now() - timedelta(minutes=1)
+    holding(world, "alice@acme.test", "github:member")
+    campaign = _start(deps, "github-owners")
+    item = _by_holder(world, campaign)["alice@acme.test github:member"][1]
+    _decide(deps, "olga@acme.test", item.id, "revoke", "left the project")
+    world.run()
+    perform(deps, Actor("ivan@acme.test", Trigger.API), "review.close",
+            lambda s, ctx: admin.close(s, ctx, ref=str(campaign), by=directory.require(s, "ivan@acme.test")))
+    world.advance(minutes=1)
+    period = Period(since, world.clock.now())
+
+    def pack(out):
+        with world.store.uow() as s:
+            write_pack(s, deps.catalog, period, out)
+        return (out / "review-campaigns.jsonl").read_bytes()
+
+    first = pack(tmp_path / "one")
+    [line] = [json.loads(row) for row in first.decode().splitlines()]
+    assert (line["campaign"], line["holder"], line["decision"], line["reason"]) == (
+        "github-owners", "alice@acme.test", "revoked", "left the project")
+    with world.store.uow() as s:
+        decided = s.scalar(select(AuditEvent.seq).where(AuditEvent.action == "review.decided",
+                                                        AuditEvent.subject_id == str(item.id)))
+    assert line["audit_seq"] == decided and line["revoke_confirmed_at"]
+    assert pack(tmp_path / "two") == first  # the same period, the same file
+    earlier = Period(since - timedelta(days=2), since)  # closed after that period: not in it
+    with world.store.uow() as s:
+        write_pack(s, deps.catalog, earlier, tmp_path / "three")
+    assert (tmp_path / "three" / "review-campaigns.jsonl").read_bytes() == b""
