@@ -34,7 +34,8 @@ SHARED_SECRETS = {"slack_signing_secret": ("SLACK_SIGNING_SECRET", 32),
                   "hr_webhook_secret": ("ACCESSBOT_HR_WEBHOOK_SECRET", 16),
                   "hr_webhook_previous_secret": ("ACCESSBOT_HR_WEBHOOK_PREVIOUS_SECRET", 16),
                   "scim_bearer_token": ("ACCESSBOT_SCIM_BEARER_TOKEN", 16),
-                  "admin_api_token": ("ACCESSBOT_ADMIN_API_TOKEN", 16)}
+                  "admin_api_token": ("ACCESSBOT_ADMIN_API_TOKEN", 16),
+                  "metrics_token": ("ACCESSBOT_METRICS_TOKEN", 16)}
 
 
 def _alias(name: str) -> AliasChoices:
@@ -149,7 +150,8 @@ class Settings(BaseSettings):
         return self
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "hr_webhook_secret",
-                     "hr_webhook_previous_secret", "scim_bearer_token", "admin_api_token", mode="before")
+                     "hr_webhook_previous_secret", "scim_bearer_token", "admin_api_token", "metrics_token",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value):
         """``X=""`` in an env file or a chart means "not configured", never "the empty key"."""

@@ -57,7 +57,7 @@ def test_the_image_commands_migrate_an_empty_database_and_serve_web_and_worker(e
                "DATABASE_URL": empty_postgres_url, "ACCESSBOT_HOST": "127.0.0.1",
                "ACCESSBOT_PORT": str(web_port), "ACCESSBOT_WORKER_METRICS_PORT": str(worker_port),
                "SLACK_API_URL": fake.api_url, "SLACK_BOT_TOKEN": fake.bot_token,
-               "SLACK_SIGNING_SECRET": "deploy-test-signing-secret", "ACCESSBOT_SIMULATE_CONNECTORS": "true",
+               "SLACK_SIGNING_SECRET": "deploy-test-signing-secret-0123456789", "ACCESSBOT_SIMULATE_CONNECTORS": "true",
                "ACCESSBOT_METRICS_TOKEN": METRICS_TOKEN}
 
         def run(service: str) -> tuple[subprocess.Popen, Path]:

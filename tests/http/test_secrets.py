@@ -125,20 +125,22 @@ def test_a_sender_signing_with_both_secrets_is_accepted_by_either_side(served):
 def test_too_short_secrets_stop_the_start_with_a_clear_message(monkeypatch):
     monkeypatch.setenv("ACCESSBOT_HR_WEBHOOK_SECRET", "hunter2")
     monkeypatch.setenv("ACCESSBOT_ADMIN_API_TOKEN", "x" * 15)
+    monkeypatch.setenv("ACCESSBOT_METRICS_TOKEN", "metrics")
     result = CliRunner().invoke(cli, ["serve", "--no-slack"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "ACCESSBOT_HR_WEBHOOK_SECRET is 7 characters long; use at least 16" in result.output
     assert "ACCESSBOT_ADMIN_API_TOKEN is 15 characters long" in result.output
+    assert "ACCESSBOT_METRICS_TOKEN is 7 characters long" in result.output
     assert "hunter2" not in result.output
 
 
 def test_blank_secrets_in_the_environment_are_unset(monkeypatch):
     for name in ("ACCESSBOT_HR_WEBHOOK_SECRET", "ACCESSBOT_SCIM_BEARER_TOKEN", "ACCESSBOT_ADMIN_API_TOKEN",
-                 "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"):
+                 "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "ACCESSBOT_METRICS_TOKEN"):
         monkeypatch.setenv(name, "")
     settings = Settings()
     assert (settings.hr_webhook_secret, settings.scim_bearer_token, settings.admin_api_token,
-            settings.slack_signing_secret, settings.slack_bot_token) == (None,) * 5
+            settings.slack_signing_secret, settings.slack_bot_token, settings.metrics_token) == (None,) * 6
     assert settings.secret_problems() == []
 
 
