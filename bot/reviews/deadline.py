@@ -1,7 +1,7 @@
 """Reminders until the deadline; at the deadline the campaign's default action for what is left.
 
 ``escalate`` hands what is left to the fallback reviewers and moves the deadline by the campaign's
-``escalation_period``; at that second deadline what is still left is revoked (a missed review never
+``escalation_period`` (landing in business hours); at that second deadline what is still left is revoked (a missed review never
 silently keeps access). ``close`` (IT) applies the default action at once.
 """
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import InvalidState, NotFoundError
-from bot.reviews import timers
+from bot.reviews import hours, timers
 from bot.reviews.assign import ReviewerFinder
 from bot.reviews.decide import KEEP, REVOKE, apply_decision, close_if_ended
 from bot.reviews.start import CLOSED, OPEN, campaign_policy
@@ -104,7 +104,7 @@ def _escalate(s: Session, ctx: Ctx, campaign: ReviewCampaignRun) -> None:
             moved += 1
             reviewers.add(fallback.id)
     campaign.escalated = True
-    campaign.due_at = ctx.now + policy.escalation_period
+    campaign.due_at = hours.next_opening(ctx.now + policy.escalation_period, ctx.catalog.settings)
     campaign.version += 1
     due.schedule(s, timers.DEADLINE, campaign.id, campaign.due_at, now=ctx.now)
     happened(s, ctx, "review.escalated", subject_type="review_campaign", subject_id=campaign.id,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import EndReason, GrantStatus
 from bot.domain.errors import DomainError, InvalidState, MissingJustification, NotAuthorized, NotFoundError
+from bot.reviews import orphans
 from bot.reviews.start import OPEN
 from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
 from bot.workflow import end_grant
@@ -32,8 +33,16 @@ def load_item(s: Session, item_id: int) -> ReviewItem:
 
 
 def close_if_ended(s: Session, ctx: Ctx, item: ReviewItem) -> bool:
-    """An item whose grant already ended (expired, revoked elsewhere) closes itself. True if it did."""
-    if item.status != "pending" or item.grant_id is None:
+    """An item whose grant already ended (expired, revoked elsewhere), or an orphan account that is gone
+    from its target, closes itself. True if it did."""
+    if item.status != "pending":
+        return False
+    if item.kind == orphans.KIND:
+        if orphans.still_there(s, item):
+            return False
+        _settle(s, ctx, item, "closed", by=None, how="ended", reason="the account is no longer at the target")
+        return True
+    if item.grant_id is None:
         return False
     grant = s.get(Grant, item.grant_id)
     if grant is not None and grant.status in STILL_HELD:
@@ -63,12 +72,23 @@ def decide(s: Session, ctx: Ctx, *, item_id: int, reviewer: Person, verdict: str
     if verdict not in (KEEP, REVOKE):
         raise DomainError(f"Unknown decision {verdict!r}.")
     apply_decision(s, ctx, item, verdict, by=reviewer, how="reviewer", reason=reason)
+    progressed(s, ctx, item.campaign_id)
     return item
+
+
+def progressed(s: Session, ctx: Ctx, campaign_id: int) -> None:
+    """The campaign's message for IT is redrawn with the new count (once per operation, not per item)."""
+    emit(s, ctx, "review.progressed", review_campaign_id=campaign_id)
 
 
 def apply_decision(s: Session, ctx: Ctx, item: ReviewItem, verdict: str, *, by: Person | None, how: str,
                    reason: str) -> None:
-    if verdict == REVOKE and item.grant_id is not None:
+    if item.kind == orphans.KIND:
+        if verdict == KEEP:
+            orphans.keep(s, ctx, item, by=by, now=ctx.now)
+        else:
+            orphans.revoke(s, ctx, item, reason=reason)
+    elif verdict == REVOKE and item.grant_id is not None:
         grant = end_grant.load_grant(s, item.grant_id)
         if grant.status in STILL_HELD:  # already being removed (or failed removing): nothing to start
             end_grant.revoke(s, ctx, grant_id=grant.id, by=by, reason=f"access review: {reason}",
@@ -82,7 +102,8 @@ def _settle(s: Session, ctx: Ctx, item: ReviewItem, status: str, *, by: Person |
     item.version += 1
     holder = s.get(Person, item.holder_id)
     happened(s, ctx, "review.decided", subject_type="review_item", subject_id=item.id, person_email=holder.email,
-             detail={"campaign_id": item.campaign_id, "grant_id": item.grant_id, "entitlement": item.entitlement,
+             detail={"campaign_id": item.campaign_id, "kind": item.kind, "grant_id": item.grant_id,
+                     "subject_ref": item.subject_ref, "action_id": item.action_id, "entitlement": item.entitlement,
                      "decision": status, "how": how, "reason": reason,
                      "reviewer": by.email if by else None}, notify=status == "revoked")
 
@@ -108,6 +129,8 @@ def keep_all(s: Session, ctx: Ctx, *, campaign_id: int, reviewer: Person, reason
             continue
         apply_decision(s, ctx, item, KEEP, by=reviewer, how="bulk", reason=reason or "kept in bulk")
         kept += 1
+    if kept:
+        progressed(s, ctx, campaign_id)
     return kept, left
 
 

@@ -1,4 +1,5 @@
-"""Start a campaign: snapshot every grant in scope as an item, assign its reviewer, in one transaction."""
+"""Start a campaign: snapshot every grant (and orphan account) in scope as an item, assign its reviewer,
+in one transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from bot.directory import service as directory
 from bot.domain.enums import GrantStatus
 from bot.domain.errors import InvalidState, NotFoundError
 from bot.lifecycle import birthright
-from bot.reviews import timers
+from bot.reviews import hours, orphans, timers
 from bot.reviews.assign import ReviewerFinder
 from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
 from bot.workflow import due
@@ -36,6 +37,8 @@ def granted_how(grant) -> str:
         return "birthright"
     if grant.granted_by.startswith("admin:"):
         return "admin"
+    if grant.granted_by.startswith("review:"):
+        return "review"  # an orphan account kept (adopted) in an earlier review
     return "request"
 
 
@@ -61,7 +64,8 @@ def start_campaign(s: Session, ctx: Ctx, *, name: str, by: Person | None) -> Rev
     emit(s, ctx, "review.started", review_campaign_id=run.id, reviewer_ids=reviewers)
     due.schedule(s, timers.DEADLINE, run.id, run.due_at, now=ctx.now)
     for index, before in enumerate(policy.reminders):
-        due.schedule(s, timers.REMIND, run.id, run.due_at - before, now=ctx.now, suffix=str(index))
+        at = hours.reminder_at(run.due_at - before, run.due_at, ctx.catalog.settings)
+        due.schedule(s, timers.REMIND, run.id, at, now=ctx.now, suffix=str(index))
     following = policy.next_start(ctx.now)
     if following is not None:
         due.schedule(s, timers.START, name, following, now=ctx.now)
@@ -78,13 +82,15 @@ def _items(s: Session, ctx: Ctx, policy: ReviewCampaign, campaign_id: int, unass
     # Plain rows, not ORM objects: a campaign can snapshot a hundred thousand grants.
     columns = (Grant.id, Grant.person_id, Grant.entitlement, Grant.connector, Grant.granted_by, Grant.activated_at,
                Grant.starts_at, Grant.ends_at)
-    for grant in s.execute(select(*columns).where(Grant.status.in_(IN_SCOPE)).order_by(Grant.person_id, Grant.id)):
+    grants = s.execute(select(*columns).where(Grant.status.in_(IN_SCOPE)).order_by(Grant.person_id, Grant.id))
+    found = [(None, grant) for grant in grants] + orphans.candidates(s)
+    for finding, grant in found:
         holder = finder.people[grant.person_id]
         entitlement = ctx.catalog.entitlements.get(grant.entitlement)
         risk = entitlement.risk if entitlement else "unknown"
         if not _in_scope(policy, grant, holder, risk):
             continue
-        how = granted_how(grant)
+        how = granted_how(grant) if finding is None else orphans.HOW
         since = grant.activated_at or grant.starts_at
         if policy.condition is not None:
             if holder.id not in facts:
@@ -99,9 +105,10 @@ def _items(s: Session, ctx: Ctx, policy: ReviewCampaign, campaign_id: int, unass
                 continue
         reviewer = finder.first(holder, owners.get(grant.entitlement, []))
         if reviewer is None:
-            unassigned.append(grant.id)  # nobody but the holder could review it: on record at the start
+            unassigned.append(grant.id or f"orphan:{finding.id}")  # nobody but the holder could review it
             continue
-        yield dict(campaign_id=campaign_id, kind="grant", grant_id=grant.id, subject_ref=None, holder_id=holder.id,
+        yield dict(campaign_id=campaign_id, kind="grant" if finding is None else orphans.KIND, grant_id=grant.id,
+                   subject_ref=None if finding is None else orphans.ref_of(finding.id), holder_id=holder.id,
                    entitlement=grant.entitlement, connector=grant.connector, risk=risk, held_since=since,
                    granted_by=grant.granted_by, granted_how=how, last_reviewed_at=last_kept.get(grant.id),
                    reviewer_id=reviewer.id, status="pending", version=1)

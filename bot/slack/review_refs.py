@@ -7,10 +7,11 @@ from bot.slack.metadata import Meta
 
 
 class ReviewRef(Meta):
-    """A reviewer's review of one campaign, at a page."""
+    """A reviewer's review of one campaign, at a page, grouped by person or by entitlement."""
 
     campaign_id: int
     page: int = 0
+    group: str = "person"
 
 
 class ReviewItemRef(Meta):
@@ -25,8 +26,10 @@ class ReviewReasonForm(Meta):
     parent_view_id: str
     campaign_id: int
     page: int = 0
+    group: str = "person"
 
 
 class KeepAllForm(Meta):
     campaign_id: int
     parent_view_id: str
+    group: str = "person"

@@ -22,18 +22,19 @@ from bot.slack.views import mrkdwn as md
 from bot.slack.views.review import render_keep_all_modal, render_reason_modal, render_review_modal
 from bot.store.models import Person, ReviewCampaignRun, ReviewItem
 
-PAGE = re.compile(rf"^{Action.REVIEW_PAGE}:\d+$")
+PAGE = re.compile(rf"^{Action.REVIEW_PAGE}:\d+(:[a-z]+)?$")  # :GROUP: the grouping toggle
 REASSIGN = re.compile(rf"^{Action.REVIEW_REASSIGN}:\d+$")
 
 
-def _page_view(env, actor, campaign_id: int, page: int) -> dict:
+def _page_view(env, actor, campaign_id: int, page: int, group: str) -> dict:
     with env.deps.store.uow() as s:
-        return render_review_modal(review_page(s, env.deps.catalog, campaign_id, actor.person_id, page))
+        return render_review_modal(review_page(s, env.deps.catalog, campaign_id, actor.person_id, page, group))
 
 
-def redraw(env, client, actor, view_id: str, campaign_id: int, page: int, body: dict | None = None) -> None:
+def redraw(env, client, actor, view_id: str, campaign_id: int, page: int, body: dict | None = None,
+           group: str = "person") -> None:
     try:
-        client.views_update(view_id=view_id, view=_page_view(env, actor, campaign_id, page))
+        client.views_update(view_id=view_id, view=_page_view(env, actor, campaign_id, page, group))
     except SlackApiError as error:
         if error.response.get("error") != "not_found":  # closed meanwhile: nothing to redraw
             raise
@@ -50,7 +51,7 @@ def on_open_clicked(ack, body, client, respond, env, actor) -> None:
         return
     opened = client.views_open(trigger_id=body["trigger_id"], view=ui.notice_modal("Access review", "Loading…"))
     env.later(redraw, env=env, client=client, actor=actor, view_id=opened["view"]["id"],
-              campaign_id=ref.campaign_id, page=ref.page, body=body)
+              campaign_id=ref.campaign_id, page=ref.page, body=body, group=ref.group)
 
 
 def _where(body) -> tuple[str, ReviewRef]:
@@ -69,7 +70,7 @@ def on_keep_clicked(ack, body, client, respond, env, actor) -> None:
     except DomainError as error:
         env.tell_refusal(actor, "review.decide", error, body=body, client=client, respond=respond)
         return
-    redraw(env, client, actor, view_id, where.campaign_id, where.page)
+    redraw(env, client, actor, view_id, where.campaign_id, where.page, group=where.group)
 
 
 def _ask_reason(body, client, respond, env, actor, verdict: str) -> None:
@@ -88,7 +89,7 @@ def _ask_reason(body, client, respond, env, actor, verdict: str) -> None:
         env.tell_refusal(actor, "review.decide", error, body=body, client=client, respond=respond)
         return
     form = ReviewReasonForm(item_id=ref.item_id, verdict=verdict, parent_view_id=view_id,
-                            campaign_id=where.campaign_id, page=where.page)
+                            campaign_id=where.campaign_id, page=where.page, group=where.group)
     client.views_push(trigger_id=body["trigger_id"], view=render_reason_modal(form, what))
 
 
@@ -114,7 +115,7 @@ def on_reason_submitted(ack, view, client, env, actor) -> None:
         return
     ack()  # closes the reason modal; the review underneath is redrawn
     env.later(redraw, env=env, client=client, actor=actor, view_id=form.parent_view_id,
-              campaign_id=form.campaign_id, page=form.page, body={})
+              campaign_id=form.campaign_id, page=form.page, body={}, group=form.group)
 
 
 def on_keep_all_clicked(ack, body, client, respond, env, actor) -> None:
@@ -129,7 +130,8 @@ def on_keep_all_clicked(ack, body, client, respond, env, actor) -> None:
         env.tell_refusal(actor, "review.keep_all", error, body=body, client=client, respond=respond)
         return
     client.views_push(trigger_id=body["trigger_id"],
-                      view=render_keep_all_modal(KeepAllForm(campaign_id=where.campaign_id, parent_view_id=view_id),
+                      view=render_keep_all_modal(KeepAllForm(campaign_id=where.campaign_id, parent_view_id=view_id,
+                                                            group=where.group),
                                                  left))
 
 
@@ -146,7 +148,7 @@ def on_keep_all_submitted(ack, view, client, env, actor) -> None:
     note = f"✅ Kept {kept} item(s)." + (f" {left} high or critical risk item(s) need a reason each." if left else "")
     ack(response_action="update", view=ui.notice_modal("Keep all remaining", note))
     env.later(redraw, env=env, client=client, actor=actor, view_id=form.parent_view_id,
-              campaign_id=form.campaign_id, page=0, body={})
+              campaign_id=form.campaign_id, page=0, body={}, group=form.group)
 
 
 @after_ack
@@ -163,7 +165,7 @@ def on_reassign_picked(ack, body, client, respond, env, actor) -> None:
     except DomainError as error:
         env.tell_refusal(actor, "review.reassign", error, body=body, client=client, respond=respond)
         return
-    redraw(env, client, actor, view_id, where.campaign_id, where.page)
+    redraw(env, client, actor, view_id, where.campaign_id, where.page, group=where.group)
 
 
 @after_ack
@@ -174,7 +176,7 @@ def on_page_clicked(ack, body, client, respond, env, actor) -> None:
     except DomainError as error:
         env.tell_refusal(actor, "review.page", error, body=body, client=client, respond=respond)
         return
-    redraw(env, client, actor, view_id, ref.campaign_id, ref.page)
+    redraw(env, client, actor, view_id, ref.campaign_id, ref.page, group=ref.group)
 
 
 def register(app: App) -> None:

@@ -1,5 +1,5 @@
 """Access reviews in Slack: one DM per reviewer when a campaign starts (and a reminder later), the
-campaign's message for IT (redrawn as it closes or escalates), and the holder's notice of a revoke."""
+campaign's message for IT (redrawn after each decision and as it escalates or closes), and the holder's notice of a revoke."""
 
 from __future__ import annotations
 
@@ -72,4 +72,5 @@ def register(handlers: Handlers) -> None:
     handlers.add("review.reminded", on_reminded)
     handlers.add("review.closed", on_campaign_changed)
     handlers.add("review.escalated", on_campaign_changed)
+    handlers.add("review.progressed", on_campaign_changed)  # after each decision: "34 of 120 reviewed"
     handlers.add("review.decided", on_decided)

@@ -34,6 +34,9 @@ class ReviewRow:
     peers_holding: int
     peers: int
     reason: str
+    kind: str = "grant"
+    revoke_status: str = ""  # a revoked item's removal: queued, succeeded, failed_permanent…
+    revoke_confirmed_at: datetime | None = None  # when the target confirmed the removal
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class ReviewPage:
     page: int
     pages: int
     rows: tuple[ReviewRow, ...]
+    group: str = "person"  # person | entitlement: how the rows are ordered and headed
 
 
 @dataclass(frozen=True)
@@ -67,13 +71,17 @@ def campaign_view(s: Session, campaign_id: int) -> CampaignView:
                         progress.total, dict(progress.by_status))
 
 
-def review_page(s: Session, catalog, campaign_id: int, reviewer_id: int, page: int = 0) -> ReviewPage:
+def review_page(s: Session, catalog, campaign_id: int, reviewer_id: int, page: int = 0,
+                group: str = "person") -> ReviewPage:
     campaign = load_campaign(s, campaign_id, lock=False)
     progress = queries.progress(s, campaign, reviewer_id)
     pages = max(1, -(-progress.total // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    pairs = queries.reviewer_items(s, campaign_id, reviewer_id, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    group = group if group in queries.GROUPINGS else "person"
+    pairs = queries.reviewer_items(s, campaign_id, reviewer_id, offset=page * PAGE_SIZE, limit=PAGE_SIZE,
+                                   group=group)
     peers = queries.peers_holding(s, pairs)
+    removals = queries.revoke_states(s, [item for item, _ in pairs])
     rows = []
     for item, holder in pairs:
         entitlement = catalog.entitlements.get(item.entitlement)
@@ -81,9 +89,9 @@ def review_page(s: Session, catalog, campaign_id: int, reviewer_id: int, page: i
             item.id, item.status, holder.name or holder.email, holder.slack_user_id, holder.title or "",
             holder.department or "", item.entitlement, entitlement.label if entitlement else item.entitlement,
             item.risk, item.held_since, item.granted_how, item.granted_by, item.last_reviewed_at, None,
-            *peers[item.id], item.reason or ""))
+            *peers[item.id], item.reason or "", item.kind, *removals.get(item.id, ("", None))))
     return ReviewPage(campaign.id, campaign.name, campaign.status == "open", campaign.due_at, progress.decided,
-                      progress.total, page, pages, tuple(rows))
+                      progress.total, page, pages, tuple(rows), group)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,10 @@ from bot.slack.review_refs import KeepAllForm, ReviewItemRef, ReviewReasonForm, 
 from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
 
-HOW = {"request": "requested and approved", "birthright": "birthright (by role)", "admin": "pushed by IT"}
+HOW = {"request": "requested and approved", "birthright": "birthright (by role)", "admin": "pushed by IT",
+       "review": "kept in an earlier review",
+       "orphan": "⚠️ not granted through accessbot (found at the target by reconcile)"}
+OTHER_GROUP = {"person": ("entitlement", "Group by entitlement"), "entitlement": ("person", "Group by person")}
 RISK_ICON = {"low": "🟢", "medium": "🟡", "high": "🟠", "critical": "🔴"}
 DONE = {"kept": "✅ Kept", "revoked": "🚫 Revoked", "closed": "➖ Closed (the access already ended)"}
 
@@ -52,11 +55,20 @@ def _row_text(row: ReviewRow) -> str:
             f"Held since {since} · {how} · last review {reviewed} · last used {used} · {peers}")
 
 
+def _removal(row: ReviewRow) -> str:
+    """Where a revoke stands at the target, as the reviewer sees it."""
+    if row.status != "revoked" or not row.revoke_status:
+        return ""
+    if row.revoke_confirmed_at:
+        return f" · removal confirmed by the target {md.date(row.revoke_confirmed_at, '{date_short_pretty} {time}')}"
+    return f" · removal {md.escape(row.revoke_status.replace('_', ' '))}"
+
+
 def _row_blocks(row: ReviewRow) -> list[dict]:
     blocks = [ui.section(_row_text(row), block_id=f"review_item:{row.item_id}")]
     if row.status != "pending":
         note = DONE.get(row.status, md.escape(row.status))
-        blocks.append(ui.context(f"{note}{': ' + md.escape(row.reason) if row.reason else ''}"))
+        blocks.append(ui.context(f"{note}{': ' + md.escape(row.reason) if row.reason else ''}{_removal(row)}"))
         return blocks
     ref = ReviewItemRef(item_id=row.item_id).dump()
     keep = Action.REVIEW_KEEP_WHY if row.risk in ("high", "critical") else Action.REVIEW_KEEP
@@ -73,28 +85,44 @@ def render_review_modal(page: ReviewPage) -> dict:
     head = (f"*{md.escape(page.campaign_name)}*: {_progress(page.decided, page.total, page.due_at)}"
             f"{'' if page.open else ' · this campaign is closed'}")
     blocks = [ui.section(head, block_id="review_progress")]
+    other, label = OTHER_GROUP.get(page.group, OTHER_GROUP["person"])
+    tools = [ui.button(label, f"{Action.REVIEW_PAGE}:0:{other}",
+                       ReviewRef(campaign_id=page.campaign_id, page=0, group=other).dump())]
     if page.open and page.decided < page.total:
-        blocks.append(ui.actions(ui.button("Keep all remaining…", Action.REVIEW_KEEP_ALL,
-                                           ReviewRef(campaign_id=page.campaign_id, page=page.page).dump()),
-                                 block_id="review_bulk"))
+        tools.insert(0, ui.button("Keep all remaining…", Action.REVIEW_KEEP_ALL,
+                                  ReviewRef(campaign_id=page.campaign_id, page=page.page, group=page.group).dump()))
+    blocks.append(ui.actions(*tools, block_id="review_bulk"))
     blocks.append(ui.divider())
+    heading = None
     for row in page.rows:
+        if _heading(page.group, row) != heading:  # one header per person (or entitlement) on the page
+            heading = _heading(page.group, row)
+            blocks.append(ui.header(heading))
         blocks += _row_blocks(row)
     if not page.rows:
         blocks.append(ui.section("Nothing to review."))
     nav = []
     if page.page > 0:
         nav.append(ui.button("◀ Previous", f"{Action.REVIEW_PAGE}:{page.page - 1}",
-                             ReviewRef(campaign_id=page.campaign_id, page=page.page - 1).dump()))
+                             ReviewRef(campaign_id=page.campaign_id, page=page.page - 1, group=page.group).dump()))
     if page.page + 1 < page.pages:
         nav.append(ui.button("Next ▶", f"{Action.REVIEW_PAGE}:{page.page + 1}",
-                             ReviewRef(campaign_id=page.campaign_id, page=page.page + 1).dump()))
+                             ReviewRef(campaign_id=page.campaign_id, page=page.page + 1, group=page.group).dump()))
     if page.pages > 1:
         blocks.append(ui.context(f"Page {page.page + 1} of {page.pages}"))
     if nav:
         blocks.append(ui.actions(*nav, block_id="review_pages"))
     return ui.modal(callback_id=Callback.REVIEW, title="Access review", blocks=blocks, close="Done",
-                    private_metadata=ReviewRef(campaign_id=page.campaign_id, page=page.page).dump())
+                    private_metadata=ReviewRef(campaign_id=page.campaign_id, page=page.page,
+                                               group=page.group).dump())
+
+
+def _heading(group: str, row: ReviewRow) -> str:
+    """Plain text (a header block): the person, or the entitlement, the next rows are about."""
+    if group == "entitlement":
+        return f"{row.entitlement_label} ({row.risk} risk)"
+    about = ", ".join(x for x in (row.holder_title, row.holder_department) if x)
+    return f"{row.holder_name}{f' ({about})' if about else ''}"
 
 
 def render_reason_modal(form: ReviewReasonForm, what: str) -> dict:

@@ -30,8 +30,9 @@ class ReviewCampaignRun(Base):
 
 
 class ReviewItem(Base):
-    """One thing to review. ``kind`` says what: "grant" (a ledger grant) today; "break_glass",
-    "mover" and "orphan" items carry their subject in ``subject_ref`` instead of ``grant_id``."""
+    """One thing to review. ``kind`` says what: "grant" (a ledger grant) or "orphan" (an account at a
+    target that no grant explains, ``subject_ref`` "orphan_finding:ID"); "break_glass" and "mover" items
+    will carry their subject in ``subject_ref`` the same way."""
 
     __tablename__ = "review_items"
 
@@ -55,6 +56,8 @@ class ReviewItem(Base):
     decided_how: Mapped[str | None] = mapped_column(String(20))  # reviewer | bulk | deadline
     reason: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An orphan's revoke: the removal queued at its target (a grant's revoke is found through the grant).
+    action_id: Mapped[str | None] = mapped_column(ForeignKey("provisioning_actions.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (
