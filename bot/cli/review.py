@@ -4,7 +4,7 @@
     accessbot review status [CAMPAIGN|RUN]
     accessbot review remind CAMPAIGN|RUN [--as ...]
     accessbot review close CAMPAIGN|RUN [--as ...]
-    accessbot review report CAMPAIGN|RUN --format csv|jsonl
+    accessbot review report CAMPAIGN|RUN --format csv|jsonl|pdf [--output FILE]
 
 CAMPAIGN is a catalog campaign's name (its latest run), RUN a run's number. Without ``--as`` the
 shell's user is on record. Exit codes: 0 done; 1 refused (already running, not an IT admin...);
@@ -23,9 +23,11 @@ from bot.domain.enums import Trigger
 from bot.domain.errors import DomainError, NotFoundError
 from bot.operations import perform
 from bot.reviews import admin, queries
+from bot.reviews.report_pdf import render_pdf
 from bot.store.models import Person
 from bot.workflow.context import Actor
 
+FORMATS = ("csv", "jsonl", "pdf")
 review_app = typer.Typer(help="Access reviews: start, follow, remind, close and report campaigns.",
                          no_args_is_help=True)
 Campaign = Annotated[str, typer.Argument(help="The catalog campaign's name (its latest run), or a run's number")]
@@ -84,12 +86,24 @@ def close(ctx: typer.Context, campaign: Campaign, as_email: AsOption = None) -> 
 
 @review_app.command("report")
 def report(ctx: typer.Context, campaign: Campaign,
-           fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv") -> None:
-    if fmt not in ("csv", "jsonl"):
-        raise fail(f"--format must be csv or jsonl, not {fmt!r}")
+           fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or pdf")] = "csv",
+           output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (pdf: "
+                                                      "else to standard output)")] = None) -> None:
+    if fmt not in FORMATS:
+        raise fail(f"--format must be csv, jsonl or pdf, not {fmt!r}")
     with opened_deps(ctx) as deps, deps.store.uow() as s:
         try:
             run = admin.run_of(s, campaign)
         except NotFoundError as error:
             raise fail(error.message) from None
-        typer.echo(queries.render_report(queries.report_rows(s, run), fmt), nl=False)
+        rows = queries.report_rows(s, run)
+        if fmt == "pdf":
+            data = render_pdf(queries.progress(s, run), rows, generated_at=deps.clock.now())
+        else:
+            data = queries.render_report(rows, fmt).encode()
+    if output:
+        with open(output, "wb") as out:
+            out.write(data)
+        typer.echo(f"Wrote {len(rows)} item(s) to {output}.", err=True)
+        return
+    typer.get_binary_stream("stdout").write(data)

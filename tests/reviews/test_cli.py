@@ -39,5 +39,5 @@ def test_start_status_remind_close_and_report(world, deps):
     assert {r["decided_how"] for r in rows} == {"deadline"} and all(r["audit_seq"] for r in rows)
     lines = _invoke(deps, "report", "1", "--format", "jsonl").output.splitlines()
     assert [json.loads(line)["item_id"] for line in lines] == [int(r["item_id"]) for r in rows]
-    assert _invoke(deps, "report", "1", "--format", "pdf").exit_code == 2
+    assert _invoke(deps, "report", "1", "--format", "xml").exit_code == 2
     assert _invoke(deps, "status", "42").exit_code == 2
