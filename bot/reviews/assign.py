@@ -31,7 +31,7 @@ class ReviewerFinder:
                                         key=lambda p: p.id)
         return self._groups[name]
 
-    def _candidates(self, reviewer: Reviewer, holder: Person, owners: list[str]) -> list[Person]:
+    def _candidates(self, reviewer: Reviewer, holder: Person, owners) -> list[Person]:
         if reviewer.kind == "manager":
             return self._active([self.people.get(holder.manager_id)] if holder.manager_id else [])
         if reviewer.kind == "owners":
@@ -47,7 +47,7 @@ class ReviewerFinder:
         people = self._active(self.by_email.get(e) for e in settings.fallback_people)
         return people + (self._group(settings.fallback_group) if settings.fallback_group else [])
 
-    def chain(self, holder: Person, owners: list[str]) -> list[Person]:
+    def chain(self, holder: Person, owners) -> list[Person]:
         """Every eligible reviewer in order (the chain, then the fallback), never the holder."""
         out: list[Person] = []
         for reviewer in self.campaign.reviewers:
@@ -56,7 +56,7 @@ class ReviewerFinder:
         seen: set[int] = set()
         return [p for p in out if p.id != holder.id and not (p.id in seen or seen.add(p.id))]
 
-    def first(self, holder: Person, owners: list[str]) -> Person | None:
+    def first(self, holder: Person, owners) -> Person | None:
         key = (holder.id, tuple(owners))
         if key not in self._first:
             chain = self.chain(holder, owners)

@@ -98,6 +98,8 @@ def peers_holding(s: Session, items_and_holders) -> dict[int, tuple[int, int]]:
 def revoke_states(s: Session, items) -> dict[int, tuple[str, datetime | None]]:
     """Per revoked item of a page: (the removal's state, when the target confirmed it)."""
     revoked = [item for item in items if item.status == "revoked"]
+    if not revoked:
+        return {}
     grants = {g.id: g for g in s.scalars(select(Grant).where(Grant.id.in_({i.grant_id for i in revoked if i.grant_id})))}
     actions = {a.id: a for a in s.scalars(select(ProvisioningAction).where(
         ProvisioningAction.id.in_({i.action_id for i in revoked if i.action_id})))}
