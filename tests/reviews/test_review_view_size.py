@@ -31,17 +31,18 @@ def test_500_items_for_one_reviewer_page_within_block_kit(world, deps):
                                   for pid in people])
     campaign = perform(deps, Actor("ivan@acme.test", Trigger.API), "review.start", lambda s, ctx: start_campaign(
         s, ctx, name="by-manager-keep", by=directory.require(s, "ivan@acme.test")).id)
-    seen = []
     with world.store.uow() as s:
         dana = directory.require(s, "dana@acme.test").id
         first = review_page(s, world.catalog, campaign, dana, 0)
         assert first.total == 500 and first.pages == 34
-        for number in range(first.pages):
-            page = review_page(s, world.catalog, campaign, dana, number)
-            view = render_review_modal(page)
-            assert view_errors(view) == [], number
-            seen += [row.item_id for row in page.rows]
+        for group in ("person", "entitlement"):
+            seen = []
+            for number in range(first.pages):
+                page = review_page(s, world.catalog, campaign, dana, number, group)
+                view = render_review_modal(page)
+                assert view_errors(view) == [], (group, number)
+                seen += [row.item_id for row in page.rows]
+            assert len(seen) == 500 and len(set(seen)) == 500, group
         assert review_page(s, world.catalog, campaign, dana, 99).page == 33  # past the end: the last page
-    assert len(seen) == 500 and len(set(seen)) == 500
     last = render_review_modal(page)
     assert "Page 34 of 34" in str(last) and "Next" not in str(last)
