@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from bot.directory import service as directory
@@ -19,6 +19,7 @@ from bot.http.admin import COMMON_ERRORS, DepsDep, RowIdPath
 from bot.operations import perform
 from bot.reviews import admin, queries
 from bot.reviews import decide as decisions
+from bot.reviews.report_pdf import render_pdf
 from bot.workflow.context import Actor
 from bot.workflow.manual_tasks import require_it_admin
 
@@ -82,10 +83,15 @@ def close_review(ref: NamePath, body: ActorIn, deps: DepsDep) -> dict:
 
 
 @router.get("/reviews/{ref}/report")
-def review_report(ref: NamePath, deps: DepsDep, format: Literal["csv", "jsonl"] = "jsonl") -> PlainTextResponse:  # noqa: A002
+def review_report(ref: NamePath, deps: DepsDep, format: Literal["csv", "jsonl", "pdf"] = "jsonl") -> Response:  # noqa: A002
     with deps.store.uow() as s:
-        text = queries.render_report(queries.report_rows(s, admin.run_of(s, ref)), format)
-    return PlainTextResponse(text, media_type="text/csv" if format == "csv" else "application/jsonl")
+        run = admin.run_of(s, ref)
+        rows = queries.report_rows(s, run)
+        if format == "pdf":
+            return Response(render_pdf(queries.progress(s, run), rows, generated_at=deps.clock.now()),
+                            media_type="application/pdf")
+    return PlainTextResponse(queries.render_report(rows, format),
+                             media_type="text/csv" if format == "csv" else "application/jsonl")
 
 
 @router.post("/review-items/{item_id}/decision")

@@ -205,6 +205,8 @@ def test_the_admin_api_runs_the_same_campaign(store, clock, tmp_path):
         assert closed.json()["status"] == "closed"
         report = api.get("/api/v1/reviews/1/report?format=jsonl", headers=auth)
         assert '"decision": "kept"' in report.text and '"reviewer": "olga@acme.test"' in report.text
+        pdf = api.get("/api/v1/reviews/1/report?format=pdf", headers=auth)
+        assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
         assert api.get("/api/v1/reviews/nope", headers=auth).status_code == 404
         sw.settle()
 
