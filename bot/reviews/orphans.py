@@ -43,18 +43,21 @@ def finding_of(s: Session, item: ReviewItem) -> OrphanFinding | None:
 
 def candidates(s: Session) -> list[tuple[OrphanFinding, object]]:
     """Open findings of known people not yet reviewed, each with a grant-like row for the scope check."""
+    findings = list(s.scalars(select(OrphanFinding).where(OrphanFinding.fixed_at.is_(None),
+                                                          OrphanFinding.person_id.is_not(None))
+                              .order_by(OrphanFinding.person_id, OrphanFinding.id)))
+    if not findings:
+        return []  # the usual case: no scan of every campaign's items
     reviewed = set(s.scalars(select(ReviewItem.subject_ref).where(
-        ReviewItem.kind == KIND, ReviewItem.status.in_(("pending", "kept", "revoked")))))
+        ReviewItem.kind == KIND, ReviewItem.subject_ref.in_([ref_of(f.id) for f in findings]),
+        ReviewItem.status.in_(("pending", "kept", "revoked")))))
     out = []
-    for finding in s.scalars(select(OrphanFinding).where(OrphanFinding.fixed_at.is_(None),
-                                                         OrphanFinding.person_id.is_not(None))
-                             .order_by(OrphanFinding.person_id, OrphanFinding.id)):
+    for finding in findings:
         if ref_of(finding.id) in reviewed:
             continue
         out.append((finding, SimpleNamespace(
             id=None, person_id=finding.person_id, entitlement=finding.entitlement or finding.target,
-            connector=finding.system, granted_by="", activated_at=finding.first_seen_at,
-            starts_at=finding.first_seen_at, ends_at=None)))
+            connector=finding.system, granted_by="", since=finding.first_seen_at, permanent=True)))
     return out
 
 

@@ -3,7 +3,7 @@ in one transaction."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
@@ -56,7 +56,7 @@ def start_campaign(s: Session, ctx: Ctx, *, name: str, by: Person | None) -> Rev
     unassigned: list[int] = []
     rows = list(_items(s, ctx, policy, run.id, unassigned))
     _insert_items(s, rows)
-    reviewers = sorted({row["reviewer_id"] for row in rows})
+    reviewers = sorted({row[REVIEWER] for row in rows})
     happened(s, ctx, "review.started", subject_type="review_campaign", subject_id=run.id,
              detail={"campaign": name, "items": len(rows), "reviewers": len(reviewers),
                      "unassigned_grant_ids": unassigned[:1000], "unassigned": len(unassigned),
@@ -78,20 +78,26 @@ def _items(s: Session, ctx: Ctx, policy: ReviewCampaign, campaign_id: int, unass
                                .where(ReviewItem.status == "kept", ReviewItem.grant_id.is_not(None))
                                .group_by(ReviewItem.grant_id)).all())
     facts: dict[int, object] = {}
+    hows: dict[str, str] = {}
     owners = {ref: tuple(e.owners) for ref, e in ctx.catalog.entitlements.items()}
     risks = {ref: e.risk for ref, e in ctx.catalog.entitlements.items()}
     # Plain rows, not ORM objects: a campaign can snapshot a hundred thousand grants.
-    columns = (Grant.id, Grant.person_id, Grant.entitlement, Grant.connector, Grant.granted_by, Grant.activated_at,
-               Grant.starts_at, Grant.ends_at)
-    grants = s.execute(select(*columns).where(Grant.status.in_(IN_SCOPE)).order_by(Grant.person_id, Grant.id))
+    # One datetime per row, fetched at once through the connection: Core rows, without the ORM's
+    # per-row work (fetching row by row and three datetime conversions were a third of the start's CPU).
+    since = type_coerce(func.coalesce(Grant.activated_at, Grant.starts_at), Grant.starts_at.type).label("since")
+    columns = (Grant.id, Grant.person_id, Grant.entitlement, Grant.connector, Grant.granted_by, since,
+               Grant.ends_at.is_(None).label("permanent"))
+    grants = s.connection().execute(select(*columns).where(Grant.status.in_(IN_SCOPE))
+                                    .order_by(Grant.person_id, Grant.id)).all()
     found = [(None, grant) for grant in grants] + orphans.candidates(s)
     for finding, grant in found:
         holder = finder.people[grant.person_id]
         risk = risks.get(grant.entitlement, "unknown")
         if not _in_scope(policy, grant, holder, risk):
             continue
-        how = granted_how(grant) if finding is None else orphans.HOW
-        since = grant.activated_at or grant.starts_at
+        how = orphans.HOW if finding is not None else hows.get(grant.granted_by) or hows.setdefault(
+            grant.granted_by, granted_how(grant))  # it depends on granted_by only: a few hundred values
+        since = grant.since
         if policy.condition is not None:
             entitlement = ctx.catalog.entitlements.get(grant.entitlement)
             if holder.id not in facts:
@@ -99,7 +105,7 @@ def _items(s: Session, ctx: Ctx, policy: ReviewCampaign, campaign_id: int, unass
             activation = {
                 "person": facts[holder.id],
                 "entitlement": entitlement._cel_entitlement if entitlement else entitlement_value({}),
-                "grant": entitlement_value({"how": how, "permanent": grant.ends_at is None,
+                "grant": entitlement_value({"how": how, "permanent": bool(grant.permanent),
                                             "days_held": (ctx.now - since).days, "granted_by": grant.granted_by}),
             }
             if not policy.condition.evaluate(activation).value:
@@ -108,35 +114,35 @@ def _items(s: Session, ctx: Ctx, policy: ReviewCampaign, campaign_id: int, unass
         if reviewer is None:
             unassigned.append(grant.id or f"orphan:{finding.id}")  # nobody but the holder could review it
             continue
-        yield dict(campaign_id=campaign_id, kind="grant" if finding is None else orphans.KIND, grant_id=grant.id,
-                   subject_ref=None if finding is None else orphans.ref_of(finding.id), holder_id=holder.id,
-                   entitlement=grant.entitlement, connector=grant.connector, risk=risk, held_since=since,
-                   granted_by=grant.granted_by, granted_how=how, last_reviewed_at=last_kept.get(grant.id),
-                   reviewer_id=reviewer.id, status="pending", version=1)
+        # A tuple in ITEM_COLUMNS order (a dict per row was a tenth of the start's CPU at 100,000).
+        yield (campaign_id, "grant" if finding is None else orphans.KIND, grant.id,
+               None if finding is None else orphans.ref_of(finding.id), holder.id, grant.entitlement,
+               grant.connector, risk, since, grant.granted_by, how, last_kept.get(grant.id), reviewer.id, "pending", 1)
 
 
-COPY_TYPES = {"campaign_id": "int4", "kind": "varchar", "grant_id": "int4", "subject_ref": "varchar",
-              "holder_id": "int4", "entitlement": "varchar", "connector": "varchar", "risk": "varchar",
-              "held_since": "timestamptz", "granted_by": "varchar", "granted_how": "varchar",
-              "last_reviewed_at": "timestamptz", "reviewer_id": "int4", "status": "varchar", "version": "int4"}
+# The columns an item is written with at the start, and their PostgreSQL types (for binary COPY).
+ITEM_COLUMNS = {"campaign_id": "int4", "kind": "varchar", "grant_id": "int4", "subject_ref": "varchar",
+                "holder_id": "int4", "entitlement": "varchar", "connector": "varchar", "risk": "varchar",
+                "held_since": "timestamptz", "granted_by": "varchar", "granted_how": "varchar",
+                "last_reviewed_at": "timestamptz", "reviewer_id": "int4", "status": "varchar", "version": "int4"}
+REVIEWER = list(ITEM_COLUMNS).index("reviewer_id")
 
 
-def _insert_items(s: Session, rows: list[dict]) -> None:
+def _insert_items(s: Session, rows: list[tuple]) -> None:
     """On PostgreSQL through COPY, in the session's own transaction: a campaign can hold a hundred
     thousand items, and executemany pays one round trip per row."""
     if not rows:
         return
     if s.get_bind().dialect.name != "postgresql":
-        s.execute(insert(ReviewItem), rows)
+        s.execute(insert(ReviewItem), [dict(zip(ITEM_COLUMNS, row, strict=True)) for row in rows])
         return
     s.flush()
-    columns = list(rows[0])
     cursor = s.connection().connection.driver_connection.cursor()
     # Binary: the server parses no text, the client formats none (a third of the write at 100,000 rows).
-    with cursor.copy(f"COPY review_items ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types([COPY_TYPES[c] for c in columns])
+    with cursor.copy(f"COPY review_items ({', '.join(ITEM_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(list(ITEM_COLUMNS.values()))
         for row in rows:
-            copy.write_row([row[c] for c in columns])
+            copy.write_row(row)
 
 
 def _in_scope(policy: ReviewCampaign, grant, holder: Person, risk: str) -> bool:
