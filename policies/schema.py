@@ -132,6 +132,8 @@ class ConditionSpec(Spec):
 
 class AutoApproveSpec(ConditionSpec):
     name: str | None = None
+    # The grant ends when the on-call shift the condition asked about ends, if that is before its duration.
+    ends_with_shift: bool = False
 
 
 def step_shorthand(value: Any) -> Any:
