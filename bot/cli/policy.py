@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from bot.oncall.checks import catalog_problems
+from bot.oncall.config import OnCallConfigError
+from bot.oncall.config import load as load_on_call
 from bot.settings import Settings, credentials_environment
 from connectors.config import ConnectorConfigError, load_config
 from connectors.schema_check import TargetCheck, check_config, target_checks
@@ -74,6 +77,8 @@ def check(
     except PolicyLoadError as exc:
         problems.extend(str(issue) for issue in exc.issues)
     problems.extend(facts.problems if facts else ())
+    if catalog is not None and not standalone:
+        problems.extend(_on_call_problems(settings, catalog))
     for problem in problems:
         typer.echo(problem)
     for absent in facts.absent_credentials if facts else ():
@@ -123,6 +128,18 @@ def explain(
     except KeyError as exc:
         _fail(str(exc))
     typer.echo(render(result, name_of=lambda email: _name(directory, email)))
+
+
+def _on_call_problems(settings: Settings, catalog: Catalog) -> list[str]:
+    """Schedules the rules name must be in the on-call file; without one, a warning (serve would say no)."""
+    if settings.on_call_file is None:
+        for warning in catalog_problems(None, catalog, ""):
+            typer.echo(f"warning: {warning}", err=True)
+        return []
+    try:
+        return catalog_problems(load_on_call(settings.on_call_file), catalog, str(settings.on_call_file))
+    except OnCallConfigError as exc:
+        return exc.problems
 
 
 def _directory(settings: Settings, catalog_path: Path,

@@ -83,7 +83,8 @@ def test_explain_an_eligible_request_with_a_sod_conflict():
             "Erin Kim <erin.kim@acme.example>") in out
     assert "Separation of duties: CONFLICT (holding: okta:admin)" in out
     assert "identity-and-cloud-admin: okta:admin + aws-prod:admin." in out
-    assert "Auto-approve: no (no auto-approve rule)" in out
+    assert ("Auto-approve: no\n  rule 'first responder' \"the first responder of the SRE escalation policy\": "
+            "false here (it asks who is on call for sre-primary)") in out
 
 
 def test_explain_an_ineligible_person_and_a_too_long_request():
