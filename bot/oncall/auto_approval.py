@@ -6,12 +6,13 @@ it takes), hands the answers to the policy, then calls ``settle`` with the polic
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.domain.clock import as_utc
 from bot.oncall.events import OnCallEvent
-from bot.store.models import AccessRequest, Person
+from bot.store.models import AccessRequest, Grant, Person
 from bot.workflow.context import Ctx
 from bot.workflow.events import happened
 from policies.model import AutoApproval, Entitlement
@@ -52,10 +53,18 @@ def settle(s: Session, ctx: Ctx, request: AccessRequest, requester: Person, answ
     return approval, tuple(notices)
 
 
+def _counted_from(s: Session, ctx: Ctx, request: AccessRequest) -> datetime:
+    """Where the granted time starts: the current end for the Extend button (it adds on top), else the start."""
+    if request.extends_grant_id is not None and (request.extra or {}).get("extension_of") == request.extends_grant_id:
+        grant = s.get(Grant, request.extends_grant_id)
+        if grant is not None and grant.ends_at is not None:
+            return max(as_utc(grant.ends_at), ctx.now)
+    return max(ctx.now, request.starts_at or ctx.now)
+
+
 def _end_with_shift(s: Session, ctx: Ctx, request: AccessRequest, requester: Person,
                     approval: AutoApproval) -> AutoApproval | None:
-    starts = max(ctx.now, request.starts_at or ctx.now)
-    left = approval.ends_by - starts
+    left = approval.ends_by - _counted_from(s, ctx, request)
     if left < timedelta(minutes=1):
         return None  # the shift is over before the access would begin: not on call then
     asked = request.duration_seconds
