@@ -52,7 +52,7 @@ class PagerDutySource:
         level = entry.get("escalation_level")
         if not isinstance(email, str) or not isinstance(level, int) or isinstance(level, bool):
             return None
-        return Shift(email.strip().lower(), level, _time(entry.get("start")), _time(entry.get("end")))
+        return Shift(email.strip().lower(), level, parse_time(entry.get("start")), parse_time(entry.get("end")))
 
     def _email(self, user_id: object) -> str | None:
         """When include[]=users was not honoured: the user's own record (GET /users/{id})."""
@@ -69,7 +69,7 @@ def _iso(at: datetime) -> str:
     return at.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _time(value: object) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from bot.domain.clock import ManualClock
 from bot.oncall.config import OPSGENIE_URLS, parse
+from bot.oncall.pagerduty import parse_time as pagerduty_time
 from bot.oncall.service import build
 from tests.oncall.fakes.opsgenie import FakeOpsgenie
 from tests.oncall.fakes.pagerduty import FakePagerDuty
@@ -56,9 +58,13 @@ def test_levels_come_from_the_escalation_policy_and_every_page_is_read(pagerduty
 
 
 def test_times_in_another_zone_compare_correctly(pagerduty):
-    """The fake renders times in the asked time_zone; a shift that ended at 09:00 UTC (10:00 Berlin) is over."""
+    """PagerDuty renders times in the asked time_zone; whatever the offset, the same instant is meant."""
     pagerduty.on_call("PALICE1", policy="PEP0001", level=1, start=NOW - timedelta(hours=8), end=NOW, schedule="PPAY001")
-    assert not service(pagerduty).status("payments-primary", "alice@acme.test").on_call
+    assert not service(pagerduty).status("payments-primary", "alice@acme.test").on_call  # ended at 09:00 UTC
+    tokyo = httpx.get(f"{pagerduty.url}/oncalls", headers={"Authorization": f"Token token={pagerduty.token}"},
+                      params={"schedule_ids[]": "PPAY001", "time_zone": "Asia/Tokyo", "since": "2026-11-02T08:00:00Z",
+                              "until": "2026-11-02T08:00:01Z"}).json()["oncalls"][0]
+    assert tokyo["end"] == "2026-11-02T18:00:00+09:00" and pagerduty_time(tokyo["end"]) == NOW
 
 
 def test_an_override_replaces_the_layer_for_its_window(pagerduty):
