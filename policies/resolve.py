@@ -302,6 +302,7 @@ class _Resolver:
             if hours else BusinessHours(),
             timezone=spec.timezone, **reminders,
             **({"mover_grace_period": spec.mover_grace_period} if spec.mover_grace_period is not None else {}),
+            **({"max_start_ahead": spec.max_start_ahead} if spec.max_start_ahead is not None else {}),
             **({"offboarding": _offboarding_settings(spec.offboarding)} if spec.offboarding is not None else {}),
         )
 

@@ -52,7 +52,8 @@ def check(
     standalone: Annotated[bool, typer.Option(
         "--standalone", help="Do not cross-check people and connectors, even if their files are found")] = False,
 ) -> None:
-    """Load the catalog and report every problem as file:line: reason. Exits 1 if there is any.
+    """Load the catalog and report every problem as file:line: reason. Exits 1 if there is any,
+    2 if a file it is given does not exist.
 
     With a connectors file, every instance's options are checked against its type and every
     entitlement's target against its instance's type, in the same round; credentials need not be
@@ -61,6 +62,7 @@ def check(
         _fail("--standalone checks the catalog alone: drop it to check --people or --connectors too")
     settings = Settings()
     catalog_path = path or settings.catalog
+    _require_files(catalog_path, people, connectors)
     problems: list[str] = []
     directory, people_file = None, None
     if not standalone:
@@ -111,6 +113,7 @@ def explain(
     """Explain whether PERSON may get ENTITLEMENT, for how long, who approves, and why."""
     settings = Settings()
     catalog_path = catalog or settings.catalog
+    _require_files(catalog_path, people)
     try:
         directory, _ = _directory(settings, catalog_path, people)
         loaded = load_catalog(catalog_path)
@@ -195,6 +198,14 @@ def _duration(catalog: Catalog, ref: str, text: str | None):
 def _name(directory: PeopleDirectory, email: str) -> str:
     record = directory.get(email)
     return f"{record.name} <{email}>" if record and record.name else email
+
+
+def _require_files(*paths: Path | None) -> None:
+    """A file named on the command line (or by a setting) that is not there is a usage error (exit 2),
+    like any other bad argument, not a problem found in a catalog (exit 1)."""
+    for path in paths:
+        if path is not None and not path.exists():
+            _fail(f"no such file: {path}")
 
 
 def _fail(message: str):

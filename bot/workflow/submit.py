@@ -26,6 +26,7 @@ from bot.workflow import approve, bundle_round, due, grants, reminders, routing
 from bot.workflow.context import Ctx
 from bot.workflow.events import happened
 from policies import RequestFacts
+from policies.durations import humanize
 
 USE_DEFAULT = object()  # "the policy's default duration", distinct from None (= permanent)
 
@@ -132,9 +133,21 @@ def _check(s, ctx, ent, requester, facts, duration: timedelta | None, justificat
     if ticket and ent.ticket_pattern and not re.fullmatch(ent.ticket_pattern, ticket):
         raise MissingJustification(f"“{ticket}” is not a valid ticket reference (expected {ent.ticket_pattern}).",
                                    field="ticket")
-    if starts_at is not None and starts_at < ctx.now - timedelta(minutes=5):
-        raise InvalidDuration("The start time is in the past.", field="starts_at")
+    _check_start(ctx, starts_at)
     check_separation_of_duties(s, ctx, ent, requester)
+
+
+def _check_start(ctx, starts_at: datetime | None) -> None:
+    """A scheduled start is from now to the catalog's ``max_start_ahead`` (default 90 days) ahead."""
+    if starts_at is None:
+        return
+    if starts_at < ctx.now - timedelta(minutes=5):
+        raise InvalidDuration("The start time is in the past.", field="starts_at")
+    ahead = ctx.catalog.settings.max_start_ahead
+    if starts_at > ctx.now + ahead:
+        latest = ctx.now + ahead
+        raise InvalidDuration(f"The start time is too far ahead: access can be scheduled at most {humanize(ahead)} "
+                              f"ahead (until {latest:%Y-%m-%d %H:%M} UTC).", field="starts_at")
 
 
 def check_eligible(s, ent, requester, facts) -> None:

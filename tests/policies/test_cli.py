@@ -163,7 +163,7 @@ def test_check_passes_a_right_target_with_absent_credentials(tmp_path):
     write_files(tmp_path, {"catalog/apps.yaml": GITHUB.replace("target: acme", "target: org"),
                            "connectors.yaml": CONNECTORS.replace("    base_url: https://api.github.com\n", "")
                            .replace("http://vpn", "https://vpn")})
-    result = run("check", str(tmp_path / "catalog"), "--people", str(tmp_path / "none.yaml"))
+    result = run("check", str(tmp_path / "catalog"))
     assert "warning:" in result.stderr and "GH_TOKEN is not set" in result.stderr
     assert "unknown connector" not in result.stdout
 
@@ -180,7 +180,18 @@ def test_check_finds_the_connectors_file_named_by_the_setting(tmp_path, caplog):
 
 def test_a_connectors_file_that_does_not_parse_is_reported_without_flagging_every_connector(tmp_path):
     write_files(tmp_path, {"catalog/apps.yaml": GITHUB, "connectors.yaml": "instances: [github]\n"})
-    result = run("check", str(tmp_path / "catalog"), "--people", str(tmp_path / "none.yaml"))
+    result = run("check", str(tmp_path / "catalog"))
     assert result.exit_code == 1
     assert f"{tmp_path}/connectors.yaml:1: 'instances' must be a mapping" in result.stdout
     assert "unknown connector" not in result.stdout
+
+
+@pytest.mark.parametrize("args", [("check", "{missing}"), ("check", "--people", "{missing}"),
+                                  ("check", "--connectors", "{missing}"),
+                                  ("explain", "--person", "a@acme.test", "--entitlement", "github:member",
+                                   "--catalog", "{missing}")])
+def test_a_missing_file_is_a_usage_error(tmp_path, args):
+    missing = tmp_path / "nope.yaml"
+    result = run(*(arg.format(missing=missing) for arg in args))
+    assert result.exit_code == 2, result.output
+    assert f"error: no such file: {missing}" in result.stderr
