@@ -7,11 +7,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot.domain.clock import Clock, SystemClock
+from bot.oncall.service import OnCallService, load_service
 from bot.provisioning.runner import ProvisioningRunner
-from bot.settings import Settings
+from bot.settings import Settings, credentials_environment
 from bot.store import migrate
 from bot.store.db import Store, create_engine_for
 from bot.workflow.context import Actor, Ctx
@@ -37,15 +39,20 @@ class Deps:
     runs_background_work: bool = True
     _kick_lock: threading.Lock = field(default_factory=threading.Lock)
     _kick_queued: Future | None = field(default=None, init=False)
+    # Who is on call (bot/oncall), for auto-approve rules; None: read ACCESSBOT_ON_CALL_FILE, if set.
+    on_call: OnCallService | None = None
 
     def __post_init__(self) -> None:
+        if self.on_call is None:
+            self.on_call = load_service(self.settings.on_call_file, credentials_environment(), self.clock,
+                                        timedelta(seconds=self.settings.on_call_cache_seconds))
         self.runner = ProvisioningRunner(self.store, self.connectors, self.clock, lambda: self.catalog,
                                          replica_id=self.settings.replica_id)
         self.executor = ThreadPoolExecutor(max_workers=self.settings.worker_threads,
                                            thread_name_prefix="accessbot-work")
 
     def ctx(self, actor: Actor) -> Ctx:
-        return Ctx(self.catalog, self.clock.now(), actor)
+        return Ctx(self.catalog, self.clock.now(), actor, self.on_call)
 
     def kick(self) -> Future:
         """Run due provisioning and notifications in the background (never in the caller's thread).
@@ -78,6 +85,8 @@ class Deps:
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=False)
         self.connectors.close()
+        if self.on_call is not None:
+            self.on_call.close()
         self.store.dispose()
 
 

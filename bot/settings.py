@@ -66,6 +66,13 @@ class Settings(BaseSettings):
                                                     exclude=True, repr=False,
                                                     description="Deprecated name of ACCESSBOT_CONNECTORS_FILE, "
                                                                 "accepted with a warning")
+    on_call_file: Path | None = Field(default=None, validation_alias=_alias("ON_CALL_FILE"),
+                                      description="Who is on call, for on_call() in auto-approve rules: PagerDuty, "
+                                                  "Opsgenie or static schedules (docs/policies.md); unset: nobody "
+                                                  "counts as on call")
+    on_call_cache_seconds: int = Field(default=60, ge=5, le=3600, validation_alias=_alias("ON_CALL_CACHE_SECONDS"),
+                                       description="How long an on-call roster is reused before the provider is "
+                                                   "asked again (a handoff is seen within this time)")
     simulate_connectors: bool = Field(default=False, validation_alias=_alias("SIMULATE_CONNECTORS"),
                                       description="Replace every connector instance by an in-memory one (demo, trying"
                                                   " the catalog out)")

@@ -16,6 +16,7 @@ import celpy
 import lark
 from celpy import celtypes
 
+from policies import on_call as oncall
 from policies.errors import did_you_mean
 
 _MACROS = {"has", "all", "exists", "exists_one", "map", "filter"}
@@ -41,6 +42,8 @@ EXTRA_FUNCTIONS = {"lowerAscii": _lower_ascii, "upperAscii": _upper_ascii, "trim
 KNOWN_FUNCTIONS = (
     {name for name in celpy.base_functions if name.isidentifier()} | _MACROS | set(EXTRA_FUNCTIONS)
 )
+# Functions only some conditions may call (``compile_condition(functions=...)``), with where they may.
+RESTRICTED_FUNCTIONS = {name: "auto_approve rules" for name in oncall.FUNCTIONS}
 
 _ENVIRONMENT: celpy.Environment | None = None
 
@@ -72,11 +75,20 @@ class Condition:
     source: str
     _program: celpy.Runner
     names: frozenset[str] = frozenset()  # the top-level variables it reads
+    schedules: frozenset[str] = frozenset()  # the on-call schedules it asks about
+    _tree: lark.Tree | None = None
 
-    def evaluate(self, activation: Mapping[str, Any]) -> CelResult:
-        """True/False, or False with the reason when the expression fails or is not a bool."""
+    def evaluate(self, activation: Mapping[str, Any], on_call: oncall.OnCallAnswers | None = None) -> CelResult:
+        """True/False, or False with the reason when the expression fails or is not a bool.
+
+        A condition that asks about on-call schedules reads ``on_call``'s answers (none: not on call)."""
+        program = self._program
+        if self.schedules:
+            # Functions are bound per program; an interpreted program is only the tree and them, cheap to make.
+            answers = on_call or oncall.OnCallAnswers(None, "")
+            program = _environment().program(self._tree, functions={**EXTRA_FUNCTIONS, **answers.cel_functions()})
         try:
-            value = self._program.evaluate(dict(activation))
+            value = program.evaluate(dict(activation))
         except celpy.CELEvalError as exc:
             return CelResult(False, _clean_eval_error(exc))
         except (TypeError, ValueError, KeyError, ZeroDivisionError, RecursionError) as exc:
@@ -92,17 +104,19 @@ class Condition:
 _COMPILED: dict[tuple[str, tuple], Condition | CelCompileError] = {}
 
 
-def compile_condition(source: str, variables: Mapping[str, tuple[str, ...]]) -> Condition:
+def compile_condition(source: str, variables: Mapping[str, tuple[str, ...]],
+                      functions: frozenset[str] = frozenset()) -> Condition:
     """Parse and check ``source``. ``variables`` maps each top-level name to its known fields;
     no fields (``LIST``) marks a list of strings, which has no fields and is not compared to a string.
+    ``functions``: the ``RESTRICTED_FUNCTIONS`` this condition may call.
 
     Results are shared by text: a thousand resources with the same rule compile it once.
     """
-    key = (source, tuple(sorted((name, tuple(fields)) for name, fields in variables.items())))
+    key = (source, tuple(sorted((name, tuple(fields)) for name, fields in variables.items())), functions)
     cached = _COMPILED.get(key)
     if cached is None:
         try:
-            cached = _compile(source, variables)
+            cached = _compile(source, variables, functions)
         except CelCompileError as exc:
             cached = exc
         if len(_COMPILED) < 10_000:  # bounded: catalogs are reloaded, texts change
@@ -112,7 +126,7 @@ def compile_condition(source: str, variables: Mapping[str, tuple[str, ...]]) -> 
     return cached
 
 
-def _compile(source: str, variables: Mapping[str, tuple[str, ...]]) -> Condition:
+def _compile(source: str, variables: Mapping[str, tuple[str, ...]], functions: frozenset[str]) -> Condition:
     if not isinstance(source, str) or not source.strip():
         raise CelCompileError("the condition is empty")
     env = _environment()
@@ -120,10 +134,12 @@ def _compile(source: str, variables: Mapping[str, tuple[str, ...]]) -> Condition
         tree = env.compile(source)
     except celpy.CELParseError as exc:
         raise CelCompileError(_parse_message(exc, source), exc.line or 1) from None
-    _check_names(tree, variables)
+    _check_names(tree, variables, functions)
     read = frozenset(str(node.children[0]) for node in tree.iter_subtrees()
                      if node.data == "ident" and str(node.children[0]) in variables)
-    return Condition(source, env.program(tree, functions=EXTRA_FUNCTIONS), read)
+    schedules = frozenset(_schedule_argument(node) for node in tree.iter_subtrees()
+                          if node.data == "ident_arg" and str(node.children[0]) in oncall.FUNCTIONS)
+    return Condition(source, env.program(tree, functions=EXTRA_FUNCTIONS), read, schedules, tree)
 
 
 def _parse_message(exc: celpy.CELParseError, source: str) -> str:
@@ -141,7 +157,7 @@ def _parse_message(exc: celpy.CELParseError, source: str) -> str:
     return f"CEL syntax error at column {column}: {what}{hint}\n    {line_text}\n    {' ' * (column - 1)}^"
 
 
-def _check_names(tree: lark.Tree, variables: Mapping[str, tuple[str, ...]]) -> None:
+def _check_names(tree: lark.Tree, variables: Mapping[str, tuple[str, ...]], functions: frozenset[str]) -> None:
     bound = set(_macro_variables(tree))
     for node in tree.iter_subtrees():
         if node.data == "ident":
@@ -152,7 +168,10 @@ def _check_names(tree: lark.Tree, variables: Mapping[str, tuple[str, ...]]) -> N
                     f"{', '.join(sorted(variables))}{did_you_mean(name, variables)}", _line(node))
         elif node.data in ("ident_arg", "member_dot_arg"):
             name = str(node.children[0] if node.data == "ident_arg" else node.children[1])
-            if name not in KNOWN_FUNCTIONS:
+            if name in RESTRICTED_FUNCTIONS and (name not in functions or node.data != "ident_arg"):
+                raise CelCompileError(f"{name}() can only be called as {name}(\"schedule\") in "
+                                      f"{RESTRICTED_FUNCTIONS[name]}", _line(node))
+            if name not in KNOWN_FUNCTIONS and name not in functions:
                 raise CelCompileError(f"unknown function {name}(){_suggest_function(name)}", _line(node))
         elif node.data == "member_dot":
             _check_field(node, variables)
@@ -172,6 +191,21 @@ def _check_field(node: lark.Tree, variables: Mapping[str, tuple[str, ...]]) -> N
             raise CelCompileError(
                 f"{root} has no field {field_token!r}{did_you_mean(field_token, known)}; "
                 f"known fields: {', '.join(known)}", _line(node))
+
+
+def _schedule_argument(node: lark.Tree) -> str:
+    """The schedule named by ``on_call("payments")``: a literal, so the configuration check can find it."""
+    name = str(node.children[0])
+    args = node.children[1].children if len(node.children) > 1 else []
+    literal = args[0] if len(args) == 1 else None
+    while isinstance(literal, lark.Tree) and literal.data != "literal" and len(literal.children) == 1:
+        literal = literal.children[0]
+    text = str(literal.children[0]) if isinstance(literal, lark.Tree) and literal.data == "literal" else ""
+    schedule = text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else ""
+    if not oncall.SCHEDULE_NAME.match(schedule):
+        raise CelCompileError(f"{name}() takes one schedule name in quotes, e.g. {name}(\"payments\") "
+                              "(letters, digits, '.', '_' or '-')", _line(node))
+    return schedule
 
 
 def _is_comparison(node: lark.Tree) -> bool:

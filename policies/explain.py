@@ -113,6 +113,9 @@ def _auto_approve_lines(x: Explanation) -> list[str]:
     lines = ["Auto-approve: no" + ("" if x.auto_approve_trace else " (no auto-approve rule)")]
     for rule, value, error in x.auto_approve_trace:
         outcome = f"could not be evaluated: {error}" if error else ("true" if value else "false")
+        if rule.condition.schedules and not value:
+            # The explanation asks no provider: who is on call is known only when the request is made.
+            outcome += f" here (it asks who is on call for {', '.join(sorted(rule.condition.schedules))})"
         lines.append(f"  rule '{rule.name}' {rule.text}: {outcome}")
     if not x.person.is_active:
         lines.append(f"  {x.person.email} is not active")

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from policies import durations
 from policies.break_glass import BreakGlassPolicy
 from policies.cel import Condition
+from policies.on_call import OnCallAnswers
 from policies.context import (
     OWNER_DEPARTMENTS,
     MissingFacts,
@@ -105,6 +106,15 @@ class Eligibility:
 
 
 @dataclass(frozen=True)
+class AutoApproval:
+    """Why a request needs no human approval; ``ends_by``: the end of the shift it must not outlast."""
+
+    reason: str
+    rule: Rule | None = None
+    ends_by: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     """A compiled condition plus what people see: its name, a sentence, and where it was written."""
 
@@ -112,6 +122,7 @@ class Rule:
     condition: Condition
     description: str | None
     origin: str  # e.g. "resource github (catalog/engineering.yaml:12)"
+    ends_with_shift: bool = False  # auto-approve only: the grant ends with the on-call shift it relied on
 
     @property
     def text(self) -> str:
@@ -206,28 +217,44 @@ class Entitlement:
             return Eligibility(False, f"{self.label} does not allow break-glass access")
         return self.break_glass.may_use(person, self._activation(person, owner_departments))
 
+    @cached_property
+    def on_call_schedules(self) -> frozenset[str]:
+        """The on-call schedules its auto-approve rules ask about (fetch them before deciding)."""
+        return frozenset().union(*(rule.condition.schedules for rule in self.auto_approve))
+
     def auto_approve_rule(self, person: PersonFacts, request: RequestFacts,
-                          owner_departments: Collection[str] | None = None) -> str | None:
+                          owner_departments: Collection[str] | None = None,
+                          on_call: OnCallAnswers | None = None) -> str | None:
         """Why this request needs no human approval, or None when it goes through the approval chain."""
+        approval = self.auto_approval(person, request, owner_departments, on_call)
+        return approval.reason if approval else None
+
+    def auto_approval(self, person: PersonFacts, request: RequestFacts,
+                      owner_departments: Collection[str] | None = None,
+                      on_call: OnCallAnswers | None = None) -> AutoApproval | None:
+        """The first auto-approve rule that holds, or None. ``on_call``: the answers on-call rules read
+        (absent: nobody is on call); a rule that ends with the shift gives the shift's end."""
         if not person.is_active:
             return None
         if not self.approval_steps:
-            return f"{self.label} has no approval steps: requests are approved on submission"
+            return AutoApproval(f"{self.label} has no approval steps: requests are approved on submission")
         if not self.auto_approve:
             return None
         activation = self._activation(person, owner_departments, request)
         for rule in self.auto_approve:
-            if rule.condition.evaluate(activation).value:
-                return f"auto-approve rule '{rule.name}': {rule.text} ({rule.origin})"
+            if rule.condition.evaluate(activation, on_call).value:
+                ends_by = on_call.shift_end(rule.condition.schedules) if on_call and rule.ends_with_shift else None
+                return AutoApproval(f"auto-approve rule '{rule.name}': {rule.text} ({rule.origin})", rule, ends_by)
         return None
 
     def auto_approve_trace(self, person: PersonFacts, request: RequestFacts,
-                           owner_departments: Collection[str] | None = None) -> list[tuple[Rule, bool, str | None]]:
+                           owner_departments: Collection[str] | None = None,
+                           on_call: OnCallAnswers | None = None) -> list[tuple[Rule, bool, str | None]]:
         """Every auto-approve rule with its outcome and error, for explanations."""
         activation = self._activation(person, owner_departments, request)
         out = []
         for rule in self.auto_approve:
-            result = rule.condition.evaluate(activation)
+            result = rule.condition.evaluate(activation, on_call)
             out.append((rule, result.value, result.error))
         return out
 

@@ -11,6 +11,7 @@ from policies.cel import LIST, CelCompileError, Condition, compile_condition
 from policies.context import ENTITLEMENT_FIELDS, OWNER_DEPARTMENTS, PERSON_FIELDS, REQUEST_FIELDS
 from policies.errors import PolicyIssue, did_you_mean
 from policies.layers import CATALOG, ENTITLEMENT, RESOURCE, Layer, Layers, Picked
+from policies.on_call import FUNCTIONS as ON_CALL_FUNCTIONS
 from policies.model import ApprovalStepSpec, Entitlement, Resource, Rule, SourceRef
 from policies.pieces import Collected, Known, Piece
 from policies.resolve_durations import resolve_durations
@@ -71,27 +72,33 @@ class _Resolver:
     # --- conditions --------------------------------------------------------------------------
 
     def compile(self, source: str, variables: dict[str, tuple[str, ...]], doc: YamlDocument,
-                path: PathKey, what: str) -> Condition | None:
+                path: PathKey, what: str, functions: frozenset[str] = frozenset()) -> Condition | None:
         """Compile once per place it is written; inherited conditions are not compiled again."""
         key = (doc.file, path)
         if key not in self._conditions:
             try:
-                self._conditions[key] = compile_condition(source, variables)
+                self._conditions[key] = compile_condition(source, variables, functions)
             except CelCompileError as exc:
                 line = doc.text_lines.get(path, doc.line(path) or 1) + exc.line - 1
                 self.issues.append(PolicyIssue(doc.file, line, f"{what}: {exc}"))
                 self._conditions[key] = None
         return self._conditions[key]
 
-    def _rule(self, name: str, spec: Any, layer: Layer, base: PathKey, variables: dict, what: str) -> Rule | None:
+    def _rule(self, name: str, spec: Any, layer: Layer, base: PathKey, variables: dict, what: str,
+              functions: frozenset[str] = frozenset()) -> Rule | None:
         doc = layer.doc
         path = layer.path + base
         if path + ("when",) in doc.text_lines:
             path = path + ("when",)
-        condition = self.compile(spec.when, variables, doc, path, what)
+        condition = self.compile(spec.when, variables, doc, path, what, functions)
         if condition is None:
             return None
-        return Rule(name, condition, spec.description, layer.origin(*base))
+        ends_with_shift = bool(getattr(spec, "ends_with_shift", False))
+        if ends_with_shift and not condition.schedules:
+            self.issues.append(layer.issue(f"{what}: ends_with_shift needs a condition that calls "
+                                           'on_call("schedule") or on_call_level("schedule")', *base))
+            return None
+        return Rule(name, condition, spec.description, layer.origin(*base), ends_with_shift)
 
     # --- resources and entitlements ----------------------------------------------------------
 
@@ -227,7 +234,7 @@ class _Resolver:
             base = ("auto_approve", index) if listed else ("auto_approve",)
             name = spec.name or (f"auto-approve #{index + 1}" if len(picked.value) > 1 else "auto-approve")
             what = f"{layer.subject}: auto_approve {name!r}"
-            rule = self._rule(name, spec, layer, base, AUTO_APPROVE_VARIABLES, what)
+            rule = self._rule(name, spec, layer, base, AUTO_APPROVE_VARIABLES, what, ON_CALL_FUNCTIONS)
             if rule is not None:
                 rules.append(rule)
         return rules
@@ -295,6 +302,7 @@ class _Resolver:
             if hours else BusinessHours(),
             timezone=spec.timezone, **reminders,
             **({"mover_grace_period": spec.mover_grace_period} if spec.mover_grace_period is not None else {}),
+            **({"max_start_ahead": spec.max_start_ahead} if spec.max_start_ahead is not None else {}),
             **({"offboarding": _offboarding_settings(spec.offboarding)} if spec.offboarding is not None else {}),
         )
 

@@ -132,6 +132,8 @@ class ConditionSpec(Spec):
 
 class AutoApproveSpec(ConditionSpec):
     name: str | None = None
+    # The grant ends when the on-call shift the condition asked about ends, if that is before its duration.
+    ends_with_shift: bool = False
 
 
 def step_shorthand(value: Any) -> Any:
@@ -337,6 +339,9 @@ class OffboardingSettingsSpec(Spec):
     break_glass: bool = True
 
 
+MAX_START_AHEAD_LIMIT = timedelta(days=3650)
+
+
 class SettingsSpec(Spec):
     it_admins_group: Name | None = None
     it_channel: ChannelId | None = None
@@ -345,7 +350,16 @@ class SettingsSpec(Spec):
     timezone: str = "UTC"
     # How long a mover keeps access the new attributes no longer allow, so the hand-over can happen.
     mover_grace_period: FiniteDuration | None = None
+    # How far ahead a request may ask to start (a scheduled start); later is refused.
+    max_start_ahead: FiniteDuration | None = None
     offboarding: OffboardingSettingsSpec | None = None
+
+    @field_validator("max_start_ahead")
+    @classmethod
+    def _ahead(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value > MAX_START_AHEAD_LIMIT:  # FiniteDuration refuses zero already
+            raise ValueError(f"{durations.humanize(value)} is too far: at most 3650d (ten years)")
+        return value
 
     @field_validator("timezone")
     @classmethod

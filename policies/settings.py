@@ -73,6 +73,9 @@ class BusinessHours:
 
 
 PRIVILEGED_RISKS = frozenset({"high", "critical"})
+# A scheduled start is for a planned change (an on-call rota, a project next quarter): further ahead
+# the request's approvers, eligibility and the person's job are likely to have changed.
+DEFAULT_MAX_START_AHEAD = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class Settings:
     default_escalate_after_reminders: int = 2
     default_request_timeout: timedelta = timedelta(days=3)
     mover_grace_period: timedelta = timedelta(days=7)
+    max_start_ahead: timedelta = DEFAULT_MAX_START_AHEAD
     offboarding: OffboardingSettings = field(default_factory=OffboardingSettings)
 
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain import csv_cells
 from bot.store.models import AuditEvent
 
 COLUMNS = ["seq", "occurred_at", "actor", "action", "subject_type", "subject_id", "person_email",
@@ -38,7 +38,7 @@ def export(s: Session, out: TextIO, fmt: str = "jsonl", since: datetime | None =
             out.write(json.dumps(row, sort_keys=True) + "\n")
             count += 1
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=COLUMNS)
+        writer = csv_cells.dict_writer(out, COLUMNS)
         writer.writeheader()
         for row in iter_events(s, since):
             writer.writerow({**row, "detail": json.dumps(row["detail"], sort_keys=True)})

@@ -10,6 +10,7 @@ from bot.cli.db import db_app
 from bot.cli.demo import demo_app
 from bot.cli.manifest import manifest
 from bot.cli.offboard import offboard_app
+from bot.cli.oncall import oncall_app
 from bot.cli.policy import policy_app
 from bot.cli.reconcile import reconcile_app
 from bot.cli.report import evidence, report
@@ -24,6 +25,7 @@ app.add_typer(connectors_app, name="connectors")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(offboard_app, name="offboard")
+app.add_typer(oncall_app, name="oncall")
 app.add_typer(policy_app, name="policy")
 app.add_typer(reconcile_app, name="reconcile")
 app.add_typer(review_app, name="review")

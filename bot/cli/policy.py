@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from bot.oncall.checks import catalog_problems
+from bot.oncall.config import OnCallConfigError
+from bot.oncall.config import load as load_on_call
 from bot.settings import Settings, credentials_environment
 from connectors.config import ConnectorConfigError, load_config
 from connectors.schema_check import TargetCheck, check_config, target_checks
@@ -49,7 +52,8 @@ def check(
     standalone: Annotated[bool, typer.Option(
         "--standalone", help="Do not cross-check people and connectors, even if their files are found")] = False,
 ) -> None:
-    """Load the catalog and report every problem as file:line: reason. Exits 1 if there is any.
+    """Load the catalog and report every problem as file:line: reason. Exits 1 if there is any,
+    2 if a file it is given does not exist.
 
     With a connectors file, every instance's options are checked against its type and every
     entitlement's target against its instance's type, in the same round; credentials need not be
@@ -58,6 +62,7 @@ def check(
         _fail("--standalone checks the catalog alone: drop it to check --people or --connectors too")
     settings = Settings()
     catalog_path = path or settings.catalog
+    _require_files(catalog_path, people, connectors)
     problems: list[str] = []
     directory, people_file = None, None
     if not standalone:
@@ -74,6 +79,8 @@ def check(
     except PolicyLoadError as exc:
         problems.extend(str(issue) for issue in exc.issues)
     problems.extend(facts.problems if facts else ())
+    if catalog is not None and not standalone:
+        problems.extend(_on_call_problems(settings, catalog))
     for problem in problems:
         typer.echo(problem)
     for absent in facts.absent_credentials if facts else ():
@@ -106,6 +113,7 @@ def explain(
     """Explain whether PERSON may get ENTITLEMENT, for how long, who approves, and why."""
     settings = Settings()
     catalog_path = catalog or settings.catalog
+    _require_files(catalog_path, people)
     try:
         directory, _ = _directory(settings, catalog_path, people)
         loaded = load_catalog(catalog_path)
@@ -123,6 +131,18 @@ def explain(
     except KeyError as exc:
         _fail(str(exc))
     typer.echo(render(result, name_of=lambda email: _name(directory, email)))
+
+
+def _on_call_problems(settings: Settings, catalog: Catalog) -> list[str]:
+    """Schedules the rules name must be in the on-call file; without one, a warning (serve would say no)."""
+    if settings.on_call_file is None:
+        for warning in catalog_problems(None, catalog, ""):
+            typer.echo(f"warning: {warning}", err=True)
+        return []
+    try:
+        return catalog_problems(load_on_call(settings.on_call_file), catalog, str(settings.on_call_file))
+    except OnCallConfigError as exc:
+        return exc.problems
 
 
 def _directory(settings: Settings, catalog_path: Path,
@@ -178,6 +198,14 @@ def _duration(catalog: Catalog, ref: str, text: str | None):
 def _name(directory: PeopleDirectory, email: str) -> str:
     record = directory.get(email)
     return f"{record.name} <{email}>" if record and record.name else email
+
+
+def _require_files(*paths: Path | None) -> None:
+    """A file named on the command line (or by a setting) that is not there is a usage error (exit 2),
+    like any other bad argument, not a problem found in a catalog (exit 1)."""
+    for path in paths:
+        if path is not None and not path.exists():
+            _fail(f"no such file: {path}")
 
 
 def _fail(message: str):

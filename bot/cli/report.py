@@ -60,7 +60,7 @@ def report(ctx: typer.Context,
     accounts, time-bound share, open requests and failed revocations (p50/p90/max)."""
     if fmt not in FORMATS:
         raise fail(f"Unknown format {fmt!r}: use {', '.join(FORMATS)}.")
-    with opened_deps(ctx) as deps:
+    with opened_deps(ctx, calls_connectors=False) as deps:
         period = period_from(since, until, deps.clock.now())
         with deps.store.uow() as s:
             figures = compute(s, period, deps.clock.now())
@@ -92,7 +92,7 @@ def evidence(ctx: typer.Context,
     end, privileged grants with their approvals, leavers with per-system receipts, policy versions."""
     from bot.reporting.evidence import write_pack
 
-    with opened_deps(ctx) as deps:
+    with opened_deps(ctx, calls_connectors=False) as deps:
         now = deps.clock.now()
         today = datetime.combine(now.date(), time(0), timezone.utc)
         period = period_from(since, until or today.isoformat(), now)

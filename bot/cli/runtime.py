@@ -18,17 +18,23 @@ from bot.workflow.manual_tasks import require_it_admin
 
 
 @contextmanager
-def opened_deps(ctx: typer.Context) -> Iterator[Deps]:
+def opened_deps(ctx: typer.Context, *, calls_connectors: bool = True) -> Iterator[Deps]:
     """The Deps given to the CLI (tests: ``CliRunner().invoke(app, args, obj=deps)``), else built
-    from the environment and closed afterwards."""
+    from the environment and closed afterwards. A command that only reads the ledger (reports) says
+    ``calls_connectors=False``: its connectors are simulated stand-ins with the configured names and
+    types (the catalog still loads against them) and it needs no connector credential."""
     given = ctx.find_object(Deps)
     if given is not None:
         yield given
         return
     from bot.deps import build_deps
+    from bot.loading import load_connectors_for
     from bot.settings import Settings
 
-    deps = build_deps(Settings())
+    settings = Settings()
+    stand_ins = None if calls_connectors else load_connectors_for(settings.model_copy(update={"simulate_connectors":
+                                                                                               True}))
+    deps = build_deps(settings, connectors=stand_ins)
     try:
         yield deps
     finally:

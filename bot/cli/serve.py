@@ -23,6 +23,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.ports import check_free, listening_socket
 from bot.cli.setup_errors import SetupError, short_message
 from bot.logs import set_process
 from bot.settings import Settings
@@ -37,6 +38,8 @@ HOW_TO_GET = {
                        "connections:write scope (xapp-…); also turn on Socket Mode",
 }
 PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+WORKER_LISTENER = "the worker's /metrics and /healthz"
+WORKER_PORT = "ACCESSBOT_WORKER_METRICS_PORT (0 turns them off)"
 
 
 class Role(StrEnum):
@@ -155,16 +158,28 @@ def serve(
     import uvicorn
 
     problems = [] if no_slack else slack_problems(settings, socket_mode=socket_mode)
+    host, port = host or settings.host, port or settings.port
+    sock = None
     try:
         if problems:
             raise SetupError("Slack is not configured:\n  - " + "\n  - ".join(problems))
+        # Claimed before the database is migrated and the worker started, so a taken port stops nothing.
+        sock = listening_socket(host, port, what="the web process", setting="--port or ACCESSBOT_PORT")
+        if role == Role.BOTH and settings.worker_metrics_port:
+            check_free(settings.host, settings.worker_metrics_port, what=WORKER_LISTENER, setting=WORKER_PORT)
         app = build_server(settings, socket_mode=socket_mode, slack=not no_slack, role=role)
     except SetupError as error:
+        if sock is not None:
+            sock.close()
         typer.echo(f"Cannot start accessbot. {error}", err=True)
         raise typer.Exit(2) from None
     freeze_startup_heap()
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level=settings.log_level.lower(),
-                access_log=False, log_config=None)  # None: uvicorn's lines go through our handler
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(),
+                                           access_log=False, log_config=None))  # None: lines go through our handler
+    log.info("listening on http://%s:%s", host, port)
+    server.run(sockets=[sock])
+    if not server.started:  # the app's start-up failed (uvicorn.run's exit code for it)
+        raise typer.Exit(3)
 
 
 def freeze_startup_heap() -> None:
@@ -192,6 +207,8 @@ def _run_worker(settings: Settings, *, slack: bool, parent_pid: int | None) -> N
                    err=True)
         raise typer.Exit(2)
     try:
+        if parent_pid is None and settings.worker_metrics_port:  # under `serve`, the parent checked it
+            check_free(settings.host, settings.worker_metrics_port, what=WORKER_LISTENER, setting=WORKER_PORT)
         deps = _deps(settings)
     except SetupError as error:
         typer.echo(f"Cannot start the accessbot worker. {error}", err=True)

@@ -7,7 +7,6 @@ and a zip gets fixed timestamps and permissions, so the same period gives byte-i
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.audit.log import canonical
 from bot.audit.verify import verify
+from bot.domain import csv_cells
 from bot.domain.enums import DONE_ACTION_STATUSES
 from bot.reporting import policy_versions
 from bot.reporting.figures import Period, _deprovision_start, _held_at, _leaver_events
@@ -154,7 +154,7 @@ def _audit_events(s: Session, period: Period, batch: int = 5000) -> Iterator[byt
 
 def _access_at_end(s: Session, period: Period) -> Iterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_cells.writer(buffer, lineterminator="\n")
     writer.writerow(ACCESS_COLUMNS)
     moment = period.until
     rows = s.execute(select(Person.email, Person.department, Grant.entitlement, Grant.connector, Grant.target,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
+from bot.domain import csv_cells
 from bot.reporting.figures import ALL, DURATION_METRICS, Figures
 
 COLUMNS = ["metric", "dimension", "key", "count", "p50_seconds", "p90_seconds", "max_seconds", "value"]
@@ -44,7 +44,7 @@ def _row(metric: str, dimension: str, key: str, **values) -> dict:
 
 def to_csv(f: Figures) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv_cells.dict_writer(buffer, COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows(f))
     return buffer.getvalue()

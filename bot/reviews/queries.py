@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.domain import csv_cells
 from bot.domain.enums import ActionStatus, GrantStatus
 from bot.store.models import AuditEvent, Grant, Person, ProvisioningAction, ReviewCampaignRun, ReviewItem
 
@@ -155,7 +155,7 @@ def render_report(rows: list[dict], fmt: str) -> str:
     if fmt == "jsonl":
         return "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=REPORT_FIELDS, lineterminator="\n")
+    writer = csv_cells.dict_writer(out, REPORT_FIELDS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

@@ -10,6 +10,7 @@ from bot.domain.enums import Trigger
 
 if TYPE_CHECKING:
     from policies import Catalog
+    from policies.on_call import OnCallLookup
 
     from bot.store.models import Person
 
@@ -34,3 +35,4 @@ class Ctx:
     catalog: Catalog
     now: datetime
     actor: Actor
+    on_call: OnCallLookup | None = None  # who is on call, for auto-approve rules (bot/oncall)

@@ -20,11 +20,13 @@ from bot.domain.errors import (
     NotFoundError,
     SeparationOfDuties,
 )
+from bot.oncall import auto_approval as on_call
 from bot.store.models import AccessRequest, ApprovalStep, Person
 from bot.workflow import approve, bundle_round, due, grants, reminders, routing
 from bot.workflow.context import Ctx
 from bot.workflow.events import happened
 from policies import RequestFacts
+from policies.durations import humanize
 
 USE_DEFAULT = object()  # "the policy's default duration", distinct from None (= permanent)
 
@@ -33,6 +35,7 @@ USE_DEFAULT = object()  # "the policy's default duration", distinct from None (=
 class Submitted:
     request: AccessRequest
     outcome: str  # "pending", "approved" (auto), "extended"
+    notices: tuple[str, ...] = ()  # for the requester: why a fast path was not taken
 
 
 def lookup_entitlement(catalog, ref: str):
@@ -62,12 +65,16 @@ def submit(s: Session, ctx: Ctx, *, requester: Person, entitlement: str, duratio
     justification, ticket = justification.strip(), ticket.strip()
     chosen = ent.durations.default if duration is USE_DEFAULT else duration
     _check(s, ctx, ent, requester, facts, chosen, justification, ticket, starts_at)
+    answers = on_call.answers_for(ctx, ent, requester)  # before new_request locks rows
     request = new_request(s, ctx, requester=requester, ent=ent, duration=chosen, justification=justification,
                           ticket=ticket, starts_at=starts_at, bundle=bundle, created_by=created_by,
                           extra={"extension_of": extension_of} if extension_of is not None else {})
     steps = _create_steps(s, ctx, request, ent, requester)
-    rule = ent.auto_approve_rule(facts, RequestFacts(duration=chosen, justification=justification, ticket=ticket),
-                                 directory.owner_departments(s, ent.owners))
+    approval = ent.auto_approval(facts, RequestFacts(duration=chosen, justification=justification, ticket=ticket),
+                                 directory.owner_departments(s, ent.owners), answers)
+    approval, notices = on_call.settle(s, ctx, request, requester, answers, approval)
+    # The reason names the rule and where it is written; a long path must not overflow String(200) on PostgreSQL.
+    rule = _fits(approval.reason, 190) if approval else None
     if rule is None and not steps:
         rule = "no approval required by the catalog"
     happened(s, ctx, "request.submitted", subject_type="request", subject_id=request.id,
@@ -83,10 +90,14 @@ def submit(s: Session, ctx: Ctx, *, requester: Person, entitlement: str, duratio
         request.policy_rule = rule
         approve.close_steps(s, steps, StepStatus.APPROVED, ctx)
         approve.finalise_approved(s, ctx, request, requester, granted_by=f"auto: {rule}")
-        return Submitted(request, "extended" if request.extends_grant_id else "approved")
+        return Submitted(request, "extended" if request.extends_grant_id else "approved", notices)
     due.schedule(s, due.REQUEST_TIMEOUT, request.id, request.expires_at, now=ctx.now)
     reminders.schedule_reminder(s, ctx, request, steps[0], ent.reminder_after)
-    return Submitted(request, "pending")
+    return Submitted(request, "pending", notices)
+
+
+def _fits(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def new_request(s: Session, ctx: Ctx, *, requester: Person, ent, duration: timedelta | None, justification: str,
@@ -122,9 +133,21 @@ def _check(s, ctx, ent, requester, facts, duration: timedelta | None, justificat
     if ticket and ent.ticket_pattern and not re.fullmatch(ent.ticket_pattern, ticket):
         raise MissingJustification(f"“{ticket}” is not a valid ticket reference (expected {ent.ticket_pattern}).",
                                    field="ticket")
-    if starts_at is not None and starts_at < ctx.now - timedelta(minutes=5):
-        raise InvalidDuration("The start time is in the past.", field="starts_at")
+    _check_start(ctx, starts_at)
     check_separation_of_duties(s, ctx, ent, requester)
+
+
+def _check_start(ctx, starts_at: datetime | None) -> None:
+    """A scheduled start is from now to the catalog's ``max_start_ahead`` (default 90 days) ahead."""
+    if starts_at is None:
+        return
+    if starts_at < ctx.now - timedelta(minutes=5):
+        raise InvalidDuration("The start time is in the past.", field="starts_at")
+    ahead = ctx.catalog.settings.max_start_ahead
+    if starts_at > ctx.now + ahead:
+        latest = ctx.now + ahead
+        raise InvalidDuration(f"The start time is too far ahead: access can be scheduled at most {humanize(ahead)} "
+                              f"ahead (until {latest:%Y-%m-%d %H:%M} UTC).", field="starts_at")
 
 
 def check_eligible(s, ent, requester, facts) -> None:

@@ -181,3 +181,19 @@ def test_a_scim_page_past_any_row_lists_nothing(client, deps, page):
     answer = client.get("/scim/v2/Users", params=page, headers=SCIM)
     assert answer.status_code == 200, answer.text  # found by the fuzz test: OFFSET overflowed on PostgreSQL
     assert answer.json()["totalResults"] >= 0
+
+
+def test_a_start_past_the_scheduling_horizon_is_refused_by_the_admin_api(client, deps):
+    """The catalog's settings.max_start_ahead (default 90 days; the clock stands at 2026-11-02 09:00)."""
+    before = row_counts(deps.store)
+    answer = client.post("/api/v1/requests", json=_request(starts_at="2027-02-01T09:00:01Z", duration="1h"),
+                         headers=API)
+    assert answer.status_code == 400 and answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["field"] == "starts_at"
+    assert problem["detail"] == ("The start time is too far ahead: access can be scheduled at most 90 days ahead "
+                                 "(until 2027-01-31 09:00 UTC).")
+    assert row_counts(deps.store) == before
+    within = client.post("/api/v1/requests", json=_request(starts_at="2027-01-31T09:00:00Z", duration="1h"),
+                         headers=API)
+    assert within.status_code == 201, within.text

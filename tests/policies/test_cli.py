@@ -83,7 +83,8 @@ def test_explain_an_eligible_request_with_a_sod_conflict():
             "Erin Kim <erin.kim@acme.example>") in out
     assert "Separation of duties: CONFLICT (holding: okta:admin)" in out
     assert "identity-and-cloud-admin: okta:admin + aws-prod:admin." in out
-    assert "Auto-approve: no (no auto-approve rule)" in out
+    assert ("Auto-approve: no\n  rule 'first responder' \"the first responder of the SRE escalation policy\": "
+            "false here (it asks who is on call for sre-primary)") in out
 
 
 def test_explain_an_ineligible_person_and_a_too_long_request():
@@ -162,7 +163,7 @@ def test_check_passes_a_right_target_with_absent_credentials(tmp_path):
     write_files(tmp_path, {"catalog/apps.yaml": GITHUB.replace("target: acme", "target: org"),
                            "connectors.yaml": CONNECTORS.replace("    base_url: https://api.github.com\n", "")
                            .replace("http://vpn", "https://vpn")})
-    result = run("check", str(tmp_path / "catalog"), "--people", str(tmp_path / "none.yaml"))
+    result = run("check", str(tmp_path / "catalog"))
     assert "warning:" in result.stderr and "GH_TOKEN is not set" in result.stderr
     assert "unknown connector" not in result.stdout
 
@@ -179,7 +180,18 @@ def test_check_finds_the_connectors_file_named_by_the_setting(tmp_path, caplog):
 
 def test_a_connectors_file_that_does_not_parse_is_reported_without_flagging_every_connector(tmp_path):
     write_files(tmp_path, {"catalog/apps.yaml": GITHUB, "connectors.yaml": "instances: [github]\n"})
-    result = run("check", str(tmp_path / "catalog"), "--people", str(tmp_path / "none.yaml"))
+    result = run("check", str(tmp_path / "catalog"))
     assert result.exit_code == 1
     assert f"{tmp_path}/connectors.yaml:1: 'instances' must be a mapping" in result.stdout
     assert "unknown connector" not in result.stdout
+
+
+@pytest.mark.parametrize("args", [("check", "{missing}"), ("check", "--people", "{missing}"),
+                                  ("check", "--connectors", "{missing}"),
+                                  ("explain", "--person", "a@acme.test", "--entitlement", "github:member",
+                                   "--catalog", "{missing}")])
+def test_a_missing_file_is_a_usage_error(tmp_path, args):
+    missing = tmp_path / "nope.yaml"
+    result = run(*(arg.format(missing=missing) for arg in args))
+    assert result.exit_code == 2, result.output
+    assert f"error: no such file: {missing}" in result.stderr

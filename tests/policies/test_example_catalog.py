@@ -50,3 +50,13 @@ def test_every_entitlement_of_the_example_is_requestable_or_birthright(acme):
     birthright = {ref for rule in acme.birthright_rules for ref in rule.grants}
     for entitlement in acme.entitlements.values():
         assert entitlement.requestable or entitlement.ref in birthright, entitlement.ref
+
+
+def test_example_on_call_file_defines_every_schedule_the_catalog_names(acme):
+    from bot.oncall.checks import catalog_problems, schedules_in
+    from bot.oncall.config import load
+
+    spec = load(ACME / "on-call.yaml")
+    assert schedules_in(acme) == {"sre-primary": ["aws-prod:admin"]}
+    assert catalog_problems(spec, acme, "on-call.yaml") == []
+    assert acme.entitlement("aws-prod:admin").auto_approve[0].ends_with_shift

@@ -360,3 +360,17 @@ def test_offboarding_four_eyes_settings_are_read_and_checked(catalog_from, issue
     issues = issues_from(GITHUB + "settings:\n  offboarding:\n    second_confirmation: sometimes\n")
     assert issues == ["catalog.yaml:16: settings: offboarding.second_confirmation: should be 'privileged', 'always' "
                       "or 'never', got 'sometimes'"]
+
+
+def test_a_scheduling_horizon_out_of_range(issues_from):
+    issues = issues_from(GITHUB + "settings:\n  max_start_ahead: 3651d\n")
+    assert issues == ["catalog.yaml:15: settings: max_start_ahead: 3651 days is too far: at most 3650d (ten years)"]
+
+
+def test_the_scheduling_horizon_defaults_to_90_days_and_can_be_set(tmp_path):
+    from datetime import timedelta
+
+    write_files(tmp_path / "default", {"catalog.yaml": GITHUB})
+    write_files(tmp_path / "set", {"catalog.yaml": GITHUB + "settings:\n  max_start_ahead: 14d\n"})
+    assert load_catalog(tmp_path / "default").settings.max_start_ahead == timedelta(days=90)
+    assert load_catalog(tmp_path / "set").settings.max_start_ahead == timedelta(days=14)

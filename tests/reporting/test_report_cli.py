@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -128,3 +131,18 @@ def test_the_admin_api_gives_the_same_figures_to_a_bearer_of_the_token(world, kn
         assert ancient.status_code == 422 and "the period must lie between" in ancient.text
     finally:
         close(deps)
+
+
+def test_report_and_evidence_need_no_connector_credentials(store, tmp_path):
+    """The real command on the bundled example, whose connector secrets do not exist here."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("ACCESSBOT_", "SLACK_")) and key.upper() != "DATABASE_URL"
+           and not key.endswith(("_TOKEN", "_SECRET", "_KEY"))}
+    env.update(ACCESSBOT_DATABASE_URL=store.engine.url.render_as_string(hide_password=False),
+               PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    for args in (["report", "--format", "csv"], ["evidence", "--since", "2026-11-01", "--out", str(tmp_path / "pack")]):
+        result = subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert "is not set" not in result.stderr
+    assert result.stderr.startswith("Wrote 10 files")

@@ -44,6 +44,10 @@ def test_invalid_input_is_shown_inline_and_the_form_stays_open(bot):
     yesterday = bot.deps.clock.now() - timedelta(days=1)
     past = bot.sim.submit(ALICE, form.id, {"ticket": "INC-1", "justification": "fix data", "starts_at": yesterday})
     assert list(past.errors) == ["starts_at"]
+    far = bot.sim.submit(ALICE, form.id, {"ticket": "INC-1", "justification": "fix data",
+                                          "starts_at": bot.deps.clock.now() + timedelta(days=91)})
+    assert list(far.errors) == ["starts_at"] and far.top.id == form.id
+    assert "too far ahead" in far.errors["starts_at"] and "90 days" in far.errors["starts_at"]
 
     short = bot.open_form(ALICE, "github admin")
     too_short = bot.sim.submit(ALICE, short.id, {"justification": "no"})

@@ -4,11 +4,15 @@ message that says where and how to fix it, never a traceback. Other commands lik
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.settings import EXAMPLE_DIR
+from tests.support.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,3 +99,30 @@ def test_a_port_outside_0_to_65535_is_a_short_message_and_exit_2(tmp_path):
     stderr = assert_short_refusal(serve(tmp_path, "--no-slack", ACCESSBOT_SIMULATE_CONNECTORS="1",
                                         ACCESSBOT_PORT="99999"))
     assert "ACCESSBOT_PORT: Input should be less than or equal to 65535" in stderr
+
+
+@pytest.fixture
+def taken_port():
+    """A port another process listens on (as a second accessbot would)."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+def test_a_web_port_in_use_is_a_short_message_naming_it_and_exit_2(tmp_path, taken_port):
+    stderr = assert_short_refusal(serve(tmp_path, "--no-slack", "--port", str(taken_port),
+                                        ACCESSBOT_SIMULATE_CONNECTORS="1", ACCESSBOT_HOST="127.0.0.1"))
+    assert stderr.startswith(f"Cannot start accessbot. Port {taken_port} is already in use on 127.0.0.1")
+    assert "--port or ACCESSBOT_PORT" in stderr
+    assert not (tmp_path / "accessbot.db").exists()  # refused before the database was touched
+
+
+def test_a_worker_port_in_use_is_a_short_message_naming_it_and_exit_2(tmp_path, taken_port):
+    settings = dict(ACCESSBOT_SIMULATE_CONNECTORS="1", ACCESSBOT_HOST="127.0.0.1",
+                    ACCESSBOT_WORKER_METRICS_PORT=str(taken_port))
+    for role in ("both", "worker"):
+        stderr = assert_short_refusal(serve(tmp_path, "--no-slack", "--role", role, "--port", str(free_port()),
+                                            **settings))
+        assert f"Port {taken_port} is already in use on 127.0.0.1" in stderr, role
+        assert "ACCESSBOT_WORKER_METRICS_PORT" in stderr, role

@@ -14,6 +14,7 @@ from bot.slack import access_command, errors, parse, replays
 from bot.slack.ids import Action, Callback, Command, Shortcut
 from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.slack.metadata import RequestModalMeta
+from bot.slack.views import mrkdwn as md
 from bot.slack.views.request_modal import (
     bundle_of,
     bundle_value,
@@ -161,10 +162,12 @@ def submitted_text(result: Submitted | BundleSubmitted) -> str:
                     "follow it (or cancel it) from the card in your DMs or the App Home.")
         return f"✅ {what} was approved automatically by policy. I'll DM you as each access is ready."
     request = result.request
+    notes = "".join(f"\n\nℹ️ {md.escape(notice)}" for notice in result.notices)
     if result.outcome == "pending":
         return (f"✅ Request #{request.id} sent. I'll DM you when it is decided; you can follow it (or cancel it) "
-                "from the card in your DMs or the App Home.")
-    return f"✅ Request #{request.id} was approved automatically by policy. I'll DM you when the access is ready."
+                f"from the card in your DMs or the App Home.{notes}")
+    return (f"✅ Request #{request.id} was approved automatically by policy. I'll DM you when the access is "
+            f"ready.{notes}")
 
 
 def register(app: App) -> None:
