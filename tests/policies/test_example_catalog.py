@@ -16,7 +16,8 @@ def test_example_loads_with_every_cross_check(acme):
     assert acme.settings.it_admins_group == "it-admins"
     assert acme.settings.it_channel == "C0ITOPS001"
     assert acme.settings.timezone == "Europe/London"
-    assert set(acme.reviews) == {"quarterly-privileged", "production-engineering", "finance-one-off"}
+    assert set(acme.reviews) == {"quarterly-privileged", "production-engineering", "finance-one-off",
+                                 "unexplained-accounts"}
     assert acme.reviews["production-engineering"].connectors == {"aws"}
 
 
