@@ -5,6 +5,7 @@ real TimerService on the system clock."""
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -75,6 +76,11 @@ def running_timers(world):
     finally:
         service.stop()
         deps.executor.shutdown(wait=True)
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages (it is shared: read figures beside it)."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def wait_for(predicate, timeout: float) -> bool:

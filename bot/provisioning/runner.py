@@ -164,10 +164,11 @@ class ProvisioningRunner:
     def _calls(self, s: Session, rows: list[ProvisioningAction]) -> list[Call]:
         person_ids = {row.person_id for row in rows}
         people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(person_ids)))} if rows else {}
+        retained = self._retained(s, rows)
         return [Call(action_id=row.id, kind=row.action, connector=row.connector,
                      subject=directory.subject(people[row.person_id]), pending_ref=row.target_ref,
                      target=Target(ref=row.target, options=self._target_options(row.entitlement),
-                                   entitlement=row.entitlement, retained=self._retained(s, row)),
+                                   entitlement=row.entitlement, retained=retained.get(row.id, ())),
                      hold=reactivation.verdict(s, row) if row.action == ActionKind.REACTIVATE else None,
                      grant_id=row.grant_id, offboarding_id=row.offboarding_id)
                 for row in rows]
@@ -332,16 +333,23 @@ class ProvisioningRunner:
     def _target_options(self, ref: str) -> dict:
         return grants.target_options(self.catalog(), ref)
 
-    def _retained(self, s: Session, row: ProvisioningAction) -> tuple[dict, ...]:
-        """For a grant's revoke: the other options the person still holds on the same ref."""
-        if row.action != ActionKind.REVOKE or row.grant_id is None:
-            return ()
-        grant = s.get(Grant, row.grant_id)
-        if grant is None:
-            return ()
-        options = self._target_options(row.entitlement)
-        kept = [self._target_options(other.entitlement) for other in grants.other_live_grants(s, grant)]
-        return tuple(other for other in kept if other != options)
+    def _retained(self, s: Session, rows: list[ProvisioningAction]) -> dict[str, tuple[dict, ...]]:
+        """For each grant's revoke (by action id): the other options the person still holds on the
+        same ref. Two queries for the whole claim (its grants, then their live neighbours), not two
+        per row: measured as 18% of a 1,000-grant drain's time under the GIL (issue 17.7)."""
+        revokes = [row for row in rows if row.action == ActionKind.REVOKE and row.grant_id is not None]
+        if not revokes:
+            return {}
+        of = {g.id: g for g in s.scalars(select(Grant).where(Grant.id.in_({row.grant_id for row in revokes})))}
+        others = grants.other_live_grants_of(s, list(of.values()))
+        retained = {}
+        for row in revokes:
+            if row.grant_id not in of:
+                continue
+            options = self._target_options(row.entitlement)
+            kept = [self._target_options(other.entitlement) for other in others[row.grant_id]]
+            retained[row.id] = tuple(other for other in kept if other != options)
+        return retained
 
 
 _CALL_OUTCOMES = {Outcome.ALREADY: "already", Outcome.PENDING: "pending"}
