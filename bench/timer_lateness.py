@@ -2,7 +2,7 @@
 APScheduler alarm) revokes them through an instant connector. Lateness is the time from a grant's
 ends_at to the connector's revoke call, and to the ledger marking it expired. Goal: p99 < 2 s.
 
-    python bench/timer_lateness.py [--grants 1000] [--database sqlite|postgres] [--window 60]
+    python bench/timer_lateness.py [--grants 1000] [--database sqlite|postgres] [--window 60] [--lead SECONDS]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tests.timers.support import count_grants, seed_active_grants
 def main() -> None:
     args = arguments(__doc__)
     with bench_world(args.database) as world:
-        lead = 5.0 + args.grants / 250  # time to seed before the first grant ends
+        lead = args.lead or 5.0 + args.grants / 250  # time to seed before the first grant ends
         first_end = datetime.now(UTC) + timedelta(seconds=lead)
         step = args.window / args.grants
         ids = seed_active_grants(world, args.grants, lambda i: first_end + timedelta(seconds=i * step),

@@ -45,6 +45,8 @@ def arguments(description: str) -> argparse.Namespace:
     parser.add_argument("--grants", type=int, default=1000)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--window", type=float, default=60.0, help="seconds over which the grants end")
+    parser.add_argument("--lead", type=float, default=None,
+                        help="seconds from start to the first end (time to seed; default 5 + grants / 250)")
     return parser.parse_args()
 
 
