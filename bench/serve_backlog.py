@@ -10,6 +10,7 @@ within 1 s of healthy, 1,000 drained in under 5 s end to end.
 
 from __future__ import annotations
 
+import resource
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,9 @@ def main() -> None:
         print(f"  launch -> worker child healthy: {worker_healthy:.2f}s")
         print(f"  launch -> first revoke: {first:.2f}s  ({first - healthy:+.2f}s from healthy)")
         print(f"  launch -> last revoke:  {last:.2f}s  ({len(arrivals)} revoked, {twice} more than once)")
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)  # serve and its worker child, both ended by now
+        print(f"  CPU of serve and its worker, launch to stop: {cpu.ru_utime + cpu.ru_stime:.2f}s"
+              f" (user {cpu.ru_utime:.2f}s, system {cpu.ru_stime:.2f}s)")
         print(f"  load average before: {load_before}  after: {load_average()}")
     receiver.close()
 

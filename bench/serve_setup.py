@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from timer_setup import wait_for
+from timer_setup import load_average, wait_for
 
 from tests.support.live_server import free_port
 
@@ -99,11 +99,6 @@ def serve_arguments(description: str, *, grants: int, workers: bool = False) -> 
 
 def serve_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot", "serve", "--no-slack", *args]
-
-
-def load_average() -> str:
-    """The machine's 1, 5 and 15 minute load averages (it is shared: read figures beside it)."""
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def lateness(receiver: Receiver, ends: dict[str, float]) -> list[float]:

@@ -5,6 +5,7 @@ real TimerService on the system clock."""
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -44,6 +45,8 @@ def arguments(description: str) -> argparse.Namespace:
     parser.add_argument("--grants", type=int, default=1000)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--window", type=float, default=60.0, help="seconds over which the grants end")
+    parser.add_argument("--lead", type=float, default=None,
+                        help="seconds from start to the first end (time to seed; default 5 + grants / 250)")
     return parser.parse_args()
 
 
@@ -75,6 +78,11 @@ def running_timers(world):
     finally:
         service.stop()
         deps.executor.shutdown(wait=True)
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages (it is shared: read figures beside it)."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def wait_for(predicate, timeout: float) -> bool:

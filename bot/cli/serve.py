@@ -68,6 +68,38 @@ def slack_problems(settings: Settings, *, socket_mode: bool) -> list[str]:
 def build_server(settings: Settings, *, socket_mode: bool, slack: bool = True, deps=None, role: Role = Role.ALL):
     """The FastAPI app with Slack wired in; raises SetupError with a readable reason. In the web role
     commits wake the worker process instead of running background work here."""
+    if slack:
+        problems = slack_problems(settings, socket_mode=socket_mode)
+        if problems:
+            raise SetupError("Slack is not configured:\n  - " + "\n  - ".join(problems))
+    weak = settings.secret_problems()
+    if weak:
+        raise SetupError("A secret is too short to protect its endpoint:\n  - " + "\n  - ".join(weak))
+    worker = None
+    if role == Role.BOTH:
+        deps, worker = _deps_and_worker(settings, slack=slack, deps=deps)
+    try:
+        return _build_app(settings, deps or _deps(settings), socket_mode=socket_mode, slack=slack, role=role,
+                          worker=worker)
+    except BaseException:
+        if worker is not None:
+            worker.stop()
+        raise
+
+
+def _deps_and_worker(settings: Settings, *, slack: bool, deps=None):
+    """Start the worker child as soon as this process has migrated the database, synced the people
+    file and found the catalog and connectors valid (a setup error is one short message, from this
+    process), before it imports and builds its app: the two start-ups then overlap, instead of the
+    worker's (imports, catalog, the catch-up sweep) beginning only once the web front answers
+    (issue 17.9: the first revoke came a whole worker start-up after healthy)."""
+    deps = deps or _deps(settings)
+    worker = WorkerProcess(slack=slack)
+    worker.start()
+    return deps, worker
+
+
+def _build_app(settings: Settings, deps, *, socket_mode: bool, slack: bool, role: Role, worker):
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError
 
@@ -78,14 +110,6 @@ def build_server(settings: Settings, *, socket_mode: bool, slack: bool = True, d
     from bot.timers.plugin import timers_plugin
     from bot.worker import web_deps
 
-    if slack:
-        problems = slack_problems(settings, socket_mode=socket_mode)
-        if problems:
-            raise SetupError("Slack is not configured:\n  - " + "\n  - ".join(problems))
-    weak = settings.secret_problems()
-    if weak:
-        raise SetupError("A secret is too short to protect its endpoint:\n  - " + "\n  - ".join(weak))
-    deps = deps or _deps(settings)
     set_process(replica=deps.runner.replica_id)
     plugins = [hooks_plugin, scim_plugin]
     if slack:
@@ -94,8 +118,8 @@ def build_server(settings: Settings, *, socket_mode: bool, slack: bool = True, d
         plugins.append(timers_plugin)  # last: its first sweep may already notify through Slack
     else:
         web_deps(deps)
-    if role == Role.BOTH:
-        plugins.append(worker_process_plugin(slack=slack))  # the database is migrated by now
+    if worker is not None:
+        plugins.append(lambda _app, _deps: worker.stop)  # the app's shutdown (SIGTERM included) stops it
     try:
         return create_app(settings, deps=deps, plugins=plugins)
     except (BoltError, SlackApiError) as error:
@@ -234,15 +258,6 @@ def _run_worker(settings: Settings, *, slack: bool, parent_pid: int | None) -> N
     finally:
         worker.stop()
         deps.close()
-
-
-def worker_process_plugin(*, slack: bool):
-    """Start the worker child with the app; the app's shutdown (SIGTERM included) stops it."""
-    def plugin(_app, _deps):
-        worker = WorkerProcess(slack=slack)
-        worker.start()
-        return worker.stop
-    return plugin
 
 
 class RestartBackoff:

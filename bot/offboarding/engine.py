@@ -26,6 +26,7 @@ from bot.domain.enums import ActionKind, ActionStatus, Trigger
 from bot.domain.errors import NotFoundError
 from bot.logs import log_context
 from bot.offboarding import accounts, completion, prepare
+from bot.offboarding.calls import LaneClaims, Recorder
 from bot.offboarding import report as reports
 from bot.offboarding.lanes import run_lanes
 from bot.provisioning.runner import UNFINISHED
@@ -99,7 +100,11 @@ def _drive(deps, record_ids: list[int], *, per_system: int, on_progress: Progres
     ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
     _discover_accounts(deps, ctx, record_ids, per_system)
     tracker = _Tracker(deps, record_ids, on_progress)
-    run_lanes(_lanes(deps, tracker), per_system)
+    recorder = Recorder(deps.runner, tracker.done_many)
+    try:
+        run_lanes(_lanes(deps, tracker, recorder, per_system), per_system)
+    finally:
+        recorder.close()  # every outcome written before the settle looks at what is still open
     _settle(deps, record_ids, settle_seconds, tracker)
     return [finish(deps, record_id) for record_id in record_ids]
 
@@ -142,24 +147,33 @@ class _Tracker:
         self.total, self.finished = len(self.open), 0
 
     def done(self, row) -> None:
+        self.done_many([row])
+
+    def done_many(self, rows) -> None:
+        """These rows settled: count them, and announce every system they finished in one transaction."""
+        systems_done, counts = [], []
         with self.lock:
-            if row.id not in self.open:
-                return
-            self.open.discard(row.id)
-            self.finished += 1
-            key = (row.offboarding_id, row.connector)
-            self.remaining[key] -= 1
-            system_done = self.remaining[key] == 0
-            finished, total = self.finished, self.total
+            for row in rows:
+                if row.id not in self.open:
+                    continue
+                self.open.discard(row.id)
+                self.finished += 1
+                key = (row.offboarding_id, row.connector)
+                self.remaining[key] -= 1
+                if self.remaining[key] == 0:
+                    systems_done.append(key)
+                counts.append((self.finished, self.total))
         if self.on_progress:
-            self.on_progress(finished, total)
-        if system_done:
-            _announce_system(self.deps, *key)
+            for finished, total in counts:
+                self.on_progress(finished, total)
+        if systems_done:
+            _announce_systems(self.deps, systems_done)
 
 
-def _lanes(deps, tracker: _Tracker) -> dict[str, list[Callable[[], None]]]:
+def _lanes(deps, tracker: _Tracker, recorder: Recorder, per_system: int) -> dict[str, list[Callable[[], None]]]:
     """Per system: each person's account calls first (suspend, then end sessions, as one job so the
-    sessions end after the account is disabled), then the revocations."""
+    sessions end after the account is disabled), then the revocations; claimed a round at a time
+    and recorded in batches (calls.py)."""
     chains: dict[tuple[str, int], list] = defaultdict(list)
     revokes: dict[str, list] = defaultdict(list)
     for row in sorted(tracker.rows, key=lambda r: (ACCOUNT_FIRST.get(r.action, 9), r.created_at)):
@@ -169,12 +183,26 @@ def _lanes(deps, tracker: _Tracker) -> dict[str, list[Callable[[], None]]]:
             chains[(row.connector, row.offboarding_id)].append(row)
         else:
             revokes[row.connector].append(row)
-    lanes: dict[str, list[Callable[[], None]]] = defaultdict(list)
+    items: dict[str, list[list]] = defaultdict(list)
     for (connector, _), rows in chains.items():
-        lanes[connector].append(lambda rows=rows: [_execute(deps, tracker, r) for r in rows])
+        items[connector].append(rows)
     for connector, rows in revokes.items():
-        lanes[connector] += [lambda r=r: _execute(deps, tracker, r) for r in rows]
+        items[connector] += [[row] for row in rows]
+    lanes = {}
+    for connector, jobs in items.items():
+        claims = LaneClaims(deps.runner, jobs, per_system)
+        lanes[connector] = [lambda i=i, claims=claims: _run_job(deps, tracker, recorder, claims, i)
+                            for i in range(len(jobs))]
     return lanes
+
+
+def _run_job(deps, tracker: _Tracker, recorder: Recorder, claims: LaneClaims, index: int) -> None:
+    for row, call in claims.calls_for(index):
+        with log_context(offboarding_id=row.offboarding_id):
+            if call is not None:
+                recorder.put(row, deps.runner.attempt(call))
+            elif _status(deps, row.id) not in (ActionStatus.QUEUED, ActionStatus.IN_PROGRESS):
+                tracker.done(row)  # settled by someone else, or waiting for a retry or a target
 
 
 def _execute(deps, tracker: _Tracker, row) -> None:
@@ -207,19 +235,23 @@ def _settle(deps, record_ids: list[int], seconds: float, tracker: _Tracker) -> N
             time.sleep(0.05)
 
 
-def _announce_system(deps, record_id: int, connector: str) -> None:
+def _announce_systems(deps, finished: list[tuple[int, str]]) -> None:
+    """One ``offboarding.progress`` per (offboarding, system) finished, in one transaction that
+    builds each offboarding's report once."""
+    by_record: dict[int, list[str]] = defaultdict(list)
+    for record_id, connector in finished:
+        by_record[record_id].append(connector)
+    ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
     with deps.store.uow() as s:
-        record = s.get(Offboarding, record_id)
-        report = reports.build(s, record)
-        system = next((x for x in report.systems if x.system == connector), None)
-        if system is None:
-            return
-        ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
-        emit(s, ctx, "offboarding.progress", offboarding_id=record_id, person_email=report.person_email,
-             system=connector, state=system.state, mark=system.mark,
-             items=[{"what": i.what, "state": i.state, "mark": i.mark, "reason": i.reason} for i in system.items],
-             systems_done=sum(1 for x in report.systems if x.state != reports.PENDING),
-             systems_total=len(report.systems))
+        for record_id, connectors in by_record.items():
+            report = reports.build(s, s.get(Offboarding, record_id))
+            for system in [x for x in report.systems if x.system in connectors]:
+                emit(s, ctx, "offboarding.progress", offboarding_id=record_id, person_email=report.person_email,
+                     system=system.system, state=system.state, mark=system.mark,
+                     items=[{"what": i.what, "state": i.state, "mark": i.mark, "reason": i.reason}
+                            for i in system.items],
+                     systems_done=sum(1 for x in report.systems if x.state != reports.PENDING),
+                     systems_total=len(report.systems))
     deps.wake()  # the notifier redraws the report now, not at its next sweep
 
 

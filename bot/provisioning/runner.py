@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
@@ -94,6 +94,8 @@ class Attempt:
     result: ActionResult | None = None
     error: ConnectorError | None = None
     hold: reactivation.Skip | reactivation.Wait | None = None  # the call was not made (see Call.hold)
+    # time.monotonic() when the answer came: the call's duration excludes waiting to be recorded
+    finished: float = field(default_factory=time.monotonic)
 
 
 def new_replica_id() -> str:
@@ -118,7 +120,8 @@ class ProvisioningRunner:
         return Ctx(self.catalog(), self.clock.now(), ACTOR)
 
     # -- claiming ----------------------------------------------------------------------------
-    def claim(self, limit: int = 100, only: str | None = None) -> list[Call]:
+    def claim(self, limit: int = 100, only: str | Collection[str] | None = None) -> list[Call]:
+        """Claim due actions (``only``: this one, or these, in one transaction)."""
         now = self.clock.now()
         with self.store.uow() as s:
             earlier = aliased(ProvisioningAction)
@@ -143,7 +146,7 @@ class ProvisioningRunner:
                       and_(in_progress, taken_over))
             query = select(ProvisioningAction).where(due, ~blocked)
             if only:
-                query = query.where(ProvisioningAction.id == only)
+                query = query.where(ProvisioningAction.id.in_([only] if isinstance(only, str) else list(only)))
             else:
                 # An offboarding's calls are run by the offboarding engine, which orders them,
                 # bounds them per system and keeps the report in step; never twice at once.
@@ -164,10 +167,11 @@ class ProvisioningRunner:
     def _calls(self, s: Session, rows: list[ProvisioningAction]) -> list[Call]:
         person_ids = {row.person_id for row in rows}
         people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(person_ids)))} if rows else {}
+        retained = self._retained(s, rows)
         return [Call(action_id=row.id, kind=row.action, connector=row.connector,
                      subject=directory.subject(people[row.person_id]), pending_ref=row.target_ref,
                      target=Target(ref=row.target, options=self._target_options(row.entitlement),
-                                   entitlement=row.entitlement, retained=self._retained(s, row)),
+                                   entitlement=row.entitlement, retained=retained.get(row.id, ())),
                      hold=reactivation.verdict(s, row) if row.action == ActionKind.REACTIVATE else None,
                      grant_id=row.grant_id, offboarding_id=row.offboarding_id)
                 for row in rows]
@@ -194,6 +198,15 @@ class ProvisioningRunner:
     def run(self, call: Call, *, polling: bool = False) -> None:
         """Call the connector for one claimed action and record the outcome."""
         self._record_together([self._attempt(call, polling=polling)])
+
+    def attempt(self, call: Call) -> Attempt:
+        """Call the connector for one claimed action, outside any transaction; `record` the result."""
+        return self._attempt(call)
+
+    def record(self, attempts: list[Attempt]) -> list[Attempt]:
+        """Record the outcomes of several calls, in one transaction if they can be; returns those
+        recorded (see _record)."""
+        return self._record(attempts)
 
     def poll(self, action_id: str) -> None:
         """Follow up an action that the target said is still in progress."""
@@ -254,24 +267,28 @@ class ProvisioningRunner:
         raise ValueError(f"unknown action kind {kind}")
 
     # -- recording ---------------------------------------------------------------------------
-    def _record(self, attempts: list[Attempt]) -> None:
+    def _record(self, attempts: list[Attempt]) -> list[Attempt]:
         """Record outcomes in one transaction. If that fails, each is recorded on its own, so one
         outcome that cannot be written never holds back the others (an unrecorded call keeps its
-        lease and is run again when it runs out: connectors are idempotent by action id)."""
+        lease and is run again when it runs out: connectors are idempotent by action id). Returns
+        the attempts whose outcome was recorded."""
         try:
             self._record_together(attempts)
-            return
+            return attempts
         except Exception:  # the group's boundary: retried one by one below, each with its own
             if len(attempts) == 1:
                 log.exception("recording the outcome of provisioning action %s failed", attempts[0].call.action_id)
-                return
+                return []
             log.warning("recording %d provisioning outcomes together failed; recording them one by one",
                         len(attempts), exc_info=True)
+        recorded = []
         for attempt in attempts:
             try:
                 self._record_together([attempt])
+                recorded.append(attempt)
             except Exception:  # one outcome's boundary: its lease runs out and the call runs again
                 log.exception("recording the outcome of provisioning action %s failed", attempt.call.action_id)
+        return recorded
 
     def _record_together(self, attempts: list[Attempt]) -> None:
         lateness: list[float] = []
@@ -294,7 +311,7 @@ class ProvisioningRunner:
     def _record_one(self, s: Session, ctx: Ctx, attempt: Attempt) -> float | None:
         """Apply one outcome; returns how late an expired grant's access was removed, if it was."""
         action = s.get(ProvisioningAction, attempt.call.action_id)
-        action.duration_ms = int((time.monotonic() - attempt.started) * 1000)
+        action.duration_ms = int((attempt.finished - attempt.started) * 1000)
         error, result = attempt.error, attempt.result
         if isinstance(attempt.hold, reactivation.Skip):
             outcomes.skipped(s, ctx, action, reason=attempt.hold.reason)
@@ -332,16 +349,23 @@ class ProvisioningRunner:
     def _target_options(self, ref: str) -> dict:
         return grants.target_options(self.catalog(), ref)
 
-    def _retained(self, s: Session, row: ProvisioningAction) -> tuple[dict, ...]:
-        """For a grant's revoke: the other options the person still holds on the same ref."""
-        if row.action != ActionKind.REVOKE or row.grant_id is None:
-            return ()
-        grant = s.get(Grant, row.grant_id)
-        if grant is None:
-            return ()
-        options = self._target_options(row.entitlement)
-        kept = [self._target_options(other.entitlement) for other in grants.other_live_grants(s, grant)]
-        return tuple(other for other in kept if other != options)
+    def _retained(self, s: Session, rows: list[ProvisioningAction]) -> dict[str, tuple[dict, ...]]:
+        """For each grant's revoke (by action id): the other options the person still holds on the
+        same ref. Two queries for the whole claim (its grants, then their live neighbours), not two
+        per row: measured as 18% of a 1,000-grant drain's time under the GIL (issue 17.7)."""
+        revokes = [row for row in rows if row.action == ActionKind.REVOKE and row.grant_id is not None]
+        if not revokes:
+            return {}
+        of = {g.id: g for g in s.scalars(select(Grant).where(Grant.id.in_({row.grant_id for row in revokes})))}
+        others = grants.other_live_grants_of(s, list(of.values()))
+        retained = {}
+        for row in revokes:
+            if row.grant_id not in of:
+                continue
+            options = self._target_options(row.entitlement)
+            kept = [self._target_options(other.entitlement) for other in others[row.grant_id]]
+            retained[row.id] = tuple(other for other in kept if other != options)
+        return retained
 
 
 _CALL_OUTCOMES = {Outcome.ALREADY: "already", Outcome.PENDING: "pending"}
