@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.reviews import queries
 from bot.reviews.deadline import load_campaign
 from bot.store.models import ReviewCampaignRun, ReviewItem
+from bot.usage import ledger as usage_ledger
 
 PAGE_SIZE = 15  # two blocks per row: a page stays far below a modal's 100 blocks
 
@@ -74,13 +75,15 @@ def review_page(s: Session, catalog, campaign_id: int, reviewer_id: int, page: i
     page = min(max(page, 0), pages - 1)
     pairs = queries.reviewer_items(s, campaign_id, reviewer_id, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
     peers = queries.peers_holding(s, pairs)
+    used = usage_ledger.last_used(s, {(holder.id, item.connector) for item, holder in pairs})
     rows = []
     for item, holder in pairs:
         entitlement = catalog.entitlements.get(item.entitlement)
         rows.append(ReviewRow(
             item.id, item.status, holder.name or holder.email, holder.slack_user_id, holder.title or "",
             holder.department or "", item.entitlement, entitlement.label if entitlement else item.entitlement,
-            item.risk, item.held_since, item.granted_how, item.granted_by, item.last_reviewed_at, None,
+            item.risk, item.held_since, item.granted_how, item.granted_by, item.last_reviewed_at,
+            used.get((holder.id, item.connector)),
             *peers[item.id], item.reason or ""))
     return ReviewPage(campaign.id, campaign.name, campaign.status == "open", campaign.due_at, progress.decided,
                       progress.total, page, pages, tuple(rows))
