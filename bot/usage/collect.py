@@ -57,7 +57,7 @@ def collect(deps, name: str, *, max_seconds: float = 300.0) -> Pass:
         try:
             page = connector.last_activity(cursor)
         except RateLimited as error:
-            wait = timedelta(seconds=max(1.0, error.retry_after or 60.0))
+            wait = timedelta(seconds=max(1.0, 60.0 if error.retry_after is None else error.retry_after))
             return _pause(deps, name, pages, accounts, wait, f"throttled: {error}")
         except ConnectorError as error:
             return _fail(deps, name, pages, accounts, f"{type(error).__name__}: {error}")
