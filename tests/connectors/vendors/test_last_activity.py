@@ -129,3 +129,62 @@ def test_entra_without_audit_log_read_all_fails_the_collection(entra_fake):
     with _entra([]) as build:
         with pytest.raises(AuthError):
             build().last_activity()
+
+
+def test_webhook_last_used_is_a_signed_operation_of_our_protocol_with_pages():
+    """Our own protocol (connectors/webhook.py, docs/connectors.md#webhook), on a real local HTTP peer."""
+    from connectors.webhook import WebhookConnector
+    from tests.support.http_peer import HttpPeer, Reply
+
+    secret = "shared-webhook-secret"
+    with HttpPeer(secret=secret) as peer:
+        peer.script("POST", "/usage",
+                    Reply(200, json={"accounts": [{"email": "A@acme.test", "last_used_at": "2026-09-02T08:00:00Z"},
+                                                  {"email": "b@acme.test", "last_used_at": None}, {"email": 7}],
+                                     "next_cursor": "p2", "meaning": "entitlement_use"}),
+                    Reply(429, headers={"Retry-After": "120"}),
+                    Reply(200, json={"accounts": [], "next_cursor": None}))
+        options = {"url": f"{peer.url}/accessbot", "secret": secret, "last_used_url": f"{peer.url}/usage",
+                   "retry_backoff": 0.001}
+        hook = WebhookConnector("payroll", options)
+        assert hook.capabilities.last_activity is True
+        assert WebhookConnector.capabilities_for("x", {"url": "https://x.test"}).last_activity is False
+        first = hook.last_activity()
+        with pytest.raises(RateLimited):
+            hook.last_activity(first.cursor)
+        last = hook.last_activity(first.cursor)
+        hook.close()
+    assert [(a.account.id, a.last_at) for a in first.activity] == [
+        ("a@acme.test", datetime(2026, 9, 2, 8, tzinfo=UTC)), ("b@acme.test", None)]
+    assert (first.cursor, first.meaning, last.cursor) == ("p2", ActivityMeaning.ENTITLEMENT_USE, None)
+    bodies = [r.json() for r in peer.requests_to("POST", "/usage")]
+    assert [b["cursor"] for b in bodies] == [None, "p2", "p2"] and {b["action"] for b in bodies} == {"last_used"}
+    assert all(r.signature_ok for r in peer.requests_to("POST", "/usage"))
+
+
+def test_scim_reads_the_configured_extension_attribute_by_start_index():
+    """SCIM (RFC 7644 §3.4.2.4 paging by startIndex/count) has no last-use attribute: a configured one."""
+    from connectors.scim import ScimConnector
+    from tests.support.http_peer import HttpPeer, Reply
+
+    urn = "urn:example:params:scim:schemas:extension:acme:2.0:User"
+
+    def listing(users, total, start):
+        return Reply(200, json={"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                                "totalResults": total, "startIndex": start, "itemsPerPage": len(users),
+                                "Resources": users})
+    with HttpPeer() as peer:
+        peer.script("GET", "/scim/v2/Users",
+                    listing([{"id": "1", "userName": "a@acme.test", urn: {"lastLogin": "2026-09-02T08:00:00Z"}},
+                             {"id": "2", "userName": "b@acme.test"}], 3, 1),
+                    listing([{"id": "3", "userName": "c@acme.test", urn: {"lastLogin": "garbage"}}], 3, 3))
+        scim = ScimConnector("app", {"base_url": f"{peer.url}/scim/v2", "token": "t" * 20, "page_size": 2,
+                                     "last_activity_attribute": f"{urn}:lastLogin"})
+        assert scim.capabilities.last_activity
+        pages = _all_pages(scim)
+        scim.close()
+        plain = ScimConnector("app2", {"base_url": f"{peer.url}/scim/v2", "token": "t" * 20})
+        assert not plain.capabilities.last_activity
+    seen = [(a.account.display, a.last_at) for p in pages for a in p.activity]
+    assert seen == [("a@acme.test", datetime(2026, 9, 2, 8, tzinfo=UTC)), ("b@acme.test", None), ("c@acme.test", None)]
+    assert [r.query for r in peer.requests_to("GET", "/scim/v2/Users")][1].startswith("startIndex=3")
