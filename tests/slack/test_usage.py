@@ -14,7 +14,7 @@ from bot.slack.usage_refs import UsageAskRef
 from bot.store.models import Grant, UsageAsk
 from bot.timers.service import TimerService
 from bot.usage import collect
-from tests.slack.harness import ALICE, BOB, running_bot
+from tests.slack.harness import ALICE, BOB, OLGA, running_bot
 from tests.usage.conftest import USAGE_CATALOG, holding
 
 
@@ -115,3 +115,23 @@ def test_no_answer_releases_and_redraws_the_dm_while_unknown_usage_asks_nobody(b
     assert [a.decided_how for a in _asks(bot)] == ["deadline"]
     assert "Released" in _question(bot, ALICE).visible_text
     assert not bot.world.holds("alice@acme.test", "sf-sales") and bot.world.holds("bob@acme.test", "sf-sales")
+
+
+def test_no_answer_hands_the_question_to_the_owner_who_releases(bot):
+    _unused(bot, "alice@acme.test", ref="salesforce:reports")
+    alices = _question(bot, ALICE)
+    assert [e["action_id"] for b in alices.blocks if b["type"] == "actions" for e in b["elements"]] == [
+        "usage_keep", "usage_release"]
+    bot.world.advance(days=7, minutes=1)
+    TimerService(bot.deps).sweep_once()
+    bot.settle()
+    olgas = _question(bot, OLGA)
+    assert "Alice has not used Salesforce (Reports)" in olgas.text
+    redrawn = _question(bot, ALICE)
+    assert "the owner decides now" in redrawn.visible_text and not [b for b in redrawn.blocks if b["type"] == "actions"]
+    bot.sim.click(OLGA, on=olgas, action_id="usage_release")
+    bot.settle()
+    bot.world.run()
+    [ask] = _asks(bot)
+    assert (ask.status, ask.decided_how) == ("released", "owner")
+    assert not bot.world.holds("alice@acme.test", "sf-reports")

@@ -18,6 +18,8 @@ RESOURCES = """  salesforce:
     inactivity: {after_days: 30, answer_days: 7, then: release}
     entitlements:
       sales-cloud: {title: Sales Cloud, target: sf-sales, approval: []}
+      reports: {title: Reports, target: sf-reports, approval: [],
+                inactivity: {after_days: 30, answer_days: 7, then: ask_owner}}
       admin: {title: Admin, target: sf-admin, risk: high, approval: [],
               inactivity: {after_days: 30, answer_days: 3, then: ask_owner}}
   tableau:

@@ -20,12 +20,17 @@ def on_asked(d: Dispatch, event: Event) -> None:
     subject, purpose = ("usage_ask", view.ask_id), f"asked:{view.asked_id}"
     if view.status == "open" and not d.out.has(subject, purpose):
         d.out.post_dm(view.asked_id, render_usage_ask(view), subject=subject, purpose=purpose)
+    _redraw(d, view, skip=purpose)  # a holder's earlier copy, once the question went to an owner
 
 
 def on_answered(d: Dispatch, event: Event) -> None:
-    view = _view(d, event)
+    _redraw(d, _view(d, event))
+
+
+def _redraw(d: Dispatch, view, skip: str = "") -> None:
     for copy in d.out.copies(("usage_ask", view.ask_id)):
-        d.out.update(copy, render_usage_ask(view))
+        if copy.purpose != skip:
+            d.out.update(copy, render_usage_ask(view, reader_id=copy.person_id))
 
 
 def register(handlers: Handlers) -> None:

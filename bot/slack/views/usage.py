@@ -29,8 +29,10 @@ def _question(view: AskView) -> str:
     return f"{view.holder_name} has not used {view.label} since {_day(view.last_at)}. Keep it or release it?"
 
 
-def render_usage_ask(view: AskView) -> ui.Rendered:
-    question = _question(view)
+def render_usage_ask(view: AskView, *, reader_id: int | None = None) -> ui.Rendered:
+    """``reader_id``: whose copy this is; a holder's copy after the question went to an owner has no buttons."""
+    question = _question(view) if reader_id in (None, view.asked_id) else _question(
+        AskView(**{**view.__dict__, "asked_is_holder": True}))
     who = "" if view.asked_is_holder else f"{md.person(view.holder_name, view.holder_slack_id)} · "
     then = ("it is released" if view.at_deadline == "release"
             else "the owner is asked" if view.asked_is_holder else "it is kept")
@@ -40,7 +42,9 @@ def render_usage_ask(view: AskView) -> ui.Rendered:
              f"A seat costs {md.escape(cost)} a month" if cost else ""]
     blocks = [ui.section(f"🕸️ {md.escape(question)}", block_id=f"usage_ask:{view.ask_id}"),
               ui.context(*notes)]
-    if view.status == "open":
+    if view.status == "open" and reader_id not in (None, view.asked_id):
+        blocks.append(ui.context("➡️ Nobody answered in time: the owner decides now"))
+    elif view.status == "open":
         ref = UsageAskRef(ask_id=view.ask_id).dump()
         blocks.append(ui.actions(ui.button("Keep", Action.USAGE_KEEP, ref, style="primary"),
                                  ui.button("Release", Action.USAGE_RELEASE, ref, style="danger"),

@@ -193,7 +193,9 @@ RENDERERS = {
     review.render_revoked_notice: lambda: [(HOSTILE, HOSTILE, HOSTILE)],
     usage_views.render_usage_ask: lambda: [AskView(1, status, HOSTILE, HOSTILE, None, holder, 2, NOW, HOSTILE, NOW,
                                                    "release", 15000, "USD", HOSTILE, "holder")
-                                           for status in ("open", "released") for holder in (True, False)],
+                                           for status in ("open", "released") for holder in (True, False)]
+    + [((AskView(1, "open", HOSTILE, HOSTILE, None, False, 2, NOW, HOSTILE, NOW, "ask_owner", None, None, "", None),),
+        {"reader_id": 1})],
     usage_views.render_keep_modal: lambda: [(1, HOSTILE)],
 }
 
