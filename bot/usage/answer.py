@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.domain.enums import EndReason, GrantStatus
 from bot.domain.errors import InvalidState, NotAuthorized, NotFoundError
 from bot.store.models import Grant, Person, UsageAsk
-from bot.usage.evaluate import _first_owner
+from bot.usage.evaluate import first_owner
 from bot.usage.events import UsageEvent
 from bot.usage.timers import UsageTimer
 from bot.workflow import due, end_grant
@@ -73,7 +73,7 @@ def at_deadline(s: Session, ctx: Ctx, *, ask_id: int) -> bool:
         _release(s, ctx, ask, by=None, how="deadline", reason="no answer by the deadline")
         return ask.status == "released"
     entitlement = ctx.catalog.entitlements.get(ask.entitlement)
-    owner = _first_owner(s, entitlement.owners if entitlement else [], ask.holder_id)
+    owner = first_owner(s, entitlement.owners if entitlement else [], ask.holder_id)
     if ask.asked_id == ask.holder_id and owner is not None:
         days = entitlement.inactivity.answer_days if entitlement and entitlement.inactivity else 7
         ask.asked_id, ask.due_at, ask.version = owner.id, ctx.now + timedelta(days=days), ask.version + 1

@@ -69,7 +69,7 @@ def evaluate(s: Session, ctx: Ctx, *, connector: str) -> Evaluation:
     return out
 
 
-def _first_owner(s: Session, owners: list[str], holder_id: int) -> Person | None:
+def first_owner(s: Session, owners: list[str], holder_id: int) -> Person | None:
     for email in owners:
         person = s.scalar(select(Person).where(Person.email == email))
         if person is not None and person.id != holder_id and person.status == PersonStatus.ACTIVE:
@@ -79,7 +79,7 @@ def _first_owner(s: Session, owners: list[str], holder_id: int) -> Person | None
 
 def ask(s: Session, ctx: Ctx, grant: Grant, entitlement, policy: InactivityPolicy, row) -> UsageAsk:
     holder = s.get(Person, grant.person_id)
-    asked = _first_owner(s, entitlement.owners, holder.id) if policy.asks_owner_first(entitlement.risk) else None
+    asked = first_owner(s, entitlement.owners, holder.id) if policy.asks_owner_first(entitlement.risk) else None
     cost = entitlement.license
     item = UsageAsk(grant_id=grant.id, holder_id=holder.id, asked_id=(asked or holder).id,
                     entitlement=grant.entitlement, connector=grant.connector, last_activity_at=row.last_activity_at,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -40,17 +39,6 @@ def record_page(s: Session, connector: str, page: ActivityPage, now: datetime) -
         row.last_activity_at = activity.last_at
         row.meaning, row.source, row.read_at = str(page.meaning), page.source[:200], now
     return len(items)
-
-
-@dataclass(frozen=True)
-class Known:
-    """What the ledger says about one person on one target, and whether it may be acted on."""
-
-    last_at: datetime | None  # None: unknown
-    meaning: str
-    read_at: datetime | None
-    fresh: bool  # read by a pass that completed recently, with no failure since
-    why_not: str = ""  # when not fresh: said in the audit and the report
 
 
 def freshness(s: Session, connector: str, now: datetime) -> tuple[bool, str]:
