@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -171,3 +173,11 @@ def test_keep_restarts_the_clock_and_only_the_asked_person_answers(world, deps):
     world.advance(days=11)
     _pass(world, deps)
     assert len(_asks(world)) == 2
+
+
+def test_start_up_schedules_one_first_pass_per_target_that_can_tell_and_moves_none(world, deps):
+    assert collect.schedule_collections(deps) == ["mem"]
+    world.advance(hours=1)
+    collect.schedule_collections(deps)  # a restart: the row stays where it was
+    [row] = due_rows(world.store, UsageTimer.COLLECT)
+    assert row.ref_id == "mem" and row.due_at == world.clock.now() - timedelta(hours=1)
