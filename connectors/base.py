@@ -25,6 +25,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -102,6 +103,35 @@ class Capabilities:
     # account), and revoke honours ``Target.retained``. Otherwise a revoke while another grant on
     # the same ref is live is skipped: that grant still covers the access.
     revokes_by_options: bool = False
+    # ``last_activity`` reads when each account was last active (bot.usage); False: usage is unknown.
+    last_activity: bool = False
+
+
+class ActivityMeaning(StrEnum):
+    """What a last-activity figure measures: a login is not use of one particular entitlement."""
+
+    LOGIN = "login"  # the person signed in to the identity provider / directory
+    APP_SIGN_IN = "app_sign_in"  # the person signed in to this application
+    ENTITLEMENT_USE = "entitlement_use"  # the target saw this access itself being used
+    ACCOUNT_USE = "account_use"  # any use of the account the target can see (API, web, git...)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One account's last activity; ``last_at`` None: the target cannot tell (never "never used")."""
+
+    account: PrincipalRef
+    last_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ActivityPage:
+    """One page of a last-activity listing; ``cursor`` resumes after it (None: the listing is done)."""
+
+    activity: tuple[Activity, ...]
+    cursor: str | None
+    meaning: ActivityMeaning
+    source: str  # the field read, for people ("Okta users.lastLogin")
 
 
 @dataclass(frozen=True)
@@ -197,6 +227,12 @@ class Connector(abc.ABC):
     def end_sessions(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:
         """Sign the person out everywhere the target can."""
         raise Unsupported(f"{self.kind} cannot end sessions")
+
+    # -- usage (capability-gated) ------------------------------------------------------------
+    def last_activity(self, cursor: str | None = None) -> ActivityPage:
+        """One page of every account's last activity, from ``cursor`` (None: the start). Raises
+        RateLimited (with ``retry_after``) rather than waiting long: the collector resumes at the cursor."""
+        raise Unsupported(f"{self.kind} cannot tell when accounts were last used")
 
     def describe(self, target: Target) -> str:
         """A short human label for a target in reports."""

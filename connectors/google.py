@@ -40,7 +40,20 @@ import httpx
 import pydantic
 from google.oauth2 import service_account
 
-from connectors.base import ActionResult, Capabilities, Check, Connector, Outcome, PrincipalRef, Subject, Target
+from connectors.activity import parse_time
+from connectors.base import (
+    ActionResult,
+    Activity,
+    ActivityMeaning,
+    ActivityPage,
+    Capabilities,
+    Check,
+    Connector,
+    Outcome,
+    PrincipalRef,
+    Subject,
+    Target,
+)
 from connectors.errors import (
     AuthError,
     ConfigError,
@@ -176,7 +189,7 @@ class GoogleConnector(Connector):
     options_model = GoogleOptions
     target_model = GoogleTarget
     capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True,
-                                revokes_by_options=True)
+                                revokes_by_options=True, last_activity=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *,
                  token_provider: Callable[[], str] | None = None, sleep: Callable[[float], None] = time.sleep):
@@ -221,6 +234,21 @@ class GoogleConnector(Connector):
         raise_for_status(response, ok=(200,), what=f"GET users/{key}")
         user = response.json()
         return PrincipalRef(id=user["primaryEmail"].lower(), display=user.get("name", {}).get("fullName", ""))
+
+    def last_activity(self, cursor: str | None = None) -> ActivityPage:
+        """Directory API users ``lastLoginTime`` (a sign-in to Google, not use of a group's app);
+        Google's 1970 epoch ("never") is unknown. ``cursor`` is Google's ``pageToken``."""
+        params = {"customer": self.config.customer, "maxResults": 500,
+                  "fields": "nextPageToken,users(primaryEmail,name(fullName),lastLoginTime)"}
+        response = self.api.request("GET", "users", params={**params, **({"pageToken": cursor} if cursor else {})})
+        raise_for_status(response, ok=(200,), what="list Google Workspace users")
+        data = json_body(response)
+        activity = tuple(
+            Activity(PrincipalRef(id=str(u["primaryEmail"]).lower(), display=u.get("name", {}).get("fullName", "")),
+                     parse_time(u.get("lastLoginTime")))
+            for u in data.get("users", []) if isinstance(u, dict) and u.get("primaryEmail"))
+        return ActivityPage(activity, data.get("nextPageToken") or None, ActivityMeaning.LOGIN,
+                            "Google Directory API users.lastLoginTime")
 
     # -- groups --------------------------------------------------------------------------------
     def _missing(self, response: httpx.Response, *, group: str, member: str) -> NotFound:

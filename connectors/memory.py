@@ -11,12 +11,16 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
 from connectors.base import (
     ActionResult,
+    Activity,
+    ActivityMeaning,
+    ActivityPage,
     Capabilities,
     Check,
     Connector,
@@ -36,7 +40,8 @@ class MemoryOptions(ConnectorOptions):
 class MemoryConnector(Connector):
     kind = "memory"
     options_model = MemoryOptions
-    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
+    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True,
+                                last_activity=True)
 
     def __init__(self, name: str, options: Mapping[str, Any] | None = None, *,
                  capabilities: Capabilities | None = None):
@@ -53,6 +58,10 @@ class MemoryConnector(Connector):
         self.delay = float(self.options.get("delay_seconds", 0.0))
         self._failures: list[ConnectorError] = []
         self.calls: list[tuple[str, str, str]] = []
+        # Accounts listed by last_activity: e-mail -> last use (None: the target cannot tell).
+        self.last_seen: dict[str, datetime | None] = {}
+        self.activity_page_size = 100
+        self.activity_failures: list[ConnectorError] = []
 
     # -- test controls -------------------------------------------------------------------------
     def fail_next(self, *errors: ConnectorError) -> None:
@@ -129,6 +138,17 @@ class MemoryConnector(Connector):
                 return ActionResult(Outcome.ALREADY)
             self.suspended.discard(principal.id)
         return ActionResult(Outcome.APPLIED)
+
+    def last_activity(self, cursor: str | None = None) -> ActivityPage:
+        with self._lock:
+            if self.activity_failures:
+                raise self.activity_failures.pop(0)
+            emails = sorted(self.last_seen)
+            start = int(cursor or 0)
+            chunk = emails[start:start + self.activity_page_size]
+            activity = tuple(Activity(PrincipalRef(e, e), self.last_seen[e]) for e in chunk)
+        following = str(start + len(chunk)) if start + len(chunk) < len(emails) else None
+        return ActivityPage(activity, following, ActivityMeaning.APP_SIGN_IN, "memory last_seen")
 
     def end_sessions(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:
         if dry_run:

@@ -33,7 +33,20 @@ from typing import Any
 import httpx
 import pydantic
 
-from connectors.base import ActionResult, Capabilities, Check, Connector, Outcome, PrincipalRef, Subject, Target
+from connectors.activity import next_link_page, parse_time
+from connectors.base import (
+    ActionResult,
+    Activity,
+    ActivityMeaning,
+    ActivityPage,
+    Capabilities,
+    Check,
+    Connector,
+    Outcome,
+    PrincipalRef,
+    Subject,
+    Target,
+)
 from connectors.errors import (
     AmbiguousPrincipal,
     InvalidRequest,
@@ -117,7 +130,8 @@ class OktaConnector(Connector):
     kind = "okta"
     options_model = OktaOptions
     target_model = OktaTarget
-    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True)
+    capabilities = Capabilities(list_members=True, suspend=True, reactivate=True, end_sessions=True,
+                                last_activity=True)
 
     def __init__(self, name: str, options: Mapping[str, Any], *,
                  sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic):
@@ -179,6 +193,17 @@ class OktaConnector(Connector):
         if not users:
             raise PrincipalNotFound(f"no Okta user with login or email {email} in {self.name}")
         raise AmbiguousPrincipal(f"{len(users)} Okta users have the email {email}; set handles.okta_id")
+
+    def last_activity(self, cursor: str | None = None) -> ActivityPage:
+        """The Users API's ``lastLogin`` (a sign-in to Okta, not to an app: app sign-ins from the System
+        Log are not read). Null (never signed in, or imported) is unknown. Okta's 429 surfaces as
+        RateLimited with the wait until ``X-Rate-Limit-Reset`` when longer than the inline wait."""
+        response = next_link_page(self.api, cursor, "users", {"limit": self.config.page_size},
+                                  what="list Okta users")
+        users, following = _items(response)
+        activity = tuple(Activity(self._user_ref(u), parse_time(u.get("lastLogin")))
+                         for u in users if isinstance(u, dict) and u.get("id"))
+        return ActivityPage(activity, following, ActivityMeaning.LOGIN, "Okta Users API lastLogin")
 
     def _get_user(self, user: str) -> dict[str, Any]:
         response = self.api.request("GET", f"users/{segment(user)}")

@@ -26,14 +26,26 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import Field, SecretStr, field_validator
 
+from connectors import scim_activity
 from connectors import scim_wire as wire
-from connectors.base import ActionResult, Capabilities, Check, Connector, Outcome, PrincipalRef, Subject, Target
+from connectors.base import (
+    ActionResult,
+    ActivityPage,
+    Capabilities,
+    Check,
+    Connector,
+    Outcome,
+    PrincipalRef,
+    Subject,
+    Target,
+)
 from connectors.config import ConnectorOptions, https_url, parse_options
 from connectors.errors import (
     AmbiguousPrincipal,
@@ -90,6 +102,9 @@ class ScimOptions(ConnectorOptions):
     timeout: float = Field(15.0, gt=0, le=120)
     max_inline_wait: float = Field(5.0, ge=0, le=60)
     retry_backoff: float = Field(0.5, gt=0, le=10)
+    # No SCIM standard says when a user last signed in: the app's own attribute, when it has one
+    # (connectors/scim_activity.py); without it usage on this target is unknown.
+    last_activity_attribute: str | None = Field(None, min_length=1, max_length=300)
 
     @field_validator("base_url")
     @classmethod
@@ -107,6 +122,7 @@ class ScimConnector(Connector):
     def __init__(self, name: str, options: Mapping[str, Any], *, host: ConnectorHost | None = None):
         super().__init__(name, options)
         self.settings = parse_options(ScimOptions, name, options)
+        self.capabilities = self.capabilities_for(name, options)
         self.host = host or ConnectorHost()
         # What the target taught us; read from the host's facts on first use (None: not read yet).
         self._remove_style: str | None = None
@@ -125,6 +141,15 @@ class ScimConnector(Connector):
         self.http.close()
 
     # -- accounts ------------------------------------------------------------------------------
+    @classmethod
+    def capabilities_for(cls, name: str, options: Mapping[str, Any]) -> Capabilities:
+        return replace(cls.capabilities, last_activity=bool(options.get("last_activity_attribute")))
+
+    def last_activity(self, cursor: str | None = None) -> ActivityPage:
+        if not self.settings.last_activity_attribute:
+            return super().last_activity(cursor)
+        return scim_activity.page(self, cursor)
+
     def resolve(self, subject: Subject) -> PrincipalRef:
         scim_filter = LOOKUP_FILTERS[self.settings.user_lookup].format(wire.quoted(subject.email))
         response = self._get("/Users", params={"filter": scim_filter, "count": 2,

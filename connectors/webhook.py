@@ -15,6 +15,10 @@ Answers: 2xx → APPLIED (or ALREADY with ``{"status": "already"}``); 409 → AL
 401/403 → AuthError; 404 → NotFound (``{"error": "person_not_found" | "target_not_found"}`` to be
 precise); 429 → RateLimited; 5xx → TransientError; any other 4xx → InvalidRequest.
 
+Last use (optional, ``last_used_url``): ``{"action": "last_used", "cursor": null | "...", "sent_at": ...}``
+→ ``{"accounts": [{"email": "...", "last_used_at": "2026-09-02T08:00:00Z" | null}], "next_cursor": null | "...",
+"meaning": "app_sign_in" | "entitlement_use" | "account_use" | "login"}``; null means the system cannot tell.
+
 ``verify_signature`` (in ``connectors.webhook_signature``, standard library only, so a customer
 can copy that one file) is what the receiving side runs.
 """
@@ -31,7 +35,20 @@ from urllib.parse import quote, urlsplit
 import httpx
 from pydantic import Field, SecretStr, field_validator
 
-from connectors.base import ActionResult, Capabilities, Check, Connector, Outcome, PrincipalRef, Subject, Target
+from connectors.activity import parse_time
+from connectors.base import (
+    ActionResult,
+    Activity,
+    ActivityMeaning,
+    ActivityPage,
+    Capabilities,
+    Check,
+    Connector,
+    Outcome,
+    PrincipalRef,
+    Subject,
+    Target,
+)
 from connectors.config import ConnectorOptions, https_url, parse_options
 from connectors.errors import (
     AuthError,
@@ -83,6 +100,7 @@ class WebhookOptions(ConnectorOptions):
     previous_secret: SecretStr | None = None
     check_url: str | None = None
     status_url: str | None = None  # may hold {ref}; GET it to follow a 202
+    last_used_url: str | None = None  # POST {"action": "last_used"} here for usage (bot.usage)
     timeout: float = Field(10.0, gt=0, le=120)
     max_inline_wait: float = Field(5.0, ge=0, le=60)
     retry_backoff: float = Field(0.5, gt=0, le=10)
@@ -94,7 +112,7 @@ class WebhookOptions(ConnectorOptions):
             raise ValueError("the shared secret is empty; an empty key signs nothing")
         return value
 
-    @field_validator("url", "check_url", "status_url")
+    @field_validator("url", "check_url", "status_url", "last_used_url")
     @classmethod
     def _https_only(cls, value: str | None) -> str | None:
         # Requests carry e-mail addresses.
@@ -110,13 +128,35 @@ class WebhookConnector(Connector):
     def __init__(self, name: str, options: Mapping[str, Any], *, clock: Callable[[], float] = time.time):
         super().__init__(name, options)
         self.settings = parse_options(WebhookOptions, name, options)
+        self.capabilities = self.capabilities_for(name, options)
         self._clock = clock
         self.http = ApiClient("", auth=WebhookSigner(self.settings.secret, clock, previous_secret=self.settings.previous_secret), timeout=self.settings.timeout,
                               max_inline_wait=self.settings.max_inline_wait, backoff=self.settings.retry_backoff,
                               headers={"User-Agent": "accessbot-webhook"})
 
+    @classmethod
+    def capabilities_for(cls, name: str, options: Mapping[str, Any]) -> Capabilities:
+        return Capabilities(list_members=False, async_grants=True, last_activity=bool(options.get("last_used_url")))
+
     def close(self) -> None:
         self.http.close()
+
+    def last_activity(self, cursor: str | None = None) -> ActivityPage:
+        if not self.settings.last_used_url:
+            raise Unsupported(f"{self.name}: no last_used_url configured, so usage is unknown")
+        action_id = f"last-used-{int(self._clock())}"
+        body = {"action": "last_used", "action_id": action_id, "cursor": cursor, "sent_at": self._now_iso()}
+        response = self._post(self.settings.last_used_url, body, action_id)
+        self._raise_for_error(response, "last_used")
+        data = _json(response)
+        accounts = data.get("accounts") if isinstance(data.get("accounts"), list) else []
+        activity = tuple(Activity(PrincipalRef(id=str(a["email"]).lower(), display=str(a["email"])),
+                                  parse_time(a.get("last_used_at")))
+                         for a in accounts if isinstance(a, dict) and isinstance(a.get("email"), str))
+        meaning = data.get("meaning") if data.get("meaning") in set(ActivityMeaning) else ActivityMeaning.APP_SIGN_IN
+        following = data.get("next_cursor")
+        return ActivityPage(activity, str(following) if following else None, ActivityMeaning(meaning),
+                            f"webhook {self.name} last_used")
 
     # -- contract ------------------------------------------------------------------------------
     def resolve(self, subject: Subject) -> PrincipalRef:

@@ -27,6 +27,7 @@ from policies.context import (
     person_value,
     request_value,
 )
+from policies.usage import InactivityPolicy, LicenseCost
 
 SHORT_GRANT_WARNING = timedelta(minutes=10)
 
@@ -160,6 +161,8 @@ class Entitlement:
     origins: dict[str, str] = field(default_factory=dict)  # key -> where its value was written
     expiry_warnings_configured: bool = False
     break_glass: BreakGlassPolicy | None = None  # None: no emergency path
+    license: LicenseCost | None = None  # what a seat costs (bot.usage reports)
+    inactivity: InactivityPolicy | None = None  # "use it or lose it" (bot.usage)
 
     def __repr__(self) -> str:
         return f"<Entitlement {self.ref}>"

@@ -18,6 +18,7 @@ from policies.resolve_durations import resolve_durations
 from policies.resolve_rules import RuleResolver
 from policies.schema import ApprovalStepSpecIn, ResourceSpec
 from policies.settings import BusinessHours, OffboardingSettings, Settings, parse_clock, parse_days
+from policies.usage import ASK_OWNER, InactivityPolicy, LicenseCost
 from policies.yaml_source import PathKey, YamlDocument
 
 ELIGIBILITY_VARIABLES = {"person": PERSON_FIELDS, "entitlement": ENTITLEMENT_FIELDS, OWNER_DEPARTMENTS: LIST}
@@ -161,7 +162,17 @@ class _Resolver:
             eligibility=eligibility, auto_approve=auto,
             source=SourceRef(own.doc.file, own.line()), origins=origins,
             break_glass=self._break_glass(layers.pick("break_glass")),
+            license=LicenseCost.of(layers.pick("license").value),
+            inactivity=self._inactivity(layers.pick("inactivity"), ref, owners, picked["risk"].value, own),
         )
+
+    def _inactivity(self, picked: Picked, ref: str, owners: list[str], risk: str, own: Layer):
+        policy = InactivityPolicy.of(picked.value, picked.origin("inactivity") if picked.layer else "")
+        if policy is not None and not owners and (policy.then == ASK_OWNER or policy.asks_owner_first(risk)):
+            at = picked.layer or own
+            self.issues.append(at.issue(f"{ref}: inactivity asks the owner, but {ref} has no owners: "
+                                        "add owners: or set then: release / high_risk: ask_holder", "inactivity"))
+        return policy
 
     def _connector(self, picked: Picked, own: Layer, ref: str, resource_id: str) -> str | None:
         if picked.value is None:

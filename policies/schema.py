@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validat
 
 from policies import durations
 from policies.settings import parse_clock, parse_days
+from policies.usage import InactivitySpec, LicenseSpec
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 REF_PATTERN = re.compile(r"^([a-z0-9][a-z0-9._-]*):([a-z0-9][a-z0-9._-]*)$")
@@ -255,6 +256,8 @@ class PolicySpec(Spec):
     request_timeout: FiniteDuration | None = None
     approvals_channel: ChannelId | None = None
     break_glass: BreakGlassSpec | None = None
+    license: LicenseSpec | None = None
+    inactivity: InactivitySpec | None = None
 
     @field_validator("auto_approve", mode="before")
     @classmethod

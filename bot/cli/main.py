@@ -7,6 +7,7 @@ import typer
 from bot.cli.audit import audit_app
 from bot.cli.connectors import connectors_app
 from bot.cli.db import db_app
+from bot.cli.licenses import licenses
 from bot.cli.demo import demo_app
 from bot.cli.manifest import manifest
 from bot.cli.offboard import offboard_app
@@ -31,7 +32,11 @@ app.add_typer(reconcile_app, name="reconcile")
 app.add_typer(review_app, name="review")
 app.command()(serve)
 app.command()(manifest)
-app.command()(report)
+# `accessbot report` is the lifecycle report; `accessbot report licenses` the usage one.
+report_app = typer.Typer(help="Reports: lifecycle figures (no sub-command), licenses.")
+report_app.callback(invoke_without_command=True)(report)
+report_app.command("licenses")(licenses)
+app.add_typer(report_app, name="report")
 app.command()(evidence)
 
 

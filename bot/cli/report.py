@@ -58,6 +58,8 @@ def report(ctx: typer.Context,
            ) -> None:
     """Lifecycle figures: time to approve, provision and deprovision, revoke lateness, orphaned
     accounts, time-bound share, open requests and failed revocations (p50/p90/max)."""
+    if ctx.invoked_subcommand is not None:  # `report licenses`: that command runs instead
+        return
     if fmt not in FORMATS:
         raise fail(f"Unknown format {fmt!r}: use {', '.join(FORMATS)}.")
     with opened_deps(ctx, calls_connectors=False) as deps:

@@ -38,6 +38,7 @@ class Callback(StrEnum):
     REVIEW = "review_modal"  # an access reviewer's items, one page
     REVIEW_REASON = "review_reason_modal"  # why revoke (or keep high-risk access)
     REVIEW_KEEP_ALL = "review_keep_all_modal"  # confirm keeping everything left
+    USAGE_KEEP = "usage_keep_modal"  # Keep unused access, with an optional reason
 
 
 class Action(StrEnum):
@@ -85,6 +86,9 @@ class Action(StrEnum):
     REVIEW_REASSIGN = "review_reassign"  # users_select
     REVIEW_KEEP_ALL = "review_keep_all"
     REVIEW_PAGE = "review_page"  # a prefix: "review_page:<n>", so Previous and Next differ
+    # unused access ("keep it or release it?")
+    USAGE_KEEP = "usage_keep"  # opens the optional-reason modal
+    USAGE_RELEASE = "usage_release"
 
 
 class Block(StrEnum):

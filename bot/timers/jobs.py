@@ -25,6 +25,7 @@ from bot.lifecycle.jobs import HANDLERS as LIFECYCLE_HANDLERS
 from bot.lifecycle.jobs import Handler as LifecycleHandler
 from bot.reviews.jobs import HANDLERS as REVIEW_HANDLERS
 from bot.timers.claim import DueJob
+from bot.usage import jobs as usage_jobs
 from bot.workflow import due, end_grant, grants
 from bot.workflow.cancel import cancel
 from bot.workflow.context import Ctx
@@ -97,6 +98,7 @@ IN_TRANSACTION: dict[str, InTransaction] = {
     due.TASK_REPOST: repost_manual_task,
     REVIEW_DUE: review_overdue,
     **REVIEW_HANDLERS,
+    **usage_jobs.IN_TRANSACTION,
 }
 
 # Run once before a group of rows of that kind runs in one transaction (fire.fire_together).
@@ -108,6 +110,7 @@ PREPARE: dict[str, Prepare] = {
 CONNECTOR_WORK: dict[str, ConnectorWork] = {
     due.ACTION_POLL: poll_action,
     due.ACTION_RETRY: retry_action,
+    **usage_jobs.CONNECTOR_WORK,
 }
 
 

@@ -8,9 +8,11 @@ from fastapi import FastAPI
 
 from bot.deps import Deps
 from bot.timers.service import TimerService
+from bot.usage.collect import schedule_collections
 
 
 def timers_plugin(app: FastAPI, deps: Deps) -> Callable[[], None]:
+    schedule_collections(deps)  # the single-process roles, as bot.worker does for the worker
     service = TimerService(deps)
     service.start()
     app.state.timers = service

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.slack.notices import alerts, break_glass, expiry, grants, lifecycle, offboarding, reminders, requests, tasks
 from bot.slack.notices import review as review_notices
+from bot.slack.notices import usage as usage_notices
 from bot.slack.notify import Handlers
 
 
@@ -18,4 +19,5 @@ def register(handlers: Handlers) -> Handlers:
     lifecycle.register(handlers)
     break_glass.register(handlers)
     review_notices.register(handlers)
+    usage_notices.register(handlers)
     return handlers

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.reviews import queries
 from bot.reviews.deadline import load_campaign
 from bot.store.models import ReviewCampaignRun, ReviewItem
+from bot.usage import ledger as usage_ledger
 
 PAGE_SIZE = 15  # two blocks per row: a page stays far below a modal's 100 blocks
 
@@ -82,13 +83,15 @@ def review_page(s: Session, catalog, campaign_id: int, reviewer_id: int, page: i
                                    group=group)
     peers = queries.peers_holding(s, pairs)
     removals = queries.revoke_states(s, [item for item, _ in pairs])
+    used = usage_ledger.last_used(s, {(holder.id, item.connector) for item, holder in pairs})
     rows = []
     for item, holder in pairs:
         entitlement = catalog.entitlements.get(item.entitlement)
         rows.append(ReviewRow(
             item.id, item.status, holder.name or holder.email, holder.slack_user_id, holder.title or "",
             holder.department or "", item.entitlement, entitlement.label if entitlement else item.entitlement,
-            item.risk, item.held_since, item.granted_how, item.granted_by, item.last_reviewed_at, None,
+            item.risk, item.held_since, item.granted_how, item.granted_by, item.last_reviewed_at,
+            used.get((holder.id, item.connector)),
             *peers[item.id], item.reason or "", item.kind, *removals.get(item.id, ("", None))))
     return ReviewPage(campaign.id, campaign.name, campaign.status == "open", campaign.due_at, progress.decided,
                       progress.total, page, pages, tuple(rows), group)

@@ -12,10 +12,12 @@ from bot.store.models.people import Person, PersonChange
 from bot.store.models.provisioning import ManualTask, ProvisioningAction
 from bot.store.models.reconcile import OrphanFinding, ReconcileRun
 from bot.store.models.reviews import ReviewCampaignRun, ReviewItem
+from bot.store.models.usage import UsageActivity, UsageAsk, UsageCollection
 from bot.store.models.requests import AccessRequest, ApprovalStep, ApprovalStepApprover, Decision
 
 __all__ = [
     "AccessRequest", "ApprovalStep", "ApprovalStepApprover", "AuditEvent", "BreakGlassUse", "ConnectorFact", "Decision", "DeliveryKey",
     "DueAction", "Grant", "LifecycleEvent", "ManualTask", "MessageRef", "Offboarding", "OutboxEvent", "Person", "PersonChange",
     "OrphanFinding", "ProvisioningAction", "ReconcileRun", "ReviewCampaignRun", "ReviewItem", "ScimUser",
+    "UsageActivity", "UsageAsk", "UsageCollection",
 ]

@@ -39,6 +39,8 @@ from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
 from bot.slack.views import offboard_modal, offboard_report, person_grants, reminders, request_card, request_modal
 from bot.slack.views import review, task_card
+from bot.slack.views import usage as usage_views
+from bot.usage.queries import AskView
 from bot.slack.readmodels.review import CampaignView, HomeReview, ReviewPage, ReviewRow
 from bot.slack.review_refs import KeepAllForm, ReviewReasonForm
 from bot.slack.views.request_card import Audience, Viewer
@@ -189,6 +191,12 @@ RENDERERS = {
     review.render_keep_all_modal: lambda: [(KeepAllForm(campaign_id=1, parent_view_id="V1"), 3)],
     review.render_campaign_message: lambda: [review_campaign()],
     review.render_revoked_notice: lambda: [(HOSTILE, HOSTILE, HOSTILE)],
+    usage_views.render_usage_ask: lambda: [AskView(1, status, HOSTILE, HOSTILE, None, holder, 2, NOW, HOSTILE, NOW,
+                                                   "release", 15000, "USD", HOSTILE, "holder")
+                                           for status in ("open", "released") for holder in (True, False)]
+    + [((AskView(1, "open", HOSTILE, HOSTILE, None, False, 2, NOW, HOSTILE, NOW, "ask_owner", None, None, "", None),),
+        {"reader_id": 1})],
+    usage_views.render_keep_modal: lambda: [(1, HOSTILE)],
 }
 
 

@@ -72,6 +72,8 @@ class EntraFake:
         self.token_requests: list[dict[str, list[str]]] = []
         self._throttled: list[int] = []
         self._failures: list[httpx.Response] = []
+        self.sign_ins: dict[str, dict[str, Any]] = {}
+        self.audit_log_read = True  # the app holds AuditLog.Read.All (signInActivity needs it)
         self.router = router
         router.post(f"{login}/{TENANT}/oauth2/v2.0/token").mock(side_effect=self._token)
         router.get(f"{login}/{TENANT}/v2.0/.well-known/openid-configuration").mock(side_effect=self._metadata)
@@ -88,9 +90,13 @@ class EntraFake:
         ], self._guarded)
 
     # -- seeding and inspection ----------------------------------------------------------------
-    def add_user(self, object_id: str, upn: str, *, mail: str | None = None, enabled: bool = True) -> None:
+    def add_user(self, object_id: str, upn: str, *, mail: str | None = None, enabled: bool = True,
+                 last_sign_in: str | None = None) -> None:
         self.users[object_id] = {"id": object_id, "userPrincipalName": upn, "mail": mail or upn,
                                  "displayName": upn.split("@")[0], "accountEnabled": enabled}
+        # signInActivity (learn.microsoft.com/graph/api/resources/signinactivity): returned only on
+        # $select; lastSignInDateTime null when the user never signed in (or before April 2020).
+        self.sign_ins[object_id] = {"lastSignInDateTime": last_sign_in, "lastNonInteractiveSignInDateTime": None}
 
     def add_group(self, object_id: str, name: str, *, group_types: tuple[str, ...] = (), mail_enabled: bool = False,
                   on_premises: bool | None = None) -> None:
@@ -247,9 +253,26 @@ class EntraFake:
         return httpx.Response(200, json=user) if user else missing(uid)
 
     def _filter_users(self, request):
+        if "$filter" not in request.url.params:
+            return self._list_users(request)
         wanted = request.url.params.get("$filter", "").removeprefix("mail eq '").removesuffix("'").replace("''", "'")
         return httpx.Response(200, json={"value": [u for u in self.users.values()
                                                    if u["mail"].lower() == wanted.lower()]})
+
+    def _list_users(self, request):
+        """List users (learn.microsoft.com/graph/api/user-list): ``$select=signInActivity`` needs
+        AuditLog.Read.All (else 403 Authorization_RequestDenied) and caps ``$top`` at 120."""
+        params = request.url.params
+        with_sign_ins = "signInActivity" in params.get("$select", "")
+        if with_sign_ins and not self.audit_log_read:
+            return graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        size, start = min(int(params.get("$top", 100)), 120 if with_sign_ins else 999), int(params.get("$skiptoken", 0))
+        users = [{**u, **({"signInActivity": self.sign_ins.get(u["id"])} if with_sign_ins else {})}
+                 for u in self.users.values()]
+        body: dict[str, Any] = {"value": users[start:start + size]}
+        if start + size < len(users):
+            body["@odata.nextLink"] = str(request.url.copy_merge_params({"$skiptoken": str(start + size)}))
+        return httpx.Response(200, json=body)
 
     def _update_user(self, request, uid):
         user = self._find_user(uid)

@@ -63,8 +63,11 @@ class GoogleFake:
         self._install(router)
 
     # -- seeding and inspection ----------------------------------------------------------------
-    def add_user(self, email: str, name: str = "", *, suspended: bool = False, aliases: tuple[str, ...] = ()):
-        self.users[email] = {"kind": "admin#directory#user", "id": f"1{len(self.users):05d}",
+    def add_user(self, email: str, name: str = "", *, suspended: bool = False, aliases: tuple[str, ...] = (),
+                 last_login: str = "1970-01-01T00:00:00.000Z"):
+        # lastLoginTime: "The last time the user logged into the user's account ... 1970-01-01 if never"
+        # (developers.google.com/admin-sdk/directory/reference/rest/v1/users)
+        self.users[email] = {"lastLoginTime": last_login, "kind": "admin#directory#user", "id": f"1{len(self.users):05d}",
                              "primaryEmail": email, "name": {"fullName": name or email}, "suspended": suspended,
                              "aliases": list(aliases)}
 
@@ -127,7 +130,15 @@ class GoogleFake:
         return next((email for email, g in self.groups.items() if key.lower() in (email, g["id"])), None)
 
     def _list_users(self, request):
-        return httpx.Response(200, json={"kind": "admin#directory#users", "users": list(self.users.values())[:1]})
+        """users.list: ``maxResults`` 1..500 (default 100), ``pageToken`` / ``nextPageToken``
+        (developers.google.com/admin-sdk/directory/reference/rest/v1/users/list)."""
+        size = min(int(request.url.params.get("maxResults", 100)), 500)
+        start = int(request.url.params.get("pageToken", "0") or 0)
+        users = list(self.users.values())
+        body: dict = {"kind": "admin#directory#users", "users": users[start:start + size]}
+        if start + size < len(users):
+            body["nextPageToken"] = str(start + size)
+        return httpx.Response(200, json=body)
 
     def _get_user(self, request, key):
         user = self._find_user(key)

@@ -74,8 +74,11 @@ class OktaFake:
         self._install(router)
 
     # -- seeding -------------------------------------------------------------------------------
-    def add_user(self, user_id: str, login: str, *, email: str | None = None, status: str = "ACTIVE") -> None:
-        self.users[user_id] = {"id": user_id, "status": status,
+    def add_user(self, user_id: str, login: str, *, email: str | None = None, status: str = "ACTIVE",
+                 last_login: str | None = None) -> None:
+        # lastLogin: "Timestamp of the last login", null until the first (developer.okta.com/docs/api/
+        # openapi/okta-management/management/tag/User/#tag/User/operation/listUsers)
+        self.users[user_id] = {"id": user_id, "status": status, "lastLogin": last_login,
                                "profile": {"login": login, "email": email or login}}
 
     def add_group(self, group_id: str, name: str, *, group_type: str = "OKTA_GROUP") -> None:
@@ -206,6 +209,8 @@ class OktaFake:
         return httpx.Response(200, json={"id": "00uadmin", "status": "ACTIVE", "profile": {"login": "bot@acme.test"}})
 
     def _search_users(self, request):
+        if "search" not in request.url.params:  # list every user: limit <= 200, Link rel="next"
+            return self._page(request, list(self.users.values()))
         values = re.findall(r'"((?:[^"\\]|\\.)*)"', request.url.params.get("search", ""))
         wanted = {v.replace('\\"', '"').lower() for v in values}
         found = [u for u in self.users.values()
