@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import celpy
@@ -72,6 +72,9 @@ class Condition:
     source: str
     _program: celpy.Runner
     names: frozenset[str] = frozenset()  # the top-level variables it reads
+    # The fields it reads of each variable ({"person": {"department", "groups"}}), or None when it uses
+    # a variable whole (passes it to a function): callers may reuse a verdict for equal fields.
+    fields: dict[str, frozenset[str]] | None = field(default=None, compare=False)
 
     def evaluate(self, activation: Mapping[str, Any]) -> CelResult:
         """True/False, or False with the reason when the expression fails or is not a bool."""
@@ -123,7 +126,21 @@ def _compile(source: str, variables: Mapping[str, tuple[str, ...]]) -> Condition
     _check_names(tree, variables)
     read = frozenset(str(node.children[0]) for node in tree.iter_subtrees()
                      if node.data == "ident" and str(node.children[0]) in variables)
-    return Condition(source, env.program(tree, functions=EXTRA_FUNCTIONS), read)
+    return Condition(source, env.program(tree, functions=EXTRA_FUNCTIONS), read, _fields_read(tree, read))
+
+
+def _fields_read(tree: lark.Tree, names: frozenset[str]) -> dict[str, frozenset[str]] | None:
+    uses = {name: 0 for name in names}
+    fields: dict[str, set[str]] = {name: set() for name in names}
+    for node in tree.iter_subtrees():
+        if node.data == "ident" and str(node.children[0]) in uses:
+            uses[str(node.children[0])] += 1
+        elif node.data == "member_dot" and _root_ident(node.children[0]) in uses:
+            fields[_root_ident(node.children[0])].add(str(node.children[1]))
+            uses[_root_ident(node.children[0])] -= 1
+    if any(uses.values()):
+        return None  # some use is not "variable.field"
+    return {name: frozenset(read) for name, read in fields.items()}
 
 
 def _parse_message(exc: celpy.CELParseError, source: str) -> str:
