@@ -4,6 +4,7 @@ CPU time and the load say whether a slow figure is ours or the neighbours'."""
 
 from __future__ import annotations
 
+import argparse
 import cProfile
 import io
 import os
@@ -70,3 +71,13 @@ def profiled(enabled: bool, top: int = 25):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(top)
         print(out.getvalue())
+
+
+def scale_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every scale bench takes: which database, how big, which seed, and a profile."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="a PostgreSQL server URL (any database name); SQLite when omitted")
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = 10,000 people; 0.05 for a quick run")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the measured part")
+    return parser

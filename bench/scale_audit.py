@@ -11,7 +11,6 @@ Goal: verify in under 20 s, and both in constant memory (peak RSS the same at sc
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import subprocess
@@ -21,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_figures import profiled  # noqa: E402
+from bench.bench_figures import profiled, scale_parser  # noqa: E402
 from bench.scale_fixture import open_fixture  # noqa: E402
 
 ACCESSBOT = [sys.executable, "-m", "bot"]
@@ -46,11 +45,7 @@ def show(name: str, figures: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url")
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profile", action="store_true")
+    parser = scale_parser(__doc__)
     args = parser.parse_args()
     fixture = open_fixture(args.database_url, seed=args.seed, factor=args.scale)
     events = fixture.info["counts"]["audit_events"]

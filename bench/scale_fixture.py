@@ -82,6 +82,18 @@ class Fixture:
     def catalog(self):
         return scale_catalog.load(self.catalog_dir)
 
+    def drop_copy(self) -> None:
+        """Remove a private copy made by ``open_fixture(..., writable=True)``."""
+        name = self.url.rsplit("/", 1)[1]
+        if self.url.startswith("sqlite") and name.startswith("run-"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(self.url.split("///", 1)[1] + suffix).unlink(missing_ok=True)
+        elif self.url.startswith("postgresql") and name.endswith("_run"):
+            admin = _admin(self.url)
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
 
 def connectors(delay: float = 0.2) -> ConnectorSet:
     """The six systems as in-memory connectors taking ``delay`` seconds per call (a SaaS admin API's pace)."""

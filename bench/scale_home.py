@@ -12,7 +12,6 @@ wall and CPU time (median, p90, max), the SQL statements per publish, and the lo
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.bench_figures import QueryCounter, profiled  # noqa: E402
+from bench.bench_figures import QueryCounter, profiled, scale_parser  # noqa: E402
 from bench.scale_fixture import NOW, connectors, open_fixture  # noqa: E402
 from bot.deps import Deps  # noqa: E402
 from bot.domain.clock import ManualClock  # noqa: E402
@@ -40,12 +39,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url")
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = scale_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     fixture = open_fixture(args.database_url, seed=args.seed, factor=args.scale)
     store = fixture.store()
