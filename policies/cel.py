@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import celpy
@@ -77,6 +77,9 @@ class Condition:
     names: frozenset[str] = frozenset()  # the top-level variables it reads
     schedules: frozenset[str] = frozenset()  # the on-call schedules it asks about
     _tree: lark.Tree | None = None
+    # The fields it reads of each variable ({"person": {"department", "groups"}}), or None when it uses
+    # a variable whole (passes it to a function): callers may reuse a verdict for equal fields.
+    fields: dict[str, frozenset[str]] | None = field(default=None, compare=False)
 
     def evaluate(self, activation: Mapping[str, Any], on_call: oncall.OnCallAnswers | None = None) -> CelResult:
         """True/False, or False with the reason when the expression fails or is not a bool.
@@ -139,7 +142,23 @@ def _compile(source: str, variables: Mapping[str, tuple[str, ...]], functions: f
                      if node.data == "ident" and str(node.children[0]) in variables)
     schedules = frozenset(_schedule_argument(node) for node in tree.iter_subtrees()
                           if node.data == "ident_arg" and str(node.children[0]) in oncall.FUNCTIONS)
-    return Condition(source, env.program(tree, functions=EXTRA_FUNCTIONS), read, schedules, tree)
+    # A verdict that depends on who is on call now is never reused for another person's equal fields.
+    fields = None if schedules else _fields_read(tree, read)
+    return Condition(source, env.program(tree, functions=EXTRA_FUNCTIONS), read, schedules, tree, fields)
+
+
+def _fields_read(tree: lark.Tree, names: frozenset[str]) -> dict[str, frozenset[str]] | None:
+    uses = {name: 0 for name in names}
+    fields: dict[str, set[str]] = {name: set() for name in names}
+    for node in tree.iter_subtrees():
+        if node.data == "ident" and str(node.children[0]) in uses:
+            uses[str(node.children[0])] += 1
+        elif node.data == "member_dot" and _root_ident(node.children[0]) in uses:
+            fields[_root_ident(node.children[0])].add(str(node.children[1]))
+            uses[_root_ident(node.children[0])] -= 1
+    if any(uses.values()):
+        return None  # some use is not "variable.field"
+    return {name: frozenset(read) for name, read in fields.items()}
 
 
 def _parse_message(exc: celpy.CELParseError, source: str) -> str:

@@ -1,4 +1,8 @@
-"""Export the audit log for auditors and SIEMs (JSON lines or CSV), streaming in batches."""
+"""Export the audit log for auditors and SIEMs (JSON lines or CSV), streaming plain rows.
+
+One ordered query read through a server-side cursor (PostgreSQL) or in ``yield_per`` batches: memory
+stays constant and the export is one consistent snapshot of the log.
+"""
 
 from __future__ import annotations
 
@@ -18,17 +22,13 @@ COLUMNS = ["seq", "occurred_at", "actor", "action", "subject_type", "subject_id"
 
 
 def iter_events(s: Session, since: datetime | None = None, batch: int = 2000) -> Iterator[dict]:
-    last = 0
-    while True:
-        query = select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-        if since is not None:
-            query = query.where(AuditEvent.occurred_at >= since)
-        rows = s.scalars(query).all()
-        if not rows:
-            return
-        for event in rows:
-            last = event.seq
-            yield {c: (getattr(event, c).isoformat() if c == "occurred_at" else getattr(event, c)) for c in COLUMNS}
+    query = select(*(getattr(AuditEvent, c) for c in COLUMNS)).order_by(AuditEvent.seq)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    for row in s.execute(query.execution_options(yield_per=batch)):
+        event = row._asdict()
+        event["occurred_at"] = event["occurred_at"].isoformat()
+        yield event
 
 
 def export(s: Session, out: TextIO, fmt: str = "jsonl", since: datetime | None = None) -> int:

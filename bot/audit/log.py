@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 from datetime import datetime
 from typing import Any
 
@@ -21,18 +22,37 @@ from bot.store.models import AuditEvent
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x616363657373  # "access": one application-wide lock id for the chain
 _PENDING = "accessbot_audit_pending"
+# The columns the hash covers (everything but the row id and the hash itself).
+HASHED = ("seq", "occurred_at", "actor", "action", "subject_type", "subject_id", "person_email", "trigger", "detail",
+          "prev_hash")
 
 
 def canonical(event: AuditEvent | dict[str, Any]) -> bytes:
-    fields = event if isinstance(event, dict) else {
-        "seq": event.seq, "occurred_at": event.occurred_at, "actor": event.actor, "action": event.action,
-        "subject_type": event.subject_type, "subject_id": event.subject_id,
-        "person_email": event.person_email, "trigger": event.trigger, "detail": event.detail,
-        "prev_hash": event.prev_hash,
-    }
-    fields = dict(fields)
+    fields = dict(event) if isinstance(event, dict) else {name: getattr(event, name) for name in HASHED}
     fields["occurred_at"] = _iso(fields["occurred_at"])
+    fast = _canonical_fast(fields)
+    if fast is not None:
+        return fast
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+_quote = json.encoder.encode_basestring_ascii  # what json.dumps uses for every string (ensure_ascii)
+
+
+def _canonical_fast(f: dict[str, Any]) -> bytes | None:
+    """The same bytes as the json.dumps above, built from the fixed key order (a verify of millions
+    of events spends most of its time here). None when a value is not of the usual type."""
+    texts = (f["action"], f["actor"], f["occurred_at"], f["prev_hash"], f["subject_id"], f["subject_type"],
+             f["trigger"])
+    email, seq, detail = f["person_email"], f["seq"], f["detail"]
+    if (len(f) != len(HASHED) or type(seq) is not int or type(detail) is not dict
+            or not all(type(t) is str for t in texts) or not (email is None or type(email) is str)):
+        return None
+    action, actor, occurred, prev, subject_id, subject_type, trigger = map(_quote, texts)
+    body = json.dumps(detail, sort_keys=True, separators=(",", ":"), default=str)
+    return (f'{{"action":{action},"actor":{actor},"detail":{body},"occurred_at":{occurred},'
+            f'"person_email":{"null" if email is None else _quote(email)},"prev_hash":{prev},"seq":{seq},'
+            f'"subject_id":{subject_id},"subject_type":{subject_type},"trigger":{trigger}}}').encode()
 
 
 def _iso(value: datetime | str) -> str:

@@ -91,10 +91,15 @@ def owner_departments(s: Session, owners: Iterable[str]) -> list[str]:
 
 def facts(s: Session, person: Person) -> PersonFacts:
     manager = manager_of(s, person)
+    return facts_of(person, manager_email=manager.email if manager else None, is_manager=is_manager(s, person))
+
+
+def facts_of(person: Person, *, manager_email: str | None, is_manager: bool) -> PersonFacts:
+    """What policies see of ``person``, given what only other rows say (for reading many people at once)."""
     return PersonFacts(
         email=person.email, name=person.name, department=person.department, title=person.title,
         location=person.location, employment_type=person.employment_type, groups=tuple(person.groups or ()),
-        is_manager=is_manager(s, person), manager_email=manager.email if manager else None,
+        is_manager=is_manager, manager_email=manager_email,
         status=person.status, attributes=dict(person.attributes or {}),
     )
 

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
 from bot.domain.enums import EndReason, GrantStatus
 from bot.lifecycle import birthright
-from bot.store.models import Grant, Person
+from bot.lifecycle.verdicts import Verdicts
+from bot.store.models import DueAction, Grant, Person
 from bot.workflow import due, end_grant
 from bot.workflow.context import Ctx
 from bot.workflow.events import happened
-from policies import PersonFacts
+from policies import Entitlement, PersonFacts
 
 REVIEWED = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE)
 
@@ -33,30 +34,61 @@ class Review:
     granted: list[int]  # new birthright grants
 
 
-def not_allowed(s: Session, ctx: Ctx, grant: Grant, facts: PersonFacts, rights: set[str]) -> str | None:
-    """Why ``grant`` is no longer allowed, or None when it still is."""
+class OwnerDepartments:
+    """The owners' departments, read once per set of owners and only for rules that read them
+    (a re-org checks thousands of grants on a few hundred resources)."""
+
+    def __init__(self, s: Session):
+        self.s = s
+        self._known: dict[tuple[str, ...], list[str]] = {}
+
+    def of(self, entitlement: Entitlement) -> list[str] | None:
+        if not entitlement.reads_owner_departments:
+            return None
+        key = tuple(entitlement.owners)
+        if key not in self._known:
+            self._known[key] = directory.owner_departments(self.s, key)
+        return self._known[key]
+
+
+def judge(catalog, ref: str, *, birthright_grant: bool, facts: PersonFacts, rights: set[str],
+          owners: OwnerDepartments, verdicts: Verdicts | None = None) -> str | None:
+    """Why a grant of ``ref`` is no longer allowed, or None when it still is (no statement per grant).
+    ``verdicts``: outcomes already known for people with the same facts (the reason is always this person's)."""
     try:
-        entitlement = ctx.catalog.entitlement(grant.entitlement)
+        entitlement = catalog.entitlement(ref)
     except KeyError:
         return None  # gone from the catalog: a catalog change, not a move, decides that
-    if grant.entitlement in rights:
+    if ref in rights:
         return None
-    if birthright.is_birthright(grant):
+    if birthright_grant:
         return f"no birthright rule gives {entitlement.label} to {facts.email} any more"
-    verdict = entitlement.is_eligible(facts, directory.owner_departments(s, entitlement.owners))
+    if verdicts is not None:
+        verdict = verdicts.eligibility(ref, facts, owners.of)
+    else:
+        verdict = entitlement.is_eligible(facts, owners.of(entitlement))
     return None if verdict.allowed else verdict.reason
+
+
+def not_allowed(s: Session, ctx: Ctx, grant: Grant, facts: PersonFacts, rights: set[str]) -> str | None:
+    """Why ``grant`` is no longer allowed, or None when it still is."""
+    return judge(ctx.catalog, grant.entitlement, birthright_grant=birthright.is_birthright(grant), facts=facts,
+                 rights=rights, owners=OwnerDepartments(s))
 
 
 def review(s: Session, ctx: Ctx, person: Person, *, reason: str) -> Review:
     facts = directory.facts(s, person)
-    rights = birthright.due_to(s, ctx, person)
+    verdicts = Verdicts.of(ctx.catalog)
+    rights = {b.entitlement for b in verdicts.birthright(facts)}
+    owners = OwnerDepartments(s)
     revoke_at = ctx.now + ctx.catalog.settings.mover_grace_period
-    losing = []
+    losing, allowed = [], []
     for grant in s.scalars(select(Grant).where(Grant.person_id == person.id, Grant.status.in_(REVIEWED))
                            .order_by(Grant.id)):
-        why = not_allowed(s, ctx, grant, facts, rights)
+        why = judge(ctx.catalog, grant.entitlement, birthright_grant=birthright.is_birthright(grant), facts=facts,
+                    rights=rights, owners=owners, verdicts=verdicts)
         if why is None:
-            due.cancel(s, due.POLICY_REVOKE, grant.id)
+            allowed.append(str(grant.id))
             continue
         if grant.ends_at is not None and grant.ends_at <= revoke_at:
             continue  # it ends on its own before the grace period would
@@ -64,6 +96,9 @@ def review(s: Session, ctx: Ctx, person: Person, *, reason: str) -> Review:
         at = min(pending[0].due_at, revoke_at) if pending else revoke_at
         due.schedule(s, due.POLICY_REVOKE, grant.id, at, now=ctx.now, payload={"reason": why})
         losing.append({"grant_id": grant.id, "entitlement": grant.entitlement, "reason": why, "revoke_at": at})
+    if allowed:  # allowed again (moved back): one statement for all, not one per grant
+        s.execute(update(DueAction).where(DueAction.status == "scheduled", DueAction.kind == due.POLICY_REVOKE,
+                                          DueAction.ref_id.in_(allowed)).values(status="cancelled"))
     if losing:
         manager = directory.manager_of(s, person)
         happened(s, ctx, "lifecycle.access_ending", subject_type="person", subject_id=person.id,

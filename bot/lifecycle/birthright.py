@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
+from bot.lifecycle.verdicts import Verdicts
 from bot.store.models import Grant, Person
 from bot.workflow import grants
 from bot.workflow.context import Ctx
@@ -32,7 +33,7 @@ def grant_missing(s: Session, ctx: Ctx, person: Person, *, starts_at: datetime |
     """Grant every birthright entitlement ``person`` does not hold yet; returns the new grant ids."""
     created = []
     held = grants.held_entitlements(s, person.id)
-    for right in ctx.catalog.birthright_for(directory.facts(s, person)):
+    for right in Verdicts.of(ctx.catalog).birthright(directory.facts(s, person)):
         if right.entitlement in held:
             continue
         problem = _problem(ctx, held, right.entitlement)
