@@ -4,10 +4,12 @@ answers ``/healthz`` with 200, else 1. The role is read from the accessbot proce
 
 from __future__ import annotations
 
-import os
 import sys
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
+
+from bot.settings import health_port
 
 
 def role_of(command_line: list[str]) -> str:
@@ -19,10 +21,8 @@ def role_of(command_line: list[str]) -> str:
     return "both"
 
 
-def health_url(role: str, environ=os.environ) -> str:
-    port = environ.get("ACCESSBOT_WORKER_METRICS_PORT", "9101") if role == "worker" else \
-        environ.get("ACCESSBOT_PORT", "3000")
-    return f"http://127.0.0.1:{port}/healthz"
+def health_url(role: str, environ: Mapping[str, str] | None = None) -> str:
+    return f"http://127.0.0.1:{health_port(role, environ)}/healthz"
 
 
 def accessbot_command_line(proc: Path = Path("/proc")) -> list[str]:

@@ -200,6 +200,15 @@ def credentials_environment() -> Mapping[str, str]:
     return os.environ
 
 
+def health_port(role: str, environ: Mapping[str, str] | None = None) -> str:
+    """The port the container's health check asks (``python -m bot.healthcheck``): the worker's metrics port
+    or the web port. Read alone, without validating every other setting: a HEALTHCHECK must not fail on one
+    that has nothing to do with whether the process answers."""
+    name = "worker_metrics_port" if role == "worker" else "port"
+    found = os.environ if environ is None else environ
+    return found.get(f"ACCESSBOT_{name.upper()}", str(Settings.model_fields[name].default))
+
+
 def _warn_deprecated(old: str, rest: str) -> None:
     # A log line, not warnings.warn: it reaches stderr before logging is set up, without a source line.
     log.warning("%s is deprecated: use %s (same meaning)%s", old, DEPRECATED_NAMES[old], rest)

@@ -49,6 +49,11 @@ class SodConflict:
     entitlements: tuple[str, ...]  # the refs of the rule that would be held together
     reason: str
 
+    def describe(self, requested: str) -> str:
+        """The one wording of a conflict, used by every path that refuses or skips access for it."""
+        others = ", ".join(ref for ref in self.entitlements if ref != requested)
+        return f"{requested} cannot be held together with {others} ({self.name}: {self.reason})"
+
 
 @dataclass(frozen=True)
 class BirthrightRule:

@@ -30,3 +30,16 @@ def test_without_either_the_file_next_to_the_catalog_is_used(monkeypatch, tmp_pa
     (tmp_path / "catalog").mkdir()
     (tmp_path / "connectors.yml").write_text("instances: {}\n")
     assert Settings(catalog=tmp_path / "catalog").resolved_connectors_file() == tmp_path / "connectors.yml"
+
+
+def test_settings_is_the_only_reader_of_the_environment():
+    """bot/settings.py reads the environment and hands values down (credentials_environment() for the
+    connectors file, health_port() for the health check); nothing else in the product reads it."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    reads = re.compile(r"\bos\.environ\b|getenv|from os import .*environ")
+    readers = [str(path.relative_to(root)) for package in ("bot", "connectors", "policies")
+               for path in sorted((root / package).rglob("*.py")) if reads.search(path.read_text(encoding="utf-8"))]
+    assert readers == ["bot/settings.py"]

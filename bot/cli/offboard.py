@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.leavers_csv import Leaver, read_leavers
+from bot.cli.offboard_report import render
 from bot.cli.runtime import actor_for, fail, opened_deps, parse_moment, refuse
 from bot.directory import service as directory
 from bot.domain.errors import DomainError
@@ -84,7 +85,7 @@ def _finish(deps, record, email: str, per_system: int) -> None:
         raise typer.Exit(_announce(deps, record, email))
     with _Progress() as progress:
         result = engine.drive(deps, [record.id], per_system=per_system, on_progress=progress)[0]
-    typer.echo(reports.render(result))
+    typer.echo(render(result))
     raise typer.Exit(1 if result.failed else 0)
 
 
@@ -142,7 +143,7 @@ def report(ctx: typer.Context, email: Email) -> None:
             raise fail(error.message) from None
     if current is None:
         raise fail(f"{email} has never been offboarded.", 1)
-    typer.echo(reports.render(current))
+    typer.echo(render(current))
     raise typer.Exit(1 if current.failed else 0)
 
 

@@ -24,11 +24,10 @@ from bot.operations import perform
 from bot.reporting.figures import OUT_OF_BOUNDS, Period, compute
 from bot.reporting.tables import as_document
 from bot.store.models import Grant
+from bot.workflow import admin_grant
 from bot.workflow.bundle import submit_bundle
 from bot.workflow.context import Actor
 from bot.workflow.decide import decide
-from bot.workflow.end_grant import revoke
-from bot.workflow.manual_tasks import require_it_admin
 from bot.workflow.submit import USE_DEFAULT, submit
 from policies import DurationError, parse_duration
 
@@ -100,6 +99,13 @@ class DecisionIn(BaseModel):
     approver: StorableStr
     verdict: Literal["approve", "deny"]
     reason: StorableStr = ""
+
+
+class PushIn(BaseModel):
+    actor: StorableStr = Field(description="email of the IT admin pushing the access")
+    entitlement: StorableStr = Field(description='"app:role"')
+    duration: StorableStr = Field(description='"4h", "1d", "permanent" (within the entitlement\'s bounds)')
+    reason: StorableStr = Field(description="why, for the person and the audit log")
 
 
 class RevokeIn(BaseModel):
@@ -174,17 +180,30 @@ def grants_of(email: EmailPath, deps: DepsDep) -> list[GrantOut]:
                          ends_at=g.ends_at, granted_by=g.granted_by) for g in rows]
 
 
+@router.post("/people/{email}/grants", status_code=201, responses={
+    400: _problem("missing_justification, invalid_duration: a reason or a duration the policy refuses"),
+    403: _problem("not_authorized / self_approval / not_eligible: not an IT admin, a push to oneself, or a person "
+                  "the entitlement's eligibility rule (or status) excludes"),
+    409: _problem("sod_conflict: the grant would break a separation-of-duties rule"),
+})
+def push_access(email: EmailPath, body: PushIn, deps: DepsDep) -> dict:
+    """IT pushes access without an approval round, under the rules of docs/lifecycle.md ("IT pushes access"):
+    the same operation as ``/access-admin grant``."""
+    duration = _duration(body.duration)
+    request = perform(deps, Actor(body.actor, Trigger.API), "admin_grant", lambda s, ctx: admin_grant.push_grant(
+        s, ctx, admin=directory.require(s, body.actor), person=directory.require(s, email),
+        entitlement=body.entitlement, duration=duration, reason=body.reason), subject=("person", email))
+    return {"request_id": request.id, "grant_id": request.grant_id, "status": request.status}
+
+
 @router.post("/grants/{grant_id}/revoke", responses={
     403: _problem("not_authorized: the actor is not an IT admin"),
     409: _problem("invalid_state: the grant is not active"),
 })
 def revoke_grant(grant_id: RowIdPath, body: RevokeIn, deps: DepsDep) -> dict:
-    def run(s, ctx):
-        admin = directory.require(s, body.actor)
-        require_it_admin(ctx, admin, "revoke access")
-        return revoke(s, ctx, grant_id=grant_id, by=admin, reason=body.reason)
-
-    grant = perform(deps, Actor(body.actor, Trigger.API), "revoke", run, subject=("grant", grant_id))
+    grant = perform(deps, Actor(body.actor, Trigger.API), "revoke", lambda s, ctx: admin_grant.revoke_grant(
+        s, ctx, admin=directory.require(s, body.actor), grant_id=grant_id, reason=body.reason),
+        subject=("grant", grant_id))
     return {"id": grant.id, "status": grant.status}
 
 

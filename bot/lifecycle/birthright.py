@@ -58,6 +58,5 @@ def _problem(ctx: Ctx, held: set[str], ref: str) -> str | None:
         return str(error)
     conflicts = ctx.catalog.sod_conflicts(held, ref)
     if conflicts:
-        c = conflicts[0]
-        return f"separation of duties {c.name}: {c.reason}"
+        return f"separation of duties: {conflicts[0].describe(ref)}"
     return None

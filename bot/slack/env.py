@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,13 @@ from bot.slack.work_pool import WorkPool
 from bot.workflow.context import Actor
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Attempt:
+    """What ``refusal_shown`` / ``refusal_answered`` saw: the refusal, or None when the work went through."""
+
+    refused: DomainError | None = None
 
 
 @dataclass
@@ -64,6 +72,32 @@ class SlackEnv:
         """Audit the refusal (unless perform did); returns the form's ack (errors inline, or a notice)."""
         self.refused(actor, name, error)
         return errors.submission_answer(error, view)
+
+    @contextmanager
+    def refusal_shown(self, actor: Actor, name: str, *, body: dict, client, respond=None) -> Iterator[Attempt]:
+        """The one refusal path of a click or command: a DomainError raised inside the block (parsing the
+        payload, the operation) is audited and shown where the person clicked, and not raised further;
+        after the block, ``attempt.refused`` says whether to stop."""
+        attempt = Attempt()
+        try:
+            yield attempt
+        except DomainError as error:
+            attempt.refused = error
+            self.tell_refusal(actor, name, error, body=body, client=client, respond=respond)
+
+    @contextmanager
+    def refusal_answered(self, actor: Actor, name: str, view: dict, ack, *,
+                         fields: dict[str, str] | None = None) -> Iterator[Attempt]:
+        """The same for a modal submission: the refusal is audited and acked (errors inline, or a notice).
+        ``fields`` maps an operation's field name to the form's block where the person should read it."""
+        attempt = Attempt()
+        try:
+            yield attempt
+        except DomainError as error:
+            attempt.refused = error
+            if fields and error.field in fields:
+                error.field = fields[error.field]
+            ack(**self.submission_refused(actor, name, error, view))
 
     def later(self, listener: Callable[..., None], **kwargs: Any) -> Future:
         """Run the rest of a listener on the work pool. Bolt's error handler does not see it there, so

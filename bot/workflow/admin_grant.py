@@ -1,9 +1,15 @@
 """IT pushes access to someone without an approval round (an urgent fix, a migration), or takes it
-away. The push goes down the normal path (a request row marked as pushed by the admin, then the
-grant, provisioning, expiry and audit as for any approved request) and keeps the rules no admin may
-bypass: the entitlement's duration bounds, separation of duties, a reason, an active person, and
-never to oneself (that is what /access and an approver are for). Eligibility rules are not applied:
-pushing an exception is the point of the command, and the audit log records who did it and why.
+away: the one implementation behind `/access-admin grant|revoke` and the admin API.
+
+The rules of an IT push (docs/lifecycle.md, "IT pushes access"). The push goes down the normal path
+(a request row marked as pushed by the admin, then the grant, provisioning, expiry and audit as for
+any approved request). It skips only what a human approval round and the request forms stand for:
+the approval chain and ``requestable: false`` (IT handing out a birthright-only role is the
+documented exception path). It keeps every rule that describes who may hold the access at all, as
+every other path to access does (submit, auto-approval, break-glass): the person is active and
+eligible, separation of duties holds, the duration fits the entitlement's bounds, a reason is given,
+and nobody pushes access to themselves. There is no override: an exception to eligibility or a
+separation-of-duties rule is a change to the policy, reviewed like any other, not a flag on a command.
 """
 
 from __future__ import annotations
@@ -15,21 +21,14 @@ from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
 from bot.domain.enums import GrantStatus, RequestStatus
-from bot.domain.errors import (
-    InvalidDuration,
-    MissingJustification,
-    NotEligible,
-    NotFoundError,
-    SelfApproval,
-    SeparationOfDuties,
-)
+from bot.domain.errors import InvalidDuration, MissingJustification, NotFoundError, SelfApproval
 from bot.store.models import AccessRequest, Grant, Person
-from bot.workflow import approve, grants
+from bot.workflow import approve
 from bot.workflow.context import Ctx
 from bot.workflow.end_grant import revoke
 from bot.workflow.events import happened
 from bot.workflow.manual_tasks import require_it_admin
-from bot.workflow.submit import lookup_entitlement
+from bot.workflow.submit import check_eligible, check_separation_of_duties, lookup_entitlement
 
 MIN_REASON = 3
 ENDABLE = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE, GrantStatus.REVOKE_FAILED)
@@ -37,25 +36,21 @@ ENDABLE = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE, 
 
 def push_grant(s: Session, ctx: Ctx, *, admin: Person, person: Person, entitlement: str,
                duration: timedelta | None, reason: str) -> AccessRequest:
-    """Returns the (approved) request; its ``grant_id`` is the new or extended grant."""
+    """Returns the (approved) request; its ``grant_id`` is the new or extended grant. Refusals:
+    NotAuthorized, SelfApproval, NotFoundError, NotEligible, InvalidDuration, MissingJustification,
+    SeparationOfDuties (each a DomainError, audited by ``perform``)."""
     require_it_admin(ctx, admin, "grant access directly")
     if person.id == admin.id:
         raise SelfApproval("You cannot push access to yourself: ask for it with /access so someone else approves.")
     ent = lookup_entitlement(ctx.catalog, entitlement)
-    if not person.is_active:
-        raise NotEligible(f"{person.email} is not an active employee.")
+    check_eligible(s, ent, person, directory.facts(s, person), whose=f"{person.email} is")
     problem = ent.durations.validate(duration)
     if problem:
         raise InvalidDuration(problem, field="duration")
     reason = reason.strip()
     if len(reason) < MIN_REASON:
         raise MissingJustification("Say why (it goes to the person and the audit log).", field="justification")
-    conflicts = ctx.catalog.sod_conflicts(grants.held_entitlements(s, person.id) - {ent.ref}, ent.ref)
-    if conflicts:
-        c = conflicts[0]
-        others = ", ".join(e for e in c.entitlements if e != ent.ref)
-        raise SeparationOfDuties(f"{person.email} holds {others}, which cannot be held together with {ent.ref} "
-                                 f"({c.name}: {c.reason}). Nothing was granted.", field="entitlement")
+    check_separation_of_duties(s, ctx, ent, person, whose=person.email)
     request = AccessRequest(
         requester_id=person.id, created_by_id=admin.id, entitlement=ent.ref,
         duration_seconds=int(duration.total_seconds()) if duration is not None else None, justification=reason,
@@ -66,10 +61,15 @@ def push_grant(s: Session, ctx: Ctx, *, admin: Person, person: Person, entitleme
     happened(s, ctx, "request.admin_pushed", subject_type="request", subject_id=request.id,
              person_email=person.email,
              detail={"entitlement": ent.ref, "duration_seconds": request.duration_seconds, "reason": reason,
-                     "by": admin.email, "eligible": ent.is_eligible(directory.facts(s, person),
-                                                 directory.owner_departments(s, ent.owners)).allowed})
+                     "by": admin.email})
     approve.finalise_approved(s, ctx, request, person, granted_by=f"admin: {admin.email}")
     return request
+
+
+def revoke_grant(s: Session, ctx: Ctx, *, admin: Person, grant_id: int, reason: str) -> Grant:
+    """End one grant by id (the admin API); NotAuthorized unless ``admin`` is an IT admin."""
+    require_it_admin(ctx, admin, "revoke access")
+    return revoke(s, ctx, grant_id=grant_id, by=admin, reason=reason)
 
 
 def revoke_as_admin(s: Session, ctx: Ctx, *, admin: Person, person: Person, entitlement: str,

@@ -150,27 +150,26 @@ def _check_start(ctx, starts_at: datetime | None) -> None:
                               f"ahead (until {latest:%Y-%m-%d %H:%M} UTC).", field="starts_at")
 
 
-def check_eligible(s, ent, requester, facts) -> None:
-    """Limits no path to access may skip (approval, auto-approval or break-glass): active, eligible."""
-    if not requester.is_active:
-        raise NotEligible(f"{requester.email} is not an active employee.")
+def check_eligible(s, ent, person, facts, *, whose: str = "You are") -> None:
+    """Limits no path to access may skip (approval, auto-approval, break-glass or an IT push): active, eligible.
+    ``whose`` names the person in the refusal when someone else asks for them (an IT push)."""
+    if not person.is_active:
+        raise NotEligible(f"{person.email} is not an active employee.")
     verdict = ent.is_eligible(facts, directory.owner_departments(s, ent.owners))
     if not verdict.allowed:
-        raise NotEligible(f"You are not eligible for {ent.title or ent.ref}: {verdict.reason}", field="entitlement")
+        raise NotEligible(f"{whose} not eligible for {ent.title or ent.ref}: {verdict.reason}", field="entitlement")
 
 
-def check_separation_of_duties(s, ctx, ent, requester) -> None:
+def check_separation_of_duties(s, ctx, ent, person, *, whose: str = "You") -> None:
     """Also no path may skip: no toxic combination, no second grant beside a permanent one."""
-    held = grants.held_entitlements(s, requester.id) - {ent.ref}
+    held = grants.held_entitlements(s, person.id) - {ent.ref}
     conflicts = ctx.catalog.sod_conflicts(held, ent.ref)
     if conflicts:
-        c = conflicts[0]
-        raise SeparationOfDuties(
-            f"{ent.ref} cannot be held together with {', '.join(e for e in c.entitlements if e != ent.ref)} "
-            f"({c.name}: {c.reason}).", field="entitlement")
-    current = grants.active_grant(s, requester.id, ent.ref)
+        raise SeparationOfDuties(f"{conflicts[0].describe(ent.ref)}.", field="entitlement")
+    current = grants.active_grant(s, person.id, ent.ref)
     if current is not None and current.ends_at is None:
-        raise DomainError(f"You already hold {ent.ref} permanently.", field="entitlement")
+        raise DomainError(f"{whose} already hold{'' if whose == 'You' else 's'} {ent.ref} permanently.",
+                          field="entitlement")
 
 
 def _supersede_duplicates(s: Session, ctx: Ctx, requester: Person, ref: str) -> None:

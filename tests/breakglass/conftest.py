@@ -3,12 +3,17 @@ from __future__ import annotations
 import pytest
 
 from tests.support.break_glass import with_break_glass
-from tests.support.world import CATALOG, make_world
+from tests.support.builders import dump
+from tests.support.world import make_world, world_document
 
 # erp:payments-approve allows break glass too (separation of duties must still hold); the wiki does not.
-BREAK_GLASS_CATALOG = with_break_glass(CATALOG).replace(
-    "      payments-approve: {target: erp-pay-approve}",
-    "      payments-approve: {target: erp-pay-approve, break_glass: {budget: {uses: 5, per: 1d}}}")
+def _break_glass_catalog() -> str:
+    document = with_break_glass(world_document())
+    document["resources"]["erp"]["entitlements"]["payments-approve"]["break_glass"] = {"budget": {"uses": 5, "per": "1d"}}
+    return dump(document)
+
+
+BREAK_GLASS_CATALOG = _break_glass_catalog()
 
 
 @pytest.fixture

@@ -42,6 +42,8 @@ def test_without_the_right_bearer_token_every_route_answers_401(api):
     routes = [("post", "/api/v1/requests", {"requester": "alice@acme.test", "entitlement": "github:member"}),
               ("post", "/api/v1/requests/1/decisions", {"approver": "dana@acme.test", "verdict": "approve"}),
               ("get", "/api/v1/people/alice@acme.test/grants", None),
+              ("post", "/api/v1/people/alice@acme.test/grants",
+               {"actor": "ivan@acme.test", "entitlement": "github:member", "duration": "1h", "reason": "x"}),
               ("post", "/api/v1/grants/1/revoke", {"actor": "ivan@acme.test", "reason": "x"})]
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
         for method, path, body in routes:
@@ -107,6 +109,28 @@ def test_request_decide_list_and_revoke_with_their_documented_errors(api, world)
 
 
 
+def test_it_pushes_access_through_the_api_under_the_same_rules_as_slack(api, world):
+    push = "/api/v1/people/alice@acme.test/grants"
+    body = {"actor": "ivan@acme.test", "entitlement": "erp:payments-create", "duration": "4h",
+            "reason": "month-end close"}
+    pushed = api.post(push, headers=AUTH, json=body)
+    assert pushed.status_code == 201, pushed.text
+    assert pushed.json()["status"] == "approved" and pushed.json()["grant_id"] is not None
+    world.runner.run_due()
+    assert world.holds("alice@acme.test", "erp-pay-create")
+    assert world.request(pushed.json()["request_id"]).extra == {"admin_push": True}
+
+    conflict = _problem(api.post(push, headers=AUTH, json={**body, "entitlement": "erp:payments-approve"}), 409,
+                        "sod_conflict")
+    assert "erp:payments-approve cannot be held together with erp:payments-create" in conflict["detail"]
+    _problem(api.post(push, headers=AUTH, json={**body, "actor": "dana@acme.test"}), 403, "not_authorized")
+    _problem(api.post("/api/v1/people/ivan@acme.test/grants", headers=AUTH, json=body), 403, "self_approval")
+    _problem(api.post(push, headers=AUTH, json={**body, "duration": "3d"}), 400, "invalid_duration")
+    _problem(api.post(push, headers=AUTH, json={**body, "reason": " "}), 400, "missing_justification")
+    _problem(api.post("/api/v1/people/nobody@acme.test/grants", headers=AUTH, json=body), 404, "unknown_person")
+    assert [g.entitlement for g in world.grants_of("alice@acme.test")] == ["erp:payments-create"]
+
+
 def test_out_of_range_numbers_are_refused_with_a_4xx_and_change_nothing(world):
     """A duration or an id beyond what timedelta or a 64-bit column holds was an OverflowError: a 500."""
     deps = deps_for(world, admin_api_token=TOKEN)
@@ -134,13 +158,14 @@ def test_the_openapi_document_declares_the_bearer_scheme_and_every_answer(api):
         "type": "http", "scheme": "bearer", "description": "ACCESSBOT_ADMIN_API_TOKEN"}
     operations = {(path, method): op for path, item in document["paths"].items() if path.startswith("/api/v1")
                   for method, op in item.items()}
-    assert len(operations) == 13  # the admin routes and the access-review routes (docs/reviews.md)
+    assert len(operations) == 14  # the admin routes and the access-review routes (docs/reviews.md)
     for (path, method), op in operations.items():
         assert op["security"] == [{"HTTPBearer": []}], path
         assert {"401", "404", "422"} <= set(op["responses"]), path
     assert {"201", "400", "403", "409"} <= set(operations[("/api/v1/requests", "post")]["responses"])
     assert {"403", "409"} <= set(operations[("/api/v1/requests/{request_id}/decisions", "post")]["responses"])
     assert {"403", "409"} <= set(operations[("/api/v1/grants/{grant_id}/revoke", "post")]["responses"])
+    assert {"201", "400", "403", "409"} <= set(operations[("/api/v1/people/{email}/grants", "post")]["responses"])
     assert {"201", "403"} <= set(operations[("/api/v1/bundles/{bundle}/requests", "post")]["responses"])
 
 

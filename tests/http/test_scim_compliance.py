@@ -18,7 +18,7 @@ from scim2_tester import check_server
 from scim2_tester.utils import Status
 
 from tests.http.conftest import SCIM_TOKEN
-from tests.http.live_server import serving
+from tests.support.live_server import serve_asgi
 
 TAGS = {"discovery", "service-provider-config", "schemas", "resource-types", "crud:create", "crud:read",
         "crud:read:attributes", "crud:update", "crud:delete", "patch:add", "patch:remove", "patch:replace", "misc"}
@@ -26,7 +26,7 @@ TAGS = {"discovery", "service-provider-config", "schemas", "resource-types", "cr
 
 def test_the_scim2_tester_finds_no_failure_for_users(app):
     nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-    with serving(app) as url:
+    with serve_asgi(app, lifespan="off") as url:
         http = httpx2.Client(base_url=f"{url}/scim/v2", headers={"Authorization": f"Bearer {SCIM_TOKEN}"},
                              transport=httpx2.HTTPTransport(socket_options=nodelay))
         results = check_server(SyncSCIMClient(http), include_tags=TAGS, resource_types=["User"])

@@ -16,6 +16,7 @@ from bot.workflow import due, grants
 from bot.workflow.context import Actor
 from bot.domain.enums import Trigger
 from tests.support.deps import due_rows, fire_due
+from tests.support.waiting import wait_until
 
 _ids = itertools.count(1)
 
@@ -71,14 +72,12 @@ def offboardings(deps, email: str) -> list[Offboarding]:
 
 def wait_for_offboarding(deps, email: str, timeout: float = 30.0) -> Offboarding:
     """Leaver events offboard in the background; wait (bounded) until the latest one settled."""
-    deadline = time.monotonic() + timeout
-    while True:
+    def settled() -> Offboarding | None:
         records = offboardings(deps, email)
-        if records and records[-1].status in ("done", "partial", "waiting"):
-            return records[-1]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"offboarding of {email} did not settle: {[r.status for r in records]}")
-        time.sleep(0.02)
+        return records[-1] if records and records[-1].status in ("done", "partial", "waiting") else None
+
+    return wait_until(settled, timeout=timeout,
+                      what=lambda: f"offboarding of {email} settled ({[r.status for r in offboardings(deps, email)]})")
 
 
 def start_scheduled_grants(deps) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bot.cli.offboard_report import render
 from bot.domain.enums import ActionKind, ActionStatus, GrantStatus, PersonStatus
 from bot.http.app import create_app
 from bot.http.hooks import hooks_plugin, sign
@@ -32,6 +32,7 @@ from tests.lifecycle.helpers import (
     wait_for_offboarding,
 )
 from tests.support.deps import close, deps_for, due_rows
+from tests.support.waiting import wait_until
 from tests.support.world import make_world
 
 SECRET = "hr-secret-for-rehire-tests"
@@ -94,16 +95,6 @@ def reactivations(deps) -> dict[str, str]:
             ProvisioningAction.action == ActionKind.REACTIVATE))}
 
 
-def wait_until(deps, condition, timeout: float = 30.0) -> None:
-    """Run what provisioning can run until ``condition`` holds (background kicks may be running too)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout}s: {reactivations(deps)}")
-        deps.runner.run_due()
-        time.sleep(0.02)
-
-
 def audited(deps, action: str) -> list[AuditEvent]:
     with deps.store.uow() as s:
         return list(s.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
@@ -145,7 +136,7 @@ def test_a_rehire_reactivates_only_the_accounts_accessbot_suspended(world, deps,
     assert [(i.what, i.state) for i in shown.rehire.items] == [
         ("mail: reactivate account", report.OK), ("mem: reactivate account", report.OK)]
     assert [x["system"] for x in shown.rehire.left_suspended] == ["idp"]
-    text = report.render(shown)
+    text = render(shown)
     assert "earlier access is not restored" in text and "idp: not reactivated" in text
 
     [planned] = audited(deps, "lifecycle.reactivation_planned")
@@ -339,7 +330,9 @@ def test_a_reactivation_waits_for_a_suspend_still_in_progress_and_follows_its_ou
 
         hr("joiner", employee_id="E1", department="Engineering")
         # The badge's reactivation is held back (not claimable) while its suspend is still with IT.
-        wait_until(deps, lambda: reactivations(deps) == {"mem": ActionStatus.SUCCEEDED, "badge": ActionStatus.QUEUED})
+        # background kicks may be running too: run what provisioning can run between polls
+        wait_until(lambda: reactivations(deps) == {"mem": ActionStatus.SUCCEEDED, "badge": ActionStatus.QUEUED},
+                   between=deps.runner.run_due, what=lambda: f"reactivations {reactivations(deps)}")
 
         with deps.store.uow() as s:
             task = s.scalar(select(ManualTask).order_by(ManualTask.id))

@@ -11,48 +11,18 @@ from bot.provisioning.runner import ProvisioningRunner
 from connectors.memory import MemoryConnector
 from connectors.registry import ConnectorSet
 from policies import load_catalog
+from tests.support.builders import auto, catalog, granted, resource
 from tests.support.deps import close, deps_for
 from tests.support.world import PEOPLE, World, seed_people, write_catalog
 
-CATALOG = """
-settings:
-  it_admins_group: it-admins
-  it_channel: C0ITOPS
-  fallback: {group: it-admins}
-defaults:
-  connector: mem
-  durations: {choices: [1h, 4h, 1d], default: 4h, maximum: 1d}
-  approval: [manager]
-  require_justification: false
-resources:
-  github:
-    name: GitHub
-    connector: gh
-    owners: [olga@acme.test]
-    entitlements:
-      member: {target: gh-members, approval: []}
-      triage: {target: gh-members, approval: []}
-      admin: {target: gh-admins, risk: high, approval: [manager]}
-  okta:
-    name: Okta
-    connector: okta
-    entitlements:
-      apps: {target: okta-apps, approval: []}
-      admin: {target: okta-admins, risk: critical, approval: []}
-  erp:
-    name: Finance ERP
-    entitlements:
-      payments-create: {target: erp-pay-create}
-  wiki:
-    name: Wiki
-    entitlements:
-      editor: {target: wiki-editors, approval: []}
-      space-a: {target: wiki-a, approval: []}
-      space-b: {target: wiki-b, approval: []}
-      space-c: {target: wiki-c, approval: []}
-      space-d: {target: wiki-d, approval: []}
-      space-e: {target: wiki-e, approval: []}
-"""
+CATALOG = catalog({
+    "github": resource("GitHub", connector="gh", owners=["olga@acme.test"], member=auto("gh-members"),
+                       triage=auto("gh-members"), admin={"target": "gh-admins", "risk": "high", "approval": ["manager"]}),
+    "okta": resource("Okta", connector="okta", apps=auto("okta-apps"), admin=auto("okta-admins", risk="critical")),
+    "erp": resource("Finance ERP", **{"payments-create": {"target": "erp-pay-create"}}),
+    "wiki": resource("Wiki", editor=auto("wiki-editors"),
+                     **{f"space-{x}": auto(f"wiki-{x}") for x in "abcde"}),
+})
 
 
 class CountingConnector(MemoryConnector):
@@ -99,13 +69,6 @@ def deps(world):
 
 def holding(world, email: str, *refs: str) -> list[int]:
     """Give ``email`` these entitlements through the normal request path; returns the grant ids."""
-    ids = []
-    for ref in refs:
-        rid = world.submit(email, ref)
-        if world.request(rid).status == "pending":
-            manager = {"alice@acme.test": "dana@acme.test", "bob@acme.test": "dana@acme.test",
-                       "dana@acme.test": "erin@acme.test"}[email]
-            world.decide(manager, rid)
-        ids.append(world.request(rid).grant_id)
+    ids = [granted(world, email, ref, PEOPLE) for ref in refs]
     world.run()
     return ids

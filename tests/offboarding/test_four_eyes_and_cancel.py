@@ -3,7 +3,6 @@ offboarding that has not started: through the CLI (as a shell would) and the lif
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 
 import typer
@@ -18,6 +17,7 @@ from bot.workflow import due
 from tests.lifecycle.helpers import hr
 from tests.offboarding.conftest import holding
 from tests.support.deps import fire_due
+from tests.support.waiting import wait_until
 
 cli = typer.Typer()
 cli.add_typer(offboard_app, name="offboard")
@@ -39,12 +39,10 @@ def _record(deps, offboarding_id: int) -> Offboarding:
         return s.get(Offboarding, offboarding_id)
 
 
-def _wait_until_done(deps, offboarding_id: int, timeout: float = 30.0) -> None:
+def _wait_until_done(deps, offboarding_id: int) -> None:
     """Waits on the offboarding engine's background drive (bounded; returns as soon as it is done)."""
-    deadline = time.monotonic() + timeout
-    while (status := _record(deps, offboarding_id).status) != "done":
-        assert time.monotonic() < deadline, f"offboarding #{offboarding_id} is still {status}"
-        time.sleep(0.02)
+    wait_until(lambda: _record(deps, offboarding_id).status == "done",
+               what=lambda: f"offboarding #{offboarding_id} done (it is {_record(deps, offboarding_id).status})")
 
 
 def _audit(deps, action: str) -> list[AuditEvent]:

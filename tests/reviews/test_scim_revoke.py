@@ -18,7 +18,8 @@ from tests.connectors.conftest import scim_connector_for
 from tests.reviews.conftest import holding
 from tests.support.deps import close, deps_for
 from tests.support.scim_server import ScimServer
-from tests.support.world import CATALOG, make_world
+from tests.support.builders import auto, dump, resource
+from tests.support.world import make_world, world_document
 
 
 @pytest.fixture
@@ -31,18 +32,10 @@ def scim():
 def test_a_review_revoke_is_confirmed_by_the_scim_target(store, clock, tmp_path, scim):
     user = scim.add_user("alice@acme.test")  # userName = the email (the connector's default lookup)
     group = scim.add_group("okta-admins")
-    idp = f"""  idp:
-    name: Identity provider
-    connector: scim
-    entitlements:
-      admins: {{target: "{group}", approval: []}}
-"""
-    catalog = CATALOG.replace("separation_of_duties:", idp + "separation_of_duties:") + """
-reviews:
-  - name: idp
-    scope: {resources: [idp]}
-    reviewers: [manager]
-"""
+    document = world_document()
+    document["resources"]["idp"] = resource("Identity provider", connector="scim", admins=auto(group))
+    document["reviews"] = [{"name": "idp", "scope": {"resources": ["idp"]}, "reviewers": ["manager"]}]
+    catalog = dump(document)
     world = make_world(store, clock, tmp_path, catalog,
                        connectors={"mem": MemoryConnector("mem"), "scim": scim_connector_for(scim, "scim")})
     deps = deps_for(world)

@@ -22,7 +22,8 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.fake_slack.snapshots import Message, View
 from tests.support.live_server import serve_asgi
 from tests.support.slack_sim import SlackSim
-from tests.support.world import World, make_world
+from tests.support.builders import PERMANENT, catalog_document, dump, resource
+from tests.support.world import WORLD_DEFAULTS, World, aws_prod_admin, github, make_world
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ALICE, BOB, DANA, ERIN, OLGA, IVAN = "U0ALICE001", "U0BOB00001", "U0DANA0001", "U0ERIN0001", "U0OLGA0001", "U0IVAN0001"
@@ -33,51 +34,21 @@ SLACK_IDS = {"alice@acme.test": ALICE, "bob@acme.test": BOB, "dana@acme.test": D
              "olga@acme.test": OLGA, "ivan@acme.test": IVAN, "p1@acme.test": P1, "p2@acme.test": P2,
              "p3@acme.test": P3}
 
-CATALOG = """
-settings:
-  it_admins_group: it-admins
-  fallback: {group: it-admins}
-defaults:
-  connector: mem
-  durations: {choices: [1h, 4h, 1d], default: 4h, maximum: 1d}
-  approval: [manager]
-  expiry_warnings: [1h]
-  extend_auto_approve_limit: 4h
-  require_justification: false
-resources:
-  github:
-    name: GitHub
-    owners: [olga@acme.test]
-    entitlements:
-      member: {target: gh-members, approval: []}
-      admin:
-        target: gh-admins
-        risk: high
-        require_justification: true
-        approval: [manager, owners]
-  aws-prod:
-    name: AWS production
-    entitlements:
-      admin:
-        target: aws-prod-admin
-        risk: critical
-        approval: [{people: [p1@acme.test, p2@acme.test, p3@acme.test], quorum: 1}]
-  wiki:
-    name: Wiki
-    entitlements:
-      editor: {target: wiki-editors, durations: {choices: [1d], permanent: true, default: permanent}}
-  prod-db:
-    name: Production database
-    approvals_channel: C0APPROVAL
-    entitlements:
-      write:
-        target: prod-db-write
-        risk: high
-        require_ticket: true
-        ticket_pattern: 'INC-[0-9]+'
-        approval: [{people: [p1@acme.test, p2@acme.test], quorum: 1}, owners]
-        owners: [olga@acme.test]
-"""
+def harness_document() -> dict:
+    """The Slack harness's catalog as data, fresh on every call, for a test that changes part of it."""
+    return catalog_document({
+        "github": github(),
+        "aws-prod": resource("AWS production", admin=aws_prod_admin(1)),
+        "wiki": resource("Wiki", editor={"target": "wiki-editors", "durations": {"choices": ["1d"], **PERMANENT}}),
+        "prod-db": resource("Production database", approvals_channel=APPROVALS_CHANNEL,
+                            write={"target": "prod-db-write", "risk": "high", "require_ticket": True,
+                                   "ticket_pattern": "INC-[0-9]+",
+                                   "approval": [{"people": ["p1@acme.test", "p2@acme.test"], "quorum": 1}, "owners"],
+                                   "owners": ["olga@acme.test"]}),
+    }, settings={"it_channel": None}, defaults=WORLD_DEFAULTS)
+
+
+CATALOG = dump(harness_document())
 
 
 @dataclass

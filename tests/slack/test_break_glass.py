@@ -13,11 +13,13 @@ from bot.http.metrics import Metrics
 from bot.store.models import BreakGlassUse
 from bot.timers.service import TimerService
 from tests.support.break_glass import with_break_glass
-from tests.slack.harness import ALICE, BOB, CATALOG, DANA, OLGA, action_ids, running_bot, seed_slack_users
+from tests.slack.harness import ALICE, BOB, DANA, OLGA, action_ids, harness_document, running_bot, seed_slack_users
+from tests.support.builders import dump
 from tests.support.fake_slack import FakeSlack
 
 SECURITY = "C0SECURITY"
-BG_CATALOG = with_break_glass(CATALOG.replace("settings:\n", f"settings:\n  it_channel: {SECURITY}\n", 1))
+BG_CATALOG = dump(with_break_glass({**harness_document(), "settings": {**harness_document()["settings"],
+                                                                      "it_channel": SECURITY}}))
 REASON = "Prod outage INC-42: rolling back the release"
 
 

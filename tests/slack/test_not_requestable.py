@@ -15,15 +15,19 @@ from bot.operations import perform
 from bot.store.models import AccessRequest, Grant, Person
 from bot.workflow.context import Actor
 from bot.workflow.extend import extend
-from tests.slack.harness import ALICE, CATALOG, IVAN, running_bot
+from tests.slack.harness import ALICE, IVAN, harness_document, running_bot
+from tests.support.builders import auto, dump
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"
 # Wiki gains a birthright-only role next to its requestable editor role.
-BIRTHRIGHT_CATALOG = CATALOG.replace(
-    "      editor: {target: wiki-editors, durations: {choices: [1d], permanent: true, default: permanent}}",
-    "      editor: {target: wiki-editors, durations: {choices: [1d], permanent: true, default: permanent}}\n"
-    "      reader: {target: wiki-readers, requestable: false, approval: [], durations: {choices: [1h, 4h, 1d], "
-    "default: 4h, maximum: 1d}}")
+def _birthright_catalog() -> str:
+    document = harness_document()
+    document["resources"]["wiki"]["entitlements"]["reader"] = auto(
+        "wiki-readers", requestable=False, durations={"choices": ["1h", "4h", "1d"], "default": "4h", "maximum": "1d"})
+    return dump(document)
+
+
+BIRTHRIGHT_CATALOG = _birthright_catalog()
 
 
 def request_count(bot) -> int:

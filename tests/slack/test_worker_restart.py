@@ -9,7 +9,7 @@ import sys
 from itertools import chain, repeat
 
 from bot.cli.serve import RestartBackoff, WorkerProcess
-from tests.timers.support import wait_until
+from tests.support.waiting import wait_until
 
 CRASHES = [sys.executable, "-c", "import sys; sys.exit(3)"]
 DAY = 24 * 3600.0
@@ -32,7 +32,7 @@ def test_the_watcher_restarts_a_crashed_worker_sooner_after_a_long_healthy_run()
                            backoff=RestartBackoff(first=0.05, most=1.0, healthy_after=60.0))
     worker.start()
     try:
-        assert wait_until(lambda: len(worker.restart_delays) >= 5, timeout=30.0), worker.restart_delays
+        wait_until(lambda: len(worker.restart_delays) >= 5, timeout=30.0, what=lambda: str(worker.restart_delays))
     finally:
         worker.stop()
     assert worker.restart_delays[:5] == [0.05, 0.1, 0.2, 0.05, 0.1]

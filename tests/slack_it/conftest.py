@@ -12,58 +12,22 @@ from bot.directory import service as directory
 from connectors.manual import ManualConnector
 from connectors.memory import MemoryConnector
 from tests.slack.harness import BOB, IVAN, running_bot, seed_slack_users
+from tests.support.builders import PAYMENTS_FOUR_EYES, auto, catalog, erp, resource
 from tests.support.fake_slack import FakeSlack
 
 IT_CHANNEL, DESK_CHANNEL = "C0ITOPS001", "C0DESK0001"
 KIM = "U0KIM00001"  # a second IT admin (it_bot(second_admin=True))
-CATALOG = f"""
-settings:
-  it_admins_group: it-admins
-  it_channel: {IT_CHANNEL}
-  fallback: {{group: it-admins}}
-defaults:
-  connector: mem
-  durations: {{choices: [1h, 4h, 1d], default: 4h, maximum: 1d}}
-  approval: [manager]
-  expiry_warnings: [1h]
-  extend_auto_approve_limit: 1h
-  require_justification: false
-resources:
-  github:
-    name: GitHub
-    connector: gh
-    owners: [olga@acme.test]
-    entitlements:
-      member: {{target: gh-members, approval: []}}
-      admin: {{target: gh-admins, risk: high, approval: [manager]}}
-  wiki:
-    name: Wiki
-    entitlements:
-      editor: {{target: wiki-editors, approval: []}}
-  badge:
-    name: Badge office
-    connector: desk
-    entitlements:
-      lobby:
-        title: Lobby badge
-        target: lobby
-        approval: []
-        target_options: {{instructions: "Enable the lobby badge of {{person}} ({{email}}) in the door system."}}
-  doors:
-    name: Door badges
-    connector: doors
-    entitlements:
-      hq: {{title: HQ door badge, target: hq, approval: []}}
-  erp:
-    name: Finance ERP
-    entitlements:
-      payments-create: {{target: erp-pay-create, approval: []}}
-      payments-approve: {{target: erp-pay-approve}}
-separation_of_duties:
-  - name: payments-four-eyes
-    entitlements: [erp:payments-create, erp:payments-approve]
-    reason: nobody may both create and approve payments
-"""
+CATALOG = catalog({
+    "github": resource("GitHub", connector="gh", owners=["olga@acme.test"], member=auto("gh-members"),
+                       admin={"target": "gh-admins", "risk": "high", "approval": ["manager"]}),
+    "wiki": resource("Wiki", editor=auto("wiki-editors")),
+    "badge": resource("Badge office", connector="desk",
+                      lobby=auto("lobby", title="Lobby badge", target_options={
+                          "instructions": "Enable the lobby badge of {person} ({email}) in the door system."})),
+    "doors": resource("Door badges", connector="doors", hq=auto("hq", title="HQ door badge")),
+    "erp": erp(create={"approval": []}),
+}, settings={"it_channel": IT_CHANNEL}, defaults={"expiry_warnings": ["1h"], "extend_auto_approve_limit": "1h"},
+    separation_of_duties=[PAYMENTS_FOUR_EYES])
 
 
 def it_connectors() -> dict:

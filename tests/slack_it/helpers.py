@@ -6,17 +6,13 @@ from __future__ import annotations
 from bot.domain.enums import GrantStatus, Trigger
 from bot.workflow.context import Actor
 from bot.workflow.events import emit
-
-
-MANAGERS = {"alice@acme.test": "dana@acme.test", "bob@acme.test": "dana@acme.test"}
+from tests.support.builders import granted
+from tests.support.world import PEOPLE
 
 
 def holding(bot, email: str, ref: str) -> int:
     """Give ``email`` the entitlement (their manager approves if the policy asks); returns the active grant id."""
-    request_id = bot.world.submit(email, ref)
-    if bot.request(request_id).status == "pending":
-        bot.world.decide(MANAGERS[email], request_id)
-    grant_id = bot.request(request_id).grant_id
+    grant_id = granted(bot.world, email, ref, PEOPLE)
     bot.world.run()
     bot.settle()
     [grant] = [g for g in bot.grants_of(email) if g.id == grant_id]

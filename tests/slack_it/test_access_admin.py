@@ -48,7 +48,7 @@ def test_grant_pushes_access_without_approval_but_never_past_the_rules(bot):
 
     holding(bot, "alice@acme.test", "erp:payments-create")
     refused = _answer(bot, IVAN, "grant @alice erp:payments-approve 1h month-end close")
-    assert "cannot be held together with erp:payments-approve (payments-four-eyes" in refused
+    assert "erp:payments-approve cannot be held together with erp:payments-create (payments-four-eyes" in refused
     assert "erp:payments-approve" not in {g.entitlement for g in bot.grants_of("alice@acme.test")}
     assert "2 days is above the 1-day maximum" in _answer(bot, IVAN, "grant @alice github:admin 2d just because")
     assert "cannot push access to yourself" in _answer(bot, IVAN, "grant @ivan github:admin 1h testing")

@@ -21,74 +21,60 @@ from bot.workflow.submit import USE_DEFAULT, submit
 from connectors.memory import MemoryConnector
 from connectors.registry import ConnectorSet
 from policies import load_catalog
+from tests.support.builders import (
+    PAYMENTS_FOUR_EYES,
+    PERMANENT,
+    auto,
+    catalog,
+    catalog_document,
+    dump,
+    erp,
+    person,
+    resource,
+)
 
 # The cast: Dana manages Alice and Bob; Erin manages Dana; Olga owns GitHub; Ivan is IT.
 PEOPLE = [
-    dict(email="erin@acme.test", name="Erin", department="Engineering", title="VP Engineering"),
-    dict(email="dana@acme.test", name="Dana", department="Engineering", title="Engineering Manager",
-         manager_email="erin@acme.test"),
-    dict(email="alice@acme.test", name="Alice", department="Engineering", title="Engineer",
-         manager_email="dana@acme.test"),
-    dict(email="bob@acme.test", name="Bob", department="Sales", title="Account Executive",
-         manager_email="dana@acme.test"),
-    dict(email="olga@acme.test", name="Olga", department="Engineering", title="GitHub owner",
-         manager_email="erin@acme.test"),
-    dict(email="ivan@acme.test", name="Ivan", department="IT", title="IT admin", groups=["it-admins"]),
-    dict(email="p1@acme.test", name="P One", department="Security", title="SRE", groups=["sre"]),
-    dict(email="p2@acme.test", name="P Two", department="Security", title="SRE", groups=["sre"]),
-    dict(email="p3@acme.test", name="P Three", department="Security", title="SRE", groups=["sre"]),
+    person("erin@acme.test", "Erin", "Engineering", "VP Engineering"),
+    person("dana@acme.test", "Dana", "Engineering", "Engineering Manager", manager="erin@acme.test"),
+    person("alice@acme.test", "Alice", "Engineering", "Engineer", manager="dana@acme.test"),
+    person("bob@acme.test", "Bob", "Sales", "Account Executive", manager="dana@acme.test"),
+    person("olga@acme.test", "Olga", "Engineering", "GitHub owner", manager="erin@acme.test"),
+    person("ivan@acme.test", "Ivan", "IT", "IT admin", groups=("it-admins",)),
+    person("p1@acme.test", "P One", "Security", "SRE", groups=("sre",)),
+    person("p2@acme.test", "P Two", "Security", "SRE", groups=("sre",)),
+    person("p3@acme.test", "P Three", "Security", "SRE", groups=("sre",)),
 ]
 
 # Settings and defaults shared by the test catalogs; each adds its own resources.
-CATALOG_HEADER = """
-settings:
-  it_admins_group: it-admins
-  it_channel: C0ITOPS
-  fallback: {group: it-admins}
-defaults:
-  connector: mem
-  durations: {choices: [1h, 4h, 1d], default: 4h, maximum: 1d}
-  approval: [manager]
-  expiry_warnings: [1h]
-  extend_auto_approve_limit: 4h
-  require_justification: false
-"""
+WORLD_DEFAULTS = {"expiry_warnings": ["1h"], "extend_auto_approve_limit": "4h"}
+CATALOG_HEADER = catalog({}, defaults=WORLD_DEFAULTS).replace("resources: {}\n", "")
 
-CATALOG = CATALOG_HEADER + """resources:
-  github:
-    name: GitHub
-    owners: [olga@acme.test]
-    entitlements:
-      member: {target: gh-members, approval: []}
-      admin:
-        target: gh-admins
-        risk: high
-        require_justification: true
-        approval: [manager, owners]
-  aws-prod:
-    name: AWS production
-    entitlements:
-      admin:
-        target: aws-prod-admin
-        risk: critical
-        approval: [{people: [p1@acme.test, p2@acme.test, p3@acme.test], quorum: 2}]
-      readonly:
-        target: aws-prod-ro
-        auto_approve: 'person.department == "Engineering"'
-  wiki:
-    name: Wiki
-    entitlements:
-      editor: {target: wiki-editors, durations: {permanent: true, default: permanent}}
-  erp:
-    name: Finance ERP
-    entitlements:
-      payments-create: {target: erp-pay-create}
-      payments-approve: {target: erp-pay-approve}
-separation_of_duties:
-  - name: payments-four-eyes
-    entitlements: [erp:payments-create, erp:payments-approve]
-    reason: nobody may both create and approve payments
-"""
+def github() -> dict:
+    """GitHub as most tests know it: members join at once; admins need their manager and an owner, and a reason."""
+    return resource("GitHub", owners=["olga@acme.test"], member=auto("gh-members"),
+                    admin={"target": "gh-admins", "risk": "high", "require_justification": True,
+                           "approval": ["manager", "owners"]})
+
+
+def aws_prod_admin(quorum: int) -> dict:
+    """AWS production admin: ``quorum`` of the three SREs approve."""
+    return {"target": "aws-prod-admin", "risk": "critical",
+            "approval": [{"people": ["p1@acme.test", "p2@acme.test", "p3@acme.test"], "quorum": quorum}]}
+
+
+def world_document() -> dict:
+    """The world's catalog as data, fresh on every call, for a test that changes part of it."""
+    return catalog_document({
+        "github": github(),
+        "aws-prod": resource("AWS production", admin=aws_prod_admin(2),
+                             readonly={"target": "aws-prod-ro", "auto_approve": 'person.department == "Engineering"'}),
+        "wiki": resource("Wiki", editor={"target": "wiki-editors", "durations": PERMANENT}),
+        "erp": erp(),
+    }, defaults=WORLD_DEFAULTS, separation_of_duties=[PAYMENTS_FOUR_EYES])
+
+
+CATALOG = dump(world_document())
 
 
 @dataclass

@@ -3,7 +3,6 @@ bounded waiting for background work (no open-ended sleeps)."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -55,15 +54,6 @@ def seed_active_grants(world, count: int, ends_at: Callable[[int], datetime] | d
             world.mem.members[grant.target].add(person.email)
             ids.append(grant.id)
     return ids
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, every: float = 0.02) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(every)
-    return predicate()
 
 
 def count_grants(store: Store, status: GrantStatus) -> int:

@@ -23,8 +23,9 @@ from bot.slack import outbox
 from bot.store.models import DueAction, Grant, OutboxEvent, ProvisioningAction
 from bot.timers.service import TimerService
 from bot.workflow import grants as ledger
+from tests.support.waiting import wait_until
 from tests.support.world import write_catalog
-from tests.timers.support import database_url, make_deps, seed_active_grants, wait_until
+from tests.timers.support import database_url, make_deps, seed_active_grants
 
 REPO = Path(__file__).resolve().parents[2]
 TAKEOVER_SECONDS = 15.0  # the old lease was 300 s; the takeover polls every 2 s

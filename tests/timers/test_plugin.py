@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from bot.domain.enums import GrantStatus
 from bot.http.app import create_app
 from bot.timers.plugin import timers_plugin
-from tests.timers.support import count_grants, make_deps, seed_active_grants, wait_until
+from tests.support.waiting import wait_until
+from tests.timers.support import count_grants, make_deps, seed_active_grants
 
 
 def test_the_app_runs_overdue_expiries_at_start_up_and_stops_its_timers_on_shutdown(world):

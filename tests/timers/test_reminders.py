@@ -15,19 +15,21 @@ from bot.timers.claim import claim_due
 from bot.timers.fire import fire
 from bot.timers.service import TimerService
 from bot.workflow import due
-from tests.support.world import CATALOG, make_world
+from tests.support.builders import dump
+from tests.support.world import make_world, world_document
 from tests.timers.support import audit_subjects, make_deps, outbox
 
 NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
 
-REMINDING_CATALOG = CATALOG.replace(
-    "  fallback: {group: it-admins}\n",
-    "  fallback: {group: it-admins}\n  business_hours: \"09:00-17:00 Mon-Fri\"\n  timezone: Europe/London\n",
-).replace(
-    "  expiry_warnings: [1h]\n",
-    "  expiry_warnings: [1h]\n  reminder_after: 2h\n  escalate_after_reminders: 2\n  request_timeout: 5d\n",
-)
+def _reminding_catalog() -> str:
+    document = world_document()
+    document["settings"].update(business_hours="09:00-17:00 Mon-Fri", timezone="Europe/London")
+    document["defaults"].update(reminder_after="2h", escalate_after_reminders=2, request_timeout="5d")
+    return dump(document)
+
+
+REMINDING_CATALOG = _reminding_catalog()
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from datetime import timedelta
 from bot.audit.verify import verify
 from bot.domain.enums import GrantStatus
 from bot.timers.service import TimerService
+from tests.support.waiting import wait_until
 from tests.timers.support import (
     audit_subjects,
     count_grants,
     make_deps,
     revokes_per_target,
     seed_active_grants,
-    wait_until,
 )
 
 

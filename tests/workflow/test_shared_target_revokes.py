@@ -8,11 +8,13 @@ real GoogleConnector on the documented fake.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import respx
 
 from bot.directory import service as directory
-from bot.lifecycle import admin
+from bot.workflow import admin_grant
 from connectors.google import GoogleConnector
 from connectors.memory import MemoryConnector
 from tests.lifecycle.helpers import drain, live
@@ -61,15 +63,15 @@ def deps(world):
 
 def _push(world, ref: str) -> int:
     with world.store.uow() as s:
-        return admin.push_grant(s, world.ctx("ivan@acme.test"), admin=directory.require(s, "ivan@acme.test"),
-                                person=directory.require(s, "alice@acme.test"), entitlement=ref,
-                                reason="on call this week").id
+        return admin_grant.push_grant(s, world.ctx("ivan@acme.test"), admin=directory.require(s, "ivan@acme.test"),
+                                      person=directory.require(s, "alice@acme.test"), entitlement=ref,
+                                      duration=timedelta(hours=4), reason="on call this week").grant_id
 
 
 def _revoke(world, grant_id: int) -> None:
     with world.store.uow() as s:
-        admin.revoke_grant(s, world.ctx("ivan@acme.test"), admin=directory.require(s, "ivan@acme.test"),
-                           grant_id=grant_id, reason="rotation ended")
+        admin_grant.revoke_grant(s, world.ctx("ivan@acme.test"), admin=directory.require(s, "ivan@acme.test"),
+                                 grant_id=grant_id, reason="rotation ended")
 
 
 def _role(google_fake) -> str | None:

@@ -15,7 +15,8 @@ from bot.domain.errors import (
     NotFoundError,
     SeparationOfDuties,
 )
-from tests.support.world import CATALOG, make_world
+from tests.support.builders import dump
+from tests.support.world import make_world, world_document
 
 
 def test_duration_above_the_maximum_is_refused(world):
@@ -75,11 +76,15 @@ def test_requesting_held_access_extends_the_existing_grant(world):
     assert world.mem.calls.count(("grant", "alice@acme.test", "erp-pay-create")) == 1
 
 
-OWNED_BY_DEPARTMENT = CATALOG.replace('''      member: {target: gh-members, approval: []}''', '''      member: {target: gh-members, approval: []}
-      triage:
-        target: gh-triage
-        eligibility: person.department in owner_departments
-        auto_approve: person.department in owner_departments''')
+def _owned_by_department() -> str:
+    document = world_document()
+    document["resources"]["github"]["entitlements"]["triage"] = {
+        "target": "gh-triage", "eligibility": "person.department in owner_departments",
+        "auto_approve": "person.department in owner_departments"}
+    return dump(document)
+
+
+OWNED_BY_DEPARTMENT = _owned_by_department()
 
 
 def test_owner_departments_come_from_the_directory_at_submission(store, clock, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.domain.errors import DomainError
 from bot.offboarding import engine
 from bot.slack import parse
 from bot.slack.ids import Action
@@ -18,12 +17,11 @@ from bot.workflow.manual_tasks import retry_action
 @raises_before_ack_only
 def on_retry_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
-    try:
+    with env.refusal_shown(actor, "retry_action", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, ActionRef)
         env.perform(actor, "retry_action", lambda s, ctx: retry_action(
             s, ctx, action_id=ref.action_id, by=person_of(s, actor)), subject=("action", ref.action_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "retry_action", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     respond(text="🔁 Trying again now; the alert shows how it went.", response_type="ephemeral",
             replace_original=False)
@@ -32,13 +30,12 @@ def on_retry_clicked(ack, body, client, respond, env, actor) -> None:
 @raises_before_ack_only
 def on_retry_offboarding_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
-    try:
+    with env.refusal_shown(actor, "retry_offboarding", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, OffboardingRef)
         env.perform(actor, "retry_offboarding", lambda s, ctx: retry_offboarding(
             s, ctx, admin=person_of(s, actor), offboarding_id=ref.offboarding_id).id,
             subject=("offboarding", ref.offboarding_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "retry_offboarding", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     respond(text="🔁 Retrying what failed; the report updates as each system finishes.", response_type="ephemeral",
             replace_original=False)

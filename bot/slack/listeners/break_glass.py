@@ -47,7 +47,9 @@ def on_break_glass_clicked(ack, body, client, env, actor) -> None:
 
 
 def on_break_glass_submitted(ack, view, env, actor) -> None:
-    try:
+    # not allowed, budget, overdue review: said where the person confirms
+    with env.refusal_answered(actor, "break_glass", view, ack,
+                              fields={"entitlement": "break_glass_confirm"}) as attempt:
         meta = parse.view_meta(view, BreakGlassMeta)
         duration = parse.duration_choice(parse.selected_value(view, Block.DURATION))
         if not hasattr(duration, "total_seconds"):
@@ -58,10 +60,7 @@ def on_break_glass_submitted(ack, view, env, actor) -> None:
             s, ctx, person=person_of(s, actor), entitlement=meta.ref, duration=duration,
             reason=parse.text_value(view, Block.JUSTIFICATION), ticket=parse.text_value(view, Block.TICKET)),
             subject=("entitlement", meta.ref))
-    except DomainError as error:
-        if error.field == "entitlement":  # not allowed, budget, overdue review: said where the person confirms
-            error.field = "break_glass_confirm"
-        ack(**env.submission_refused(actor, "break_glass", error, view))
+    if attempt.refused:
         return
     with env.deps.store.uow() as s:
         shown = load_break_glass_view(s, env.deps.catalog, used.use.id)
@@ -70,28 +69,25 @@ def on_break_glass_submitted(ack, view, env, actor) -> None:
 
 def on_review_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
-    try:
+    with env.refusal_shown(actor, "break_glass_review", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, BreakGlassReviewRef)
         env.perform(actor, "break_glass_review", lambda s, ctx: check_reviewer(
             s, ctx, use_id=ref.use_id, reviewer=person_of(s, actor)), subject=("break_glass", ref.use_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "break_glass_review", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     opener = client.views_push if errors.surface_of(body) == "modal" else client.views_open
     opener(trigger_id=body["trigger_id"], view=render_review_reason_modal(ref.dump(), ref.verdict))
 
 
 def on_review_submitted(ack, view, env, actor) -> None:
-    try:
+    with env.refusal_answered(actor, "break_glass_review", view, ack,
+                              fields={"reason": "break_glass_review_reason"}) as attempt:
         ref = parse.view_meta(view, BreakGlassReviewRef)
         env.perform(actor, "break_glass_review", lambda s, ctx: review(
             s, ctx, use_id=ref.use_id, reviewer=person_of(s, actor), verdict=ref.verdict,
             reason=parse.text_value(view, Block.BREAK_GLASS_REVIEW_REASON), version=ref.version),
             subject=("break_glass", ref.use_id))
-    except DomainError as error:
-        if error.field == "reason":
-            error.field = "break_glass_review_reason"
-        ack(**env.submission_refused(actor, "break_glass_review", error, view))
+    if attempt.refused:
         return
     ack()
 

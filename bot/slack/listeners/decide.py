@@ -10,7 +10,6 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.domain.enums import Verdict
-from bot.domain.errors import DomainError
 from bot.slack import errors, parse
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.listeners.common import after_ack, person_of, raises_before_ack_only
@@ -23,13 +22,11 @@ from bot.workflow.decide import check_decider, decide
 @after_ack
 def on_approve_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
-    try:
+    with env.refusal_shown(actor, "decide", body=body, client=client, respond=respond):
         ref = parse.action_meta(body, RequestRef)
         env.perform(actor, "decide", lambda s, ctx: decide(
             s, ctx, request_id=ref.request_id, approver=person_of(s, actor), verdict=Verdict.APPROVE),
             subject=("request", ref.request_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "decide", error, body=body, client=client, respond=respond)
 
 
 @raises_before_ack_only
@@ -37,26 +34,24 @@ def on_deny_clicked(ack, body, client, respond, env, actor) -> None:
     """Refuse at once who may not decide (audited, privately), else ask for the reason. The check is one
     indexed read, done before views.open because a form shown and then withdrawn races the person."""
     ack()
-    try:
+    with env.refusal_shown(actor, "decide", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, RequestRef)
         env.perform(actor, "decide", lambda s, ctx: check_decider(
             s, ctx, request_id=ref.request_id, approver=person_of(s, actor)), subject=("request", ref.request_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "decide", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     opener = client.views_push if errors.surface_of(body) == "modal" else client.views_open
     opener(trigger_id=body["trigger_id"], view=render_deny_modal(ref.request_id))
 
 
 def on_deny_submitted(ack, view, env, actor) -> None:
-    try:
+    with env.refusal_answered(actor, "decide", view, ack) as attempt:
         ref = parse.view_meta(view, RequestRef)
         reason = parse.text_value(view, Block.DENY_REASON)
         env.perform(actor, "decide", lambda s, ctx: decide(
             s, ctx, request_id=ref.request_id, approver=person_of(s, actor), verdict=Verdict.DENY, reason=reason),
             subject=("request", ref.request_id))
-    except DomainError as error:
-        ack(**env.submission_refused(actor, "decide", error, view))
+    if attempt.refused:
         return
     ack()
 
@@ -64,13 +59,11 @@ def on_deny_submitted(ack, view, env, actor) -> None:
 @after_ack
 def on_cancel_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
-    try:
+    with env.refusal_shown(actor, "cancel", body=body, client=client, respond=respond):
         ref = parse.action_meta(body, RequestRef)
         env.perform(actor, "cancel", lambda s, ctx: cancel(
             s, ctx, request_id=ref.request_id, by=person_of(s, actor), reason="cancelled by the requester"),
             subject=("request", ref.request_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "cancel", error, body=body, client=client, respond=respond)
 
 
 def register(app: App) -> None:

@@ -25,10 +25,9 @@ from bot.workflow.extend import Extended, extend
 def on_extend_clicked(ack, body, client, respond, env, actor) -> None:
     """Open the form at once (the trigger lives 3 s); the choices, read from the database, follow."""
     ack()
-    try:
+    with env.refusal_shown(actor, "extend", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, GrantRef)
-    except DomainError as error:
-        env.tell_refusal(actor, "extend", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     opened = client.views_open(trigger_id=body["trigger_id"], view=ui.notice_modal("Extend access", "Loading…"))
     env.later(fill_extend_form, view_id=opened["view"]["id"], grant_id=ref.grant_id, body=body, client=client,
@@ -63,15 +62,14 @@ def _extend_form(s: Session, env, grant_id: int, person_id: int) -> dict:
 
 
 def on_extend_submitted(ack, view, env, actor) -> None:
-    try:
+    with env.refusal_answered(actor, "extend", view, ack) as attempt:
         ref = parse.view_meta(view, GrantRef)
         extra = parse.extend_by(view)
         reason = parse.text_value(view, Block.JUSTIFICATION)
         result: Extended = env.perform(actor, "extend", lambda s, ctx: extend(
             s, ctx, grant_id=ref.grant_id, by=person_of(s, actor), extra=extra, justification=reason),
             subject=("grant", ref.grant_id))
-    except DomainError as error:
-        ack(**env.submission_refused(actor, "extend", error, view))
+    if attempt.refused:
         return
     if result.applied:
         text = "✅ Extended. Your App Home shows the new end time."
@@ -84,13 +82,12 @@ def on_extend_submitted(ack, view, env, actor) -> None:
 @after_ack
 def on_relinquish_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
-    try:
+    with env.refusal_shown(actor, "relinquish", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, GrantRef)
         env.perform(actor, "relinquish", lambda s, ctx: relinquish(s, ctx, grant_id=ref.grant_id,
                                                                   by=person_of(s, actor)),
                     subject=("grant", ref.grant_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "relinquish", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     env.homes.publish(actor.person_id, client=client)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.domain.errors import DomainError
 from bot.slack import parse
 from bot.slack.ids import Action, Event
 from bot.slack.listeners.common import after_ack
@@ -21,10 +20,9 @@ def on_home_opened(event, client, env, actor) -> None:
 @after_ack
 def on_show_more(ack, body, client, respond, env, actor) -> None:
     ack()
-    try:
+    with env.refusal_shown(actor, "show_more", body=body, client=client, respond=respond) as attempt:
         page = parse.action_meta(body, HomePage)
-    except DomainError as error:
-        env.tell_refusal(actor, "show_more", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     env.homes.publish(actor.person_id, limits={page.section: page.limit}, client=client,
                       seen_hash=(body.get("view") or {}).get("hash"))

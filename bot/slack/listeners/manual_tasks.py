@@ -7,7 +7,7 @@ from __future__ import annotations
 from slack_bolt import App
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import AlreadyDecided, DomainError, NotFoundError
+from bot.domain.errors import AlreadyDecided, NotFoundError
 from bot.slack import parse
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.it_refs import TaskRef
@@ -25,12 +25,11 @@ WHAT = "complete provisioning tasks"
 @raises_before_ack_only
 def on_task_done_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
-    try:
+    with env.refusal_shown(actor, "complete_task", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, TaskRef)
         env.perform(actor, "complete_task", lambda s, ctx: complete_task(
             s, ctx, task_id=ref.task_id, by=person_of(s, actor), done=True), subject=("task", ref.task_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "complete_task", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     respond(text=f"✅ Recorded: task #{ref.task_id} is done. The access is now marked as in place.",
             response_type="ephemeral", replace_original=False)
@@ -40,12 +39,11 @@ def on_task_done_clicked(ack, body, client, respond, env, actor) -> None:
 def on_task_cannot_clicked(ack, body, client, respond, env, actor) -> None:
     """Refuse at once who may not answer (audited), else ask why (the trigger lives 3 s)."""
     ack()
-    try:
+    with env.refusal_shown(actor, "complete_task", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, TaskRef)
         task = env.perform(actor, "complete_task", lambda s, ctx: answerable(s, ctx, ref.task_id, person_of(s, actor)),
                            subject=("task", ref.task_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "complete_task", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     client.views_open(trigger_id=body["trigger_id"], view=render_cannot_modal(task))
 
@@ -61,14 +59,13 @@ def answerable(s: Session, ctx: Ctx, task_id: int, person: Person) -> TaskView:
 
 
 def on_task_cannot_submitted(ack, view, env, actor) -> None:
-    try:
+    with env.refusal_answered(actor, "complete_task", view, ack) as attempt:
         ref = parse.view_meta(view, TaskRef)
         reason = parse.text_value(view, Block.TASK_CANNOT_REASON)
         env.perform(actor, "complete_task", lambda s, ctx: complete_task(
             s, ctx, task_id=ref.task_id, by=person_of(s, actor), done=False, note=reason),
             subject=("task", ref.task_id))
-    except DomainError as error:
-        ack(**env.submission_refused(actor, "complete_task", error, view))
+    if attempt.refused:
         return
     ack(response_action="update", view=ui.notice_modal(
         f"Task #{ref.task_id}", "Recorded as not possible. The person who needed it is told why."))

@@ -56,7 +56,7 @@ def plan_view(env, client, actor, parsed: offboard_command.Offboard) -> dict:
 
 
 def on_offboard_submitted(ack, view, env, actor) -> None:
-    try:
+    with env.refusal_answered(actor, "offboard", view, ack) as attempt:
         form = parse.view_meta(view, OffboardForm)
         reason = parse.text_value(view, Block.OFFBOARD_REASON)
         break_glass = parse.checked(view, Block.OFFBOARD_BREAK_GLASS)
@@ -66,8 +66,7 @@ def on_offboard_submitted(ack, view, env, actor) -> None:
                          break_glass=break_glass) if at is None
             else offboard_at(s, ctx, admin=person_of(s, actor), person_id=form.person_id, at=at, reason=reason,
                              break_glass=break_glass)), subject=("person", form.person_id))
-    except DomainError as error:
-        ack(**env.submission_refused(actor, "offboard", error, view))
+    if attempt.refused:
         return
     where = md.channel(env.deps.catalog.settings.it_channel) if env.deps.catalog.settings.it_channel else "the IT admins' DMs"
     if status == prepare.UNCONFIRMED:

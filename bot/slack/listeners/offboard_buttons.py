@@ -9,7 +9,6 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import DomainError
 from bot.offboarding import engine, prepare
 from bot.slack import errors, parse
 from bot.slack.ids import Action
@@ -22,13 +21,12 @@ from bot.workflow.admin_offboard import cancel_offboarding, confirm_offboarding
 
 @after_ack
 def on_cancel_clicked(ack, body, client, respond, env, actor) -> None:
-    try:
+    with env.refusal_shown(actor, "cancel_offboarding", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, OffboardingRef)
         record_id = env.perform(actor, "cancel_offboarding", lambda s, ctx: cancel_offboarding(
             s, ctx, admin=person_of(s, actor), offboarding_id=ref.offboarding_id).id,
             subject=("offboarding", ref.offboarding_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "cancel_offboarding", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     _answer(f"🚫 Offboarding #{record_id} is cancelled: it will not run, and nothing was removed.",
             body=body, client=client, respond=respond)
@@ -36,13 +34,12 @@ def on_cancel_clicked(ack, body, client, respond, env, actor) -> None:
 
 @after_ack
 def on_confirm_clicked(ack, body, client, respond, env, actor) -> None:
-    try:
+    with env.refusal_shown(actor, "confirm_offboarding", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, OffboardingRef)
         record = env.perform(actor, "confirm_offboarding", lambda s, ctx: _state(confirm_offboarding(
             s, ctx, admin=person_of(s, actor), offboarding_id=ref.offboarding_id)),
             subject=("offboarding", ref.offboarding_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "confirm_offboarding", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     record_id, status, at = record
     if status == prepare.RUNNING:

@@ -9,7 +9,7 @@ import re
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import DomainError, NotAuthorized, UnknownPerson
+from bot.domain.errors import NotAuthorized, UnknownPerson
 from bot.reviews import decide as decisions
 from bot.reviews import queries
 from bot.slack import parse
@@ -44,10 +44,9 @@ def redraw(env, client, actor, view_id: str, campaign_id: int, page: int, body: 
 def on_open_clicked(ack, body, client, respond, env, actor) -> None:
     """Open at once (the trigger lives 3 s), then fill in the reviewer's first page."""
     ack()
-    try:
+    with env.refusal_shown(actor, "review.open", body=body, client=client, respond=respond) as attempt:
         ref = parse.action_meta(body, ReviewRef)
-    except DomainError as error:
-        env.tell_refusal(actor, "review.open", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     opened = client.views_open(trigger_id=body["trigger_id"], view=ui.notice_modal("Access review", "Loading…"))
     env.later(redraw, env=env, client=client, actor=actor, view_id=opened["view"]["id"],
@@ -61,20 +60,19 @@ def _where(body) -> tuple[str, ReviewRef]:
 
 @after_ack
 def on_keep_clicked(ack, body, client, respond, env, actor) -> None:
-    try:
+    with env.refusal_shown(actor, "review.decide", body=body, client=client, respond=respond) as attempt:
         view_id, where = _where(body)
         ref = parse.action_meta(body, ReviewItemRef)
         env.perform(actor, "review.decide", lambda s, ctx: decisions.decide(
             s, ctx, item_id=ref.item_id, reviewer=person_of(s, actor), verdict=decisions.KEEP).status,
             subject=("review_item", ref.item_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "review.decide", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     redraw(env, client, actor, view_id, where.campaign_id, where.page, group=where.group)
 
 
 def _ask_reason(body, client, respond, env, actor, verdict: str) -> None:
-    try:
+    with env.refusal_shown(actor, "review.decide", body=body, client=client, respond=respond) as attempt:
         view_id, where = _where(body)
         ref = parse.action_meta(body, ReviewItemRef)
         with env.deps.store.uow() as s:
@@ -85,8 +83,7 @@ def _ask_reason(body, client, respond, env, actor, verdict: str) -> None:
             entitlement = env.deps.catalog.entitlements.get(item.entitlement)
             what = (f"*{md.escape(entitlement.label if entitlement else item.entitlement)}* held by "
                     f"{md.person(holder.name or holder.email, holder.slack_user_id)}")
-    except DomainError as error:
-        env.tell_refusal(actor, "review.decide", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     form = ReviewReasonForm(item_id=ref.item_id, verdict=verdict, parent_view_id=view_id,
                             campaign_id=where.campaign_id, page=where.page, group=where.group)
@@ -104,14 +101,13 @@ def on_keep_why_clicked(ack, body, client, respond, env, actor) -> None:
 
 
 def on_reason_submitted(ack, view, client, env, actor) -> None:
-    try:
+    with env.refusal_answered(actor, "review.decide", view, ack) as attempt:
         form = parse.view_meta(view, ReviewReasonForm)
         reason = parse.text_value(view, Block.DENY_REASON)
         env.perform(actor, "review.decide", lambda s, ctx: decisions.decide(
             s, ctx, item_id=form.item_id, reviewer=person_of(s, actor), verdict=form.verdict, reason=reason).status,
             subject=("review_item", form.item_id))
-    except DomainError as error:
-        ack(**env.submission_refused(actor, "review.decide", error, view))
+    if attempt.refused:
         return
     ack()  # closes the reason modal; the review underneath is redrawn
     env.later(redraw, env=env, client=client, actor=actor, view_id=form.parent_view_id,
@@ -120,14 +116,13 @@ def on_reason_submitted(ack, view, client, env, actor) -> None:
 
 def on_keep_all_clicked(ack, body, client, respond, env, actor) -> None:
     ack()
-    try:
+    with env.refusal_shown(actor, "review.keep_all", body=body, client=client, respond=respond) as attempt:
         view_id, where = _where(body)
         with env.deps.store.uow() as s:
             campaign = s.get(ReviewCampaignRun, where.campaign_id)
             mine = queries.progress(s, campaign, actor.person_id)
             left = mine.total - mine.decided
-    except DomainError as error:
-        env.tell_refusal(actor, "review.keep_all", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     client.views_push(trigger_id=body["trigger_id"],
                       view=render_keep_all_modal(KeepAllForm(campaign_id=where.campaign_id, parent_view_id=view_id,
@@ -136,14 +131,13 @@ def on_keep_all_clicked(ack, body, client, respond, env, actor) -> None:
 
 
 def on_keep_all_submitted(ack, view, client, env, actor) -> None:
-    try:
+    with env.refusal_answered(actor, "review.keep_all", view, ack) as attempt:
         form = parse.view_meta(view, KeepAllForm)
         reason = parse.text_value(view, Block.DENY_REASON)
         kept, left = env.perform(actor, "review.keep_all", lambda s, ctx: decisions.keep_all(
             s, ctx, campaign_id=form.campaign_id, reviewer=person_of(s, actor), reason=reason),
             subject=("review_campaign", form.campaign_id))
-    except DomainError as error:
-        ack(**env.submission_refused(actor, "review.keep_all", error, view))
+    if attempt.refused:
         return
     note = f"✅ Kept {kept} item(s)." + (f" {left} high or critical risk item(s) need a reason each." if left else "")
     ack(response_action="update", view=ui.notice_modal("Keep all remaining", note))
@@ -153,7 +147,7 @@ def on_keep_all_submitted(ack, view, client, env, actor) -> None:
 
 @after_ack
 def on_reassign_picked(ack, body, client, respond, env, actor) -> None:
-    try:
+    with env.refusal_shown(actor, "review.reassign", body=body, client=client, respond=respond) as attempt:
         view_id, where = _where(body)
         item_id = int(parse.action(body)["action_id"].rsplit(":", 1)[1])
         chosen = env.identity.resolve(parse.action(body).get("selected_user") or "", client)
@@ -162,19 +156,17 @@ def on_reassign_picked(ack, body, client, respond, env, actor) -> None:
         env.perform(actor, "review.reassign", lambda s, ctx: decisions.reassign(
             s, ctx, item_id=item_id, reviewer=person_of(s, actor), to=person_of(s, chosen.actor)).id,
             subject=("review_item", item_id))
-    except DomainError as error:
-        env.tell_refusal(actor, "review.reassign", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     redraw(env, client, actor, view_id, where.campaign_id, where.page, group=where.group)
 
 
 @after_ack
 def on_page_clicked(ack, body, client, respond, env, actor) -> None:
-    try:
+    with env.refusal_shown(actor, "review.page", body=body, client=client, respond=respond) as attempt:
         view_id, _ = _where(body)
         ref = parse.action_meta(body, ReviewRef)
-    except DomainError as error:
-        env.tell_refusal(actor, "review.page", error, body=body, client=client, respond=respond)
+    if attempt.refused:
         return
     redraw(env, client, actor, view_id, ref.campaign_id, ref.page, group=ref.group)
 
