@@ -19,7 +19,7 @@ def test_check_the_bundled_example_succeeds():
     result = run("check")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == ("OK: 15 resources, 27 entitlements, 3 bundles, 4 birthright rules, "
-                                             "2 separation-of-duties rules, 3 review campaigns")
+                                             "2 separation-of-duties rules, 4 review campaigns")
     assert "people.yaml (25 people, 16 groups)" in result.stdout
     assert "connectors.yaml (9 connectors, their options and targets)" in result.stdout
 
