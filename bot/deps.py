@@ -14,7 +14,7 @@ from bot.provisioning.runner import ProvisioningRunner
 from bot.settings import Settings
 from bot.store import migrate
 from bot.store.db import Store, create_engine_for
-from bot.workflow.context import Actor, Ctx
+from bot.ledger.context import Actor, Ctx
 from connectors.registry import ConnectorSet
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from bot.breakglass import events
 from bot.breakglass.use import REVIEW_DUE, channel_of
 from bot.domain.errors import AlreadyDecided, MissingJustification, NotAuthorized, NotFoundError, SelfApproval
 from bot.store.models import BreakGlassUse, Person
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 if TYPE_CHECKING:
     from bot.timers.claim import DueJob

@@ -20,10 +20,13 @@ from bot.directory import service as directory
 from bot.domain.enums import RequestStatus
 from bot.domain.errors import DomainError, InvalidDuration, MissingJustification
 from bot.store.models import AccessRequest, BreakGlassUse, Person
-from bot.workflow import approve, due, grants, routing
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
-from bot.workflow.submit import check_eligible, check_separation_of_duties, lookup_entitlement, require_requestable
+from bot.ledger import approve
+from bot.ledger import due
+from bot.ledger import grants
+from bot.ledger import routing
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
+from bot.requests.submit import check_eligible, check_separation_of_duties, lookup_entitlement, require_requestable
 from policies import ApprovalStepSpec, durations
 
 REVIEW_DUE = "break_glass.review_due"  # due-action kind; ref: break-glass use id

@@ -24,7 +24,7 @@ from bot.domain.errors import DomainError, NotFoundError
 from bot.operations import perform
 from bot.reviews import admin, queries
 from bot.store.models import Person
-from bot.workflow.context import Actor
+from bot.ledger.context import Actor
 
 review_app = typer.Typer(help="Access reviews: start, follow, remind, close and report campaigns.",
                          no_args_is_help=True)

@@ -19,8 +19,8 @@ from bot.http.admin import COMMON_ERRORS, DepsDep, RowIdPath
 from bot.operations import perform
 from bot.reviews import admin, queries
 from bot.reviews import decide as decisions
-from bot.workflow.context import Actor
-from bot.workflow.manual_tasks import require_it_admin
+from bot.ledger.context import Actor
+from bot.ledger.manual_tasks import require_it_admin
 
 router = APIRouter(tags=["reviews"], responses=COMMON_ERRORS)
 # Names and refs reach the database: the same storable-text rule as every other admin input.

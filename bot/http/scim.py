@@ -32,7 +32,7 @@ from bot.domain.limits import unstorable
 from bot.http.scim_storage import DirectoryStorage
 from bot.lifecycle import scim_schema
 from bot.offboarding import engine
-from bot.workflow.context import Actor
+from bot.ledger.context import Actor
 
 log = logging.getLogger(__name__)
 PREFIX = "/scim/v2"

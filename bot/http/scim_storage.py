@@ -37,7 +37,7 @@ from bot.lifecycle import scim_mapping as mapping
 from bot.lifecycle.events import LifecycleInput
 from bot.lifecycle.identity import IdentityConflict
 from bot.store.models import Person, ScimUser
-from bot.workflow.context import Ctx
+from bot.ledger.context import Ctx
 
 
 class DirectoryStorage(ScimStorage):

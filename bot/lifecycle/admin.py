@@ -24,11 +24,12 @@ from bot.domain.errors import (
     SeparationOfDuties,
 )
 from bot.store.models import Grant, Person
-from bot.workflow import end_grant, grants
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
-from bot.workflow.manual_tasks import require_it_admin
-from bot.workflow.submit import USE_DEFAULT, lookup_entitlement
+from bot.ledger import end_grant
+from bot.ledger import grants
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
+from bot.ledger.manual_tasks import require_it_admin
+from bot.requests.submit import USE_DEFAULT, lookup_entitlement
 
 
 def grants_of(s: Session, person: Person) -> list[Grant]:

@@ -25,13 +25,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import PersonStatus
-from bot.lifecycle import access_review, birthright, identity, inbox, people, rehire, reroute
+from bot.lifecycle import birthright, identity, inbox, people, rehire
+from bot.lifecycle import mover_recheck as access_review
+from bot.ledger import reroute
 from bot.lifecycle.events import LifecycleInput
 from bot.offboarding import prepare
 from bot.store.models import LifecycleEvent, Person
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 
 @dataclass

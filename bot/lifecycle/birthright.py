@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
 from bot.store.models import Grant, Person
-from bot.workflow import grants
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import grants
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 PREFIX = "birthright: "
 

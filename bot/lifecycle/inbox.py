@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.audit.log import _jsonable
 from bot.lifecycle.events import LifecycleInput
 from bot.store.models import LifecycleEvent
-from bot.workflow.context import Ctx
+from bot.ledger.context import Ctx
 
 STATUS = "status"  # the pseudo-field joiners and leavers set
 DATE_FIELDS = ("start_date", "end_date")

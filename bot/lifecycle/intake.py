@@ -16,7 +16,7 @@ from bot.lifecycle.events import HrEvent, from_hr
 from bot.offboarding import engine
 from bot.operations import record_refusal
 from bot.store.models import DeliveryKey
-from bot.workflow.context import Actor
+from bot.ledger.context import Actor
 
 HR_ACTOR = Actor.system("hr", Trigger.HR)
 

@@ -13,12 +13,13 @@ from typing import Any
 
 from bot.domain.enums import Trigger
 from bot.domain.errors import DomainError
-from bot.lifecycle import access_review, apply, rehire
+from bot.lifecycle import apply, rehire
+from bot.lifecycle import mover_recheck as access_review
 from bot.offboarding import engine, prepare
 from bot.store.models import LifecycleEvent, Offboarding, Person
-from bot.workflow import due
-from bot.workflow.context import Actor
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.context import Actor
+from bot.ledger.events import happened
 
 log = logging.getLogger(__name__)
 TIMER = Actor.system("timer", Trigger.TIMER)

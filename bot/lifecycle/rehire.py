@@ -24,9 +24,9 @@ from bot.lifecycle import identity, people
 from bot.lifecycle.events import LifecycleInput
 from bot.offboarding import prepare, reactivation
 from bot.store.models import Offboarding, Person
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 NOT_RESTORED = "earlier access is not restored: it must be requested again"
 

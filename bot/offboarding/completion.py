@@ -2,7 +2,7 @@
 
 The engine stores the status when a run ends (``engine.finish``); a step that settles later (IT
 answers a manual task, an asynchronous target confirms, a background retry succeeds or gives up)
-records its outcome in ``bot.provisioning.outcomes``, which calls ``step_settled`` in the same
+records its outcome in ``bot.ledger.outcomes``, which calls ``step_settled`` in the same
 transaction, so the offboarding that was waiting on it finishes with it, not at the next resume.
 """
 
@@ -18,9 +18,9 @@ from bot.domain.enums import ActionStatus
 from bot.offboarding import prepare
 from bot.offboarding import report as reports
 from bot.store.models import Offboarding, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import emit, happened
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import emit, happened
 
 NOT_STARTED = (prepare.SCHEDULED, prepare.CANCELLED, prepare.UNCONFIRMED)
 SETTLED_LATER = (prepare.WAITING, prepare.PARTIAL)  # a run ended with steps outstanding or failed

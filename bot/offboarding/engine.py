@@ -4,7 +4,7 @@
 
 The connector calls are the provisioning runner's own rows (``provisioning_action``), claimed and
 executed by ``ProvisioningRunner`` exactly as any other provisioning: written before the call,
-outcome recorded by ``bot.provisioning.outcomes`` (retries, alerts, grant states). This module only
+outcome recorded by ``bot.ledger.outcomes`` (retries, alerts, grant states). This module only
 decides the order and the parallelism, tells the Slack layer how it goes (``offboarding.progress``
 per system, ``offboarding.finished`` with the per-system report) and stores the report on the
 Offboarding row and in the audit log. Running it again finishes only what failed.
@@ -30,9 +30,9 @@ from bot.offboarding import report as reports
 from bot.offboarding.lanes import run_lanes
 from bot.provisioning.runner import UNFINISHED
 from bot.store.models import Offboarding, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Actor, Ctx
-from bot.workflow.events import emit
+from bot.ledger import due
+from bot.ledger.context import Actor, Ctx
+from bot.ledger.events import emit
 
 log = logging.getLogger(__name__)
 

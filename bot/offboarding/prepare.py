@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, EndReason, GrantStatus, PersonStatus, RequestStatus
 from bot.domain.errors import AlreadyDecided, InvalidState, NotFoundError
-from bot.lifecycle import reroute
+from bot.ledger import reroute
 from bot.store.models import AccessRequest, Grant, Offboarding, Person, ProvisioningAction
-from bot.workflow import cancel as cancel_op
-from bot.workflow import due, grants
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.requests import cancel as cancel_op
+from bot.ledger import due
+from bot.ledger import grants
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 # Offboarding.status values
 SCHEDULED, RUNNING, WAITING, PARTIAL, DONE, CANCELLED = "scheduled", "running", "waiting", "partial", "done", "cancelled"

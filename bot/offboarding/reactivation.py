@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 
 from bot.audit.log import _jsonable
 from bot.domain.enums import ActionKind, ActionStatus, PersonStatus
-from bot.provisioning import queue
+from bot.ledger import queue
 from bot.store.models import Offboarding, Person, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 NOT_YET_RUN = (ActionStatus.QUEUED, ActionStatus.FAILED_RETRYABLE)
 IN_FLIGHT = (ActionStatus.IN_PROGRESS, ActionStatus.PENDING_EXTERNAL)

@@ -28,12 +28,12 @@ from bot.domain.clock import Clock
 from bot.domain.enums import ActionKind, ActionStatus, EndReason, GrantStatus, Trigger
 from bot.logs import log_context
 from bot.offboarding import reactivation
-from bot.provisioning import outcomes
+from bot.ledger import outcomes
 from bot.store import claims
 from bot.store.db import Store
 from bot.store.models import Grant, Person, ProvisioningAction
-from bot.workflow import grants
-from bot.workflow.context import Actor, Ctx
+from bot.ledger import grants
+from bot.ledger.context import Actor, Ctx
 from connectors.base import ActionResult, Connector, Outcome, Subject, Target
 from connectors.errors import ConnectorError
 

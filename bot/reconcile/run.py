@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.domain.enums import ActionKind, Trigger
-from bot.provisioning import queue
+from bot.ledger import queue
 from bot.provisioning.runner import UNFINISHED
 from bot.reconcile import findings
 from bot.reconcile.drift import REVOKE_ORPHANS, SystemDrift, find
 from bot.store.models import ProvisioningAction
-from bot.workflow.context import Actor, Ctx
-from bot.workflow.events import emit, happened
+from bot.ledger.context import Actor, Ctx
+from bot.ledger.events import emit, happened
 
 ACTOR = Actor.system("reconcile", Trigger.SYSTEM)
 

@@ -9,8 +9,8 @@ from bot.domain.errors import NotFoundError
 from bot.reviews import deadline, queries
 from bot.reviews.start import start_campaign
 from bot.store.models import Person, ReviewCampaignRun
-from bot.workflow.context import Ctx
-from bot.workflow.manual_tasks import require_it_admin
+from bot.ledger.context import Ctx
+from bot.ledger.manual_tasks import require_it_admin
 
 
 def run_of(s: Session, ref: str) -> ReviewCampaignRun:

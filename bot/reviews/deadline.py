@@ -16,10 +16,10 @@ from bot.reviews.assign import ReviewerFinder
 from bot.reviews.decide import KEEP, REVOKE, apply_decision, close_if_ended
 from bot.reviews.start import CLOSED, OPEN, campaign_policy
 from bot.store.models import Person, ReviewCampaignRun, ReviewItem
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import emit, happened
-from bot.workflow.manual_tasks import require_it_admin
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import emit, happened
+from bot.ledger.manual_tasks import require_it_admin
 
 
 def load_campaign(s: Session, campaign_id: int, *, lock: bool = True) -> ReviewCampaignRun:

@@ -2,7 +2,7 @@
 
 Authorised against the item's current reviewer as stored (never what a button said), compare-and-set
 on the item's row (locked; only a pending item can be decided), so a double click makes one decision.
-A revoke goes through the ordinary revoke path (bot.workflow.end_grant): provisioning, connectors,
+A revoke goes through the ordinary revoke path (bot.ledger.end_grant): provisioning, connectors,
 retries, covering grants respected.
 """
 
@@ -15,9 +15,9 @@ from bot.domain.enums import EndReason, GrantStatus
 from bot.domain.errors import DomainError, InvalidState, MissingJustification, NotAuthorized, NotFoundError
 from bot.reviews.start import OPEN
 from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
-from bot.workflow import end_grant
-from bot.workflow.context import Ctx
-from bot.workflow.events import emit, happened
+from bot.ledger import end_grant
+from bot.ledger.context import Ctx
+from bot.ledger.events import emit, happened
 
 KEEP, REVOKE = "keep", "revoke"
 STILL_HELD = (GrantStatus.ACTIVE, GrantStatus.PROVISIONING)

@@ -7,7 +7,7 @@ import logging
 from bot.domain.errors import InvalidState
 from bot.reviews import deadline, timers
 from bot.reviews.start import campaign_policy, start_campaign
-from bot.workflow import due
+from bot.ledger import due
 
 log = logging.getLogger(__name__)
 

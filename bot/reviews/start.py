@@ -12,10 +12,10 @@ from bot.lifecycle import birthright
 from bot.reviews import timers
 from bot.reviews.assign import ReviewerFinder
 from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import emit, happened
-from bot.workflow.manual_tasks import require_it_admin
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import emit, happened
+from bot.ledger.manual_tasks import require_it_admin
 from policies.context import entitlement_value, person_value
 from policies.reviews import ReviewCampaign
 

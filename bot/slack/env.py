@@ -17,7 +17,7 @@ from bot.slack.errors import on_unexpected_error
 from bot.slack.home import HomePublisher
 from bot.slack.identity import Identity
 from bot.slack.work_pool import WorkPool
-from bot.workflow.context import Actor
+from bot.ledger.context import Actor
 
 log = logging.getLogger(__name__)
 

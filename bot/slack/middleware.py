@@ -21,7 +21,7 @@ from bot.slack.env import SlackEnv
 from bot.slack.notify import DELIVERY_KEY_PREFIX
 from bot.slack.views import common as ui
 from bot.store.models import DeliveryKey
-from bot.workflow.context import Actor
+from bot.ledger.context import Actor
 
 log = logging.getLogger(__name__)
 

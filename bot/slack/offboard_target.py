@@ -18,8 +18,8 @@ from bot.slack.listeners.common import person_of
 from bot.slack.mentioned import mentioned_person
 from bot.slack.offboard_command import Offboard
 from bot.slack.views import mrkdwn as md
-from bot.workflow.admin_offboard import target_of
-from bot.workflow.context import Actor
+from bot.admin.offboard import target_of
+from bot.ledger.context import Actor
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from bot.reviews import admin
 from bot.slack import errors
 from bot.slack.listeners.common import person_of
 from bot.slack.views import mrkdwn as md
-from bot.workflow.manual_tasks import require_it_admin
+from bot.ledger.manual_tasks import require_it_admin
 
 USAGE = ("*Access reviews* (IT admins)\n"
          "• `/access-admin review start CAMPAIGN`: snapshot what is in scope and ask every reviewer.\n"

@@ -22,7 +22,7 @@ from bot.domain.enums import ActionStatus
 from bot.store import claims
 from bot.store.db import Store
 from bot.store.models import DueAction, ProvisioningAction
-from bot.workflow.due import PAYLOAD_VERSION
+from bot.ledger.due import PAYLOAD_VERSION
 
 LEASE = timedelta(minutes=5)
 SCHEDULED, CLAIMED, DONE, FAILED = "scheduled", "claimed", "done", "failed"

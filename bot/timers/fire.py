@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import Trigger
 from bot.logs import log_context
-from bot.provisioning.outcomes import backoff
+from bot.ledger.outcomes import backoff
 from bot.timers import claim, versions
 from bot.timers.claim import DueJob
 from bot.timers.jobs import CONNECTOR_WORK, IN_TRANSACTION, KNOWN_KINDS, PREPARE
-from bot.workflow import due
-from bot.workflow.context import Actor, Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.context import Actor, Ctx
+from bot.ledger.events import happened
 
 if TYPE_CHECKING:
     from bot.deps import Deps

@@ -1,6 +1,6 @@
 """What each kind of due row does when its time comes.
 
-Kind names (bot.workflow.due) are a persisted API: renaming one strands rows, so a rename is a
+Kind names (bot.ledger.due) are a persisted API: renaming one strands rows, so a rename is a
 data migration. Two families of handler:
 
 * ``IN_TRANSACTION`` handlers change the ledger. They run inside the transaction that also marks
@@ -25,13 +25,15 @@ from bot.lifecycle.jobs import HANDLERS as LIFECYCLE_HANDLERS
 from bot.lifecycle.jobs import Handler as LifecycleHandler
 from bot.reviews.jobs import HANDLERS as REVIEW_HANDLERS
 from bot.timers.claim import DueJob
-from bot.workflow import due, end_grant, grants
-from bot.workflow.cancel import cancel
-from bot.workflow.context import Ctx
-from bot.workflow.decide import load_request
-from bot.workflow.remind import chase
-from bot.workflow.repost import repost_task
-from bot.workflow.warn import warn_expiry
+from bot.ledger import due
+from bot.ledger import end_grant
+from bot.ledger import grants
+from bot.requests.cancel import cancel
+from bot.ledger.context import Ctx
+from bot.requests.decide import load_request
+from bot.requests.remind import chase
+from bot.ledger.repost import repost_task
+from bot.requests.warn import warn_expiry
 
 if TYPE_CHECKING:
     from bot.deps import Deps

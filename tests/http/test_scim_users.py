@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.domain.enums import PersonStatus
 from bot.offboarding import engine
 from bot.store.models import LifecycleEvent
-from bot.workflow import due
+from bot.ledger import due
 from tests.http.conftest import SCIM_TOKEN
 from tests.lifecycle.helpers import drain, live, offboardings, person, wait_for_offboarding
 from tests.support.deps import due_rows

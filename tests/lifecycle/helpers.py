@@ -12,8 +12,9 @@ from bot.directory import service as directory
 from bot.lifecycle import intake, jobs
 from bot.lifecycle.events import HrEvent
 from bot.store.models import Grant, Offboarding, OutboxEvent, PersonChange
-from bot.workflow import due, grants
-from bot.workflow.context import Actor
+from bot.ledger import due
+from bot.ledger import grants
+from bot.ledger.context import Actor
 from bot.domain.enums import Trigger
 from tests.support.deps import due_rows, fire_due
 

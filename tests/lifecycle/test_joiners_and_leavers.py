@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.domain.enums import PersonStatus
 from bot.domain.errors import UnknownPerson
 from bot.store.models import DeliveryKey, LifecycleEvent
-from bot.workflow import due
+from bot.ledger import due
 from tests.lifecycle.helpers import (
     changes,
     drain,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.domain.enums import EndReason, GrantStatus, Verdict
 from bot.domain.errors import NotAuthorized
 from bot.store.models import ApprovalStep, LifecycleEvent
-from bot.workflow import due
+from bot.ledger import due
 from tests.lifecycle.helpers import changes, drain, fire, grants_of, hr, live, outbox, person
 from tests.support.deps import due_rows
 

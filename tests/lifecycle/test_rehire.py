@@ -15,8 +15,8 @@ from bot.http.app import create_app
 from bot.http.hooks import hooks_plugin, sign
 from bot.offboarding import engine, report
 from bot.store.models import AuditEvent, ManualTask, Person, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.manual_tasks import complete_task
+from bot.ledger import due
+from bot.ledger.manual_tasks import complete_task
 from connectors.errors import TransientError
 from connectors.manual import ManualConnector
 from connectors.memory import MemoryConnector

@@ -9,7 +9,7 @@ from bot.domain.enums import ActionStatus, GrantStatus, PersonStatus, RequestSta
 from bot.domain.errors import NotEligible
 from bot.offboarding import engine
 from bot.store.models import AuditEvent, DueAction, Offboarding, OutboxEvent, ProvisioningAction
-from bot.workflow.context import Actor
+from bot.ledger.context import Actor
 from connectors.errors import AuthError
 from tests.offboarding.conftest import holding
 from tests.support.deps import close, deps_for
@@ -176,7 +176,7 @@ def test_in_a_split_deployment_the_web_process_hands_the_offboarding_to_the_work
     from bot.offboarding import prepare
     from bot.timers.service import TimerService
     from bot.worker import web_deps
-    from bot.workflow import due
+    from bot.ledger import due
 
     holding(world, "alice@acme.test", *ALICE_GRANTS)
     web = web_deps(deps_for(world))

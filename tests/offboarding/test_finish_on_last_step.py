@@ -11,7 +11,7 @@ from bot.cli.offboard import offboard_app
 from bot.domain.enums import ActionStatus
 from bot.provisioning.runner import ProvisioningRunner
 from bot.timers.service import TimerService
-from bot.workflow import due
+from bot.ledger import due
 from connectors.errors import TransientError
 from connectors.registry import ConnectorSet
 from connectors.webhook import WebhookConnector

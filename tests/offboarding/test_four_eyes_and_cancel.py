@@ -14,7 +14,7 @@ from bot.cli.offboard import offboard_app
 from bot.directory import service as directory
 from bot.lifecycle import jobs
 from bot.store.models import AuditEvent, Offboarding
-from bot.workflow import due
+from bot.ledger import due
 from tests.lifecycle.helpers import hr
 from tests.offboarding.conftest import holding
 from tests.support.deps import fire_due

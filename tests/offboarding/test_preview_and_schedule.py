@@ -11,8 +11,8 @@ from bot.domain.enums import Trigger
 from bot.lifecycle import jobs
 from bot.offboarding import engine, plan, prepare
 from bot.store.models import AuditEvent, Offboarding, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Actor
+from bot.ledger import due
+from bot.ledger.context import Actor
 from connectors.errors import TransientError
 from tests.offboarding.conftest import holding
 from tests.support.deps import due_rows, fire_due

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from bot.domain.enums import Trigger
 from bot.offboarding import engine
-from bot.workflow.context import Actor
+from bot.ledger.context import Actor
 from connectors.errors import TransientError
 from tests.lifecycle.helpers import hr, wait_for_offboarding
 

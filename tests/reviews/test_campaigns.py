@@ -17,7 +17,7 @@ from bot.reviews import queries, timers
 from bot.reviews.start import start_campaign
 from bot.store.models import AuditEvent, Grant, ReviewCampaignRun, ReviewItem
 from bot.timers.service import TimerService
-from bot.workflow.context import Actor
+from bot.ledger.context import Actor
 from tests.reviews.conftest import holding
 from tests.support.deps import due_rows
 

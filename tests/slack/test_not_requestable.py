@@ -13,8 +13,8 @@ from bot.domain.enums import GrantStatus, Trigger
 from bot.domain.errors import NotEligible
 from bot.operations import perform
 from bot.store.models import AccessRequest, Grant, Person
-from bot.workflow.context import Actor
-from bot.workflow.extend import extend
+from bot.ledger.context import Actor
+from bot.requests.extend import extend
 from tests.slack.harness import ALICE, CATALOG, IVAN, running_bot
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"

@@ -4,8 +4,8 @@ event the way the timers (a separate part of the bot) write it."""
 from __future__ import annotations
 
 from bot.domain.enums import GrantStatus, Trigger
-from bot.workflow.context import Actor
-from bot.workflow.events import emit
+from bot.ledger.context import Actor
+from bot.ledger.events import emit
 
 
 MANAGERS = {"alice@acme.test": "dana@acme.test", "bob@acme.test": "dana@acme.test"}

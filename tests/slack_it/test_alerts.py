@@ -7,8 +7,8 @@ from sqlalchemy import select
 from bot.directory import service as directory
 from bot.domain.enums import GrantStatus, RequestStatus
 from bot.store.models import ApprovalStep, ApprovalStepApprover
-from bot.workflow.cancel import cancel
-from bot.workflow.end_grant import relinquish
+from bot.requests.cancel import cancel
+from bot.ledger.end_grant import relinquish
 from connectors.errors import AuthError
 from tests.slack.harness import ALICE, BOB, DANA, ERIN, IVAN, action_ids
 from tests.slack_it.conftest import IT_CHANNEL

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.enums import GrantStatus
-from bot.workflow.end_grant import expire
+from bot.ledger.end_grant import expire
 from tests.slack.harness import ALICE, DANA, action_ids
 from tests.slack_it.helpers import grant_status, holding, timer_event
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.directory import service as directory
-from bot.workflow import due
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.events import happened
 from tests.slack.harness import ALICE, DANA
 from tests.slack_it.conftest import IT_CHANNEL
 from tests.slack_it.helpers import holding
@@ -16,7 +16,7 @@ def test_after_a_move_the_person_and_their_manager_hear_what_ends_and_when(bot):
     grant_id = holding(bot, "alice@acme.test", "wiki:editor")
     kept = holding(bot, "alice@acme.test", "github:member")
     at = bot.world.clock.now() + timedelta(days=7)
-    with bot.store.uow() as s:  # what bot.lifecycle.access_review writes after a move
+    with bot.store.uow() as s:  # what bot.lifecycle.mover_recheck writes after a move
         alice = directory.require(s, "alice@acme.test")
         due.schedule(s, due.POLICY_REVOKE, grant_id, at, now=bot.world.clock.now(), payload={"reason": "moved"})
         happened(s, bot.world.ctx(), "lifecycle.access_ending", subject_type="person", subject_id=alice.id,

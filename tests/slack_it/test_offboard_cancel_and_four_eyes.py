@@ -12,7 +12,7 @@ from bot.domain.enums import GrantStatus
 from bot.http.hooks import hooks_plugin, sign
 from bot.lifecycle import jobs
 from bot.store.models import Offboarding
-from bot.workflow import due
+from bot.ledger import due
 from tests.slack.harness import BOB, IVAN, action_ids
 from tests.slack_it.conftest import IT_CHANNEL, KIM, it_bot
 from tests.slack_it.helpers import holding

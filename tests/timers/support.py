@@ -16,7 +16,7 @@ from bot.domain.enums import GrantStatus
 from bot.settings import Settings
 from bot.store.db import Store, create_engine_for
 from bot.store.models import AuditEvent, Grant, OutboxEvent
-from bot.workflow import grants as ledger
+from bot.ledger import grants as ledger
 from connectors.registry import ConnectorSet
 
 

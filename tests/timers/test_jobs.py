@@ -11,11 +11,11 @@ from sqlalchemy import select
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, GrantStatus, PersonStatus, RequestStatus
 from bot.domain.errors import InvalidDuration
-from bot.provisioning import outcomes
+from bot.ledger import outcomes
 from bot.store.models import DueAction, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.extend import extend
-from bot.workflow.manual_tasks import complete_task
+from bot.ledger import due
+from bot.requests.extend import extend
+from bot.ledger.manual_tasks import complete_task
 from connectors.base import ActionResult, Capabilities, Outcome
 from connectors.memory import MemoryConnector
 from tests.timers.support import outbox, seed_active_grants

@@ -14,7 +14,7 @@ from bot.store.models import ApprovalStep, DueAction
 from bot.timers.claim import claim_due
 from bot.timers.fire import fire
 from bot.timers.service import TimerService
-from bot.workflow import due
+from bot.ledger import due
 from tests.support.world import CATALOG, make_world
 from tests.timers.support import audit_subjects, make_deps, outbox
 

@@ -23,8 +23,8 @@ from bot.slack.views import mrkdwn as md
 from bot.slack.views.format import duration_text
 from bot.slack.views.person_grants import render_person_grants, render_pushed, render_revoking
 from bot.store.models import Person
-from bot.workflow.admin_grant import push_grant, revoke_as_admin
-from bot.workflow.manual_tasks import require_it_admin
+from bot.admin.grant import push_grant, revoke_as_admin
+from bot.ledger.manual_tasks import require_it_admin
 
 STATS_DAYS = 30
 

@@ -11,8 +11,8 @@ from bot.slack import parse
 from bot.slack.ids import Action
 from bot.slack.it_refs import ActionRef, OffboardingRef
 from bot.slack.listeners.common import person_of, raises_before_ack_only
-from bot.workflow.admin_offboard import retry_offboarding
-from bot.workflow.manual_tasks import retry_action
+from bot.admin.offboard import retry_offboarding
+from bot.ledger.manual_tasks import retry_action
 
 
 @raises_before_ack_only

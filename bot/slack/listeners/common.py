@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import UnknownPerson
 from bot.slack.errors import on_unexpected_error
 from bot.store.models import Person
-from bot.workflow.context import Actor
+from bot.ledger.context import Actor
 
 
 def after_ack(listener: Callable[..., None]) -> Callable[..., None]:

@@ -17,8 +17,8 @@ from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
 from bot.slack.views.extend_modal import render_extend_modal
 from bot.slack.views.format import time_left
-from bot.workflow.end_grant import load_grant, relinquish
-from bot.workflow.extend import Extended, extend
+from bot.ledger.end_grant import load_grant, relinquish
+from bot.requests.extend import Extended, extend
 
 
 @raises_before_ack_only

@@ -25,7 +25,7 @@ from bot.slack.readmodels.request import PersonInfo, entitlement_info
 from bot.slack.views import common as ui
 from bot.slack.views.lifecycle_notes import REHIRE_NOTES, render_access_ending, render_it_note
 from bot.store.models import DueAction, Grant, LifecycleEvent, Person
-from bot.workflow import due
+from bot.ledger import due
 
 STILL_HELD = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE)
 

@@ -18,10 +18,14 @@ from sqlalchemy.orm import Session
 from bot.directory import service as directory
 from bot.domain.errors import DomainError, NotFoundError
 from bot.store.models import AccessRequest, Person
-from bot.workflow import approve, bundle_round, due, reminders, routing
-from bot.workflow import submit as submit_op
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import approve
+from bot.requests import bundle_round
+from bot.ledger import due
+from bot.ledger import reminders
+from bot.ledger import routing
+from bot.requests import submit as submit_op
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 from policies import RequestFacts
 
 

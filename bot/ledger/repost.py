@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.models import ManualTask, Person, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import emit, happened
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import emit, happened
 
 DEFAULT_REPOST_AFTER = timedelta(hours=4)
 DEFAULT_ESCALATE_AFTER = timedelta(hours=24)

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import AlreadyDecided, InvalidState, NotAuthorized, NotFoundError
 from bot.offboarding import four_eyes, prepare
 from bot.store.models import Offboarding, Person
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
-from bot.workflow.manual_tasks import require_it_admin
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
+from bot.ledger.manual_tasks import require_it_admin
 
 WHAT = "offboard people"
 

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import RequestStatus, StepStatus
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
-from bot.workflow import bundle_round, routing
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.requests import bundle_round
+from bot.ledger import routing
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 MANAGER_KINDS = ("manager", "manager_of_manager")
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import RequestStatus
 from bot.store.models import AccessRequest, Person
-from bot.workflow import approve
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import approve
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 
 def lead_id(request: AccessRequest) -> int | None:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.timers.business_hours import add_business_time, zone_for
+from bot.ledger.business_hours import add_business_time, zone_for
 from policies import BusinessHours
 
 NINE_TO_FIVE = BusinessHours()  # 09:00-17:00 Mon-Fri

@@ -110,15 +110,15 @@ def test_auto_approve_rule_applies_without_anyone_deciding(world):
 def test_refusals_leave_an_audit_trail_through_perform(world):
     from bot.directory import service as directory
     from bot.operations import perform
-    from bot.workflow.context import Actor
+    from bot.ledger.context import Actor
     from bot.domain.enums import Trigger
-    from bot.workflow.decide import decide
+    from bot.requests.decide import decide
 
     class _Deps:
         store, catalog = world.store, world.catalog
 
         def ctx(self, actor):
-            from bot.workflow.context import Ctx
+            from bot.ledger.context import Ctx
             return Ctx(world.catalog, world.clock.now(), actor)
 
         def kick(self):

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionKind, ActionStatus, EndReason, GrantStatus, LIVE_GRANT_STATUSES
 from bot.domain.errors import InvalidState
-from bot.provisioning import queue
+from bot.ledger import queue
 from bot.store.models import AccessRequest, Grant, Person, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 from policies.catalog import Catalog, UnknownEntitlement
 
 ENDED_STATUS = {EndReason.EXPIRED: GrantStatus.EXPIRED}

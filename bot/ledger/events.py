@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.audit import log as audit_log
 from bot.store.models import OutboxEvent
-from bot.workflow.context import Ctx
+from bot.ledger.context import Ctx
 
 
 def happened(s: Session, ctx: Ctx, action: str, *, subject_type: str, subject_id: Any,

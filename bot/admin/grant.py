@@ -24,12 +24,13 @@ from bot.domain.errors import (
     SeparationOfDuties,
 )
 from bot.store.models import AccessRequest, Grant, Person
-from bot.workflow import approve, grants
-from bot.workflow.context import Ctx
-from bot.workflow.end_grant import revoke
-from bot.workflow.events import happened
-from bot.workflow.manual_tasks import require_it_admin
-from bot.workflow.submit import lookup_entitlement
+from bot.ledger import approve
+from bot.ledger import grants
+from bot.ledger.context import Ctx
+from bot.ledger.end_grant import revoke
+from bot.ledger.events import happened
+from bot.ledger.manual_tasks import require_it_admin
+from bot.requests.submit import lookup_entitlement
 
 MIN_REASON = 3
 ENDABLE = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE, GrantStatus.REVOKE_FAILED)

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from bot.domain.enums import ActionKind, ActionStatus, GrantStatus
 from bot.offboarding import completion
 from bot.store.models import Grant, ManualTask, Person, ProvisioningAction
-from bot.workflow import due, grants
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger import grants
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 # After this many failed attempts at a revocation, IT is alerted (once) and the grant shows as
 # "revoke failed" everywhere; retries go on in the background.

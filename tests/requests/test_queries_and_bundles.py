@@ -10,10 +10,10 @@ from bot.domain.enums import GrantStatus, RequestStatus, Verdict
 from bot.domain.errors import InvalidDuration, NotAuthorized, NotFoundError
 from bot.store import queries
 from bot.store.models import AccessRequest, DueAction
-from bot.workflow import due
+from bot.ledger import due
 from bot.timers.service import TimerService
-from bot.workflow.bundle import submit_bundle
-from bot.workflow.cancel import cancel
+from bot.requests.bundle import submit_bundle
+from bot.requests.cancel import cancel
 from tests.support.deps import close, deps_for
 from tests.support.world import CATALOG, make_world
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionKind, ActionStatus
 from bot.store.models import Grant, ProvisioningAction
-from bot.workflow.context import Ctx
+from bot.ledger.context import Ctx
 
 
 def enqueue(s: Session, ctx: Ctx, *, grant: Grant | None, action: ActionKind, person_id: int,

@@ -21,9 +21,14 @@ from bot.domain.errors import (
     SeparationOfDuties,
 )
 from bot.store.models import AccessRequest, ApprovalStep, Person
-from bot.workflow import approve, bundle_round, due, grants, reminders, routing
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import approve
+from bot.requests import bundle_round
+from bot.ledger import due
+from bot.ledger import grants
+from bot.ledger import reminders
+from bot.ledger import routing
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 from policies import RequestFacts
 
 USE_DEFAULT = object()  # "the policy's default duration", distinct from None (= permanent)

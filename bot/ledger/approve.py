@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import RequestStatus, StepStatus
 from bot.store.models import AccessRequest, ApprovalStep, Grant, Person
-from bot.workflow import due, grants
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger import grants
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 
 def finalise_approved(s: Session, ctx: Ctx, request: AccessRequest, requester: Person, granted_by: str,

@@ -19,9 +19,10 @@ from bot.directory import service as directory
 from bot.domain.enums import EndReason, GrantStatus
 from bot.lifecycle import birthright
 from bot.store.models import Grant, Person
-from bot.workflow import due, end_grant
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger import end_grant
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 from policies import PersonFacts
 
 REVIEWED = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE)

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import GrantStatus
 from bot.store.models import Person
-from bot.workflow.context import Ctx
-from bot.workflow.end_grant import load_grant
-from bot.workflow.events import emit, happened
-from bot.workflow.extend import room
+from bot.ledger.context import Ctx
+from bot.ledger.end_grant import load_grant
+from bot.ledger.events import emit, happened
+from bot.requests.extend import room
 
 
 def warn_expiry(s: Session, ctx: Ctx, *, grant_id: int) -> bool:

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.models import AccessRequest, ApprovalStep, DueAction, Person
-from bot.timers.business_hours import add_business_time, zone_for
-from bot.workflow import due
-from bot.workflow.context import Ctx
+from bot.ledger.business_hours import add_business_time, zone_for
+from bot.ledger import due
+from bot.ledger.context import Ctx
 
 
 def reminder_due_at(s: Session, settings, approver_ids: Iterable[int], start: datetime,

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, EndReason, GrantStatus, PersonStatus, RequestStatus
 from bot.store.models import Grant
-from bot.workflow import grants as ledger
-from bot.workflow.end_grant import expire, relinquish
+from bot.ledger import grants as ledger
+from bot.ledger.end_grant import expire, relinquish
 from bot.offboarding import engine
-from bot.workflow.offboard import offboard
+from bot.offboarding import prepare
 from tests.support.deps import close, deps_for
 
 
@@ -78,8 +78,8 @@ def test_offboarding_revokes_everything_and_cancels_pending_requests(world):
     _approved(world, "alice@acme.test", "github:member")
     pending = world.submit("alice@acme.test", "github:admin", justification="release duty")
     with world.store.uow() as s:
-        record = offboard(s, world.ctx("ivan@acme.test"), person=directory.require(s, "alice@acme.test"),
-                          reason="left the company")
+        record = prepare.start(s, world.ctx("ivan@acme.test"), person=directory.require(s, "alice@acme.test"),
+                                      reason="left the company")
         offboarding_id = record.id
     world.run()  # the generic runner leaves an offboarding's calls to the offboarding engine
     assert world.holds("alice@acme.test", "erp-pay-create")

@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionKind, ActionStatus, GrantStatus
 from bot.domain.errors import AlreadyDecided, NotAuthorized, NotFoundError
-from bot.provisioning import outcomes
+from bot.ledger import outcomes
 from bot.store.models import Grant, ManualTask, Person, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 
 
 def is_it_admin(ctx: Ctx, person: Person) -> bool:
