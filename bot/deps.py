@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import features  # noqa: F401 (registers every feature: runner preconditions, outcome hooks)
 from bot.domain.clock import Clock, SystemClock
 from bot.provisioning.runner import ProvisioningRunner
 from bot.settings import Settings

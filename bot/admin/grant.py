@@ -31,6 +31,7 @@ from bot.ledger.end_grant import revoke
 from bot.ledger.events import happened
 from bot.ledger.manual_tasks import require_it_admin
 from bot.requests.submit import lookup_entitlement
+from bot.ledger.event_names import RequestEvent
 
 MIN_REASON = 3
 ENDABLE = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE, GrantStatus.REVOKE_FAILED)
@@ -64,7 +65,7 @@ def push_grant(s: Session, ctx: Ctx, *, admin: Person, person: Person, entitleme
         decision_reason=reason, policy_rule=f"pushed by IT admin {admin.email}", extra={"admin_push": True})
     s.add(request)
     s.flush()
-    happened(s, ctx, "request.admin_pushed", subject_type="request", subject_id=request.id,
+    happened(s, ctx, RequestEvent.ADMIN_PUSHED, subject_type="request", subject_id=request.id,
              person_email=person.email,
              detail={"entitlement": ent.ref, "duration_seconds": request.duration_seconds, "reason": reason,
                      "by": admin.email, "eligible": ent.is_eligible(directory.facts(s, person),

@@ -21,6 +21,7 @@ from bot.store.models import Offboarding, Person
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
 from bot.ledger.manual_tasks import require_it_admin
+from bot.offboarding.events import OffboardingEvent
 
 WHAT = "offboard people"
 
@@ -89,7 +90,7 @@ def confirm_offboarding(s: Session, ctx: Ctx, *, admin: Person, offboarding_id: 
     confirmation = {**(record.report or {}).get("confirmation", {}), "confirmed_by": admin.email,
                     "confirmed_at": ctx.now.isoformat()}
     record.report = {**(record.report or {}), "confirmation": confirmation}
-    happened(s, ctx, "offboarding.confirmed", subject_type="offboarding", subject_id=record.id,
+    happened(s, ctx, OffboardingEvent.CONFIRMED, subject_type="offboarding", subject_id=record.id,
              person_email=person.email, detail={"person_email": person.email, "asked_by": record.requested_by,
                                                 "confirmed_by": admin.email, "at": record.scheduled_for})
     current = prepare.latest(s, person)
@@ -115,7 +116,7 @@ def _record_break_glass(s: Session, ctx: Ctx, record: Offboarding, person: Perso
     record.report = {**(record.report or {}), "confirmation": {
         "break_glass": True, "asked_by": ctx.actor.label, "asked_at": ctx.now.isoformat(), "reason": reason,
         "privileged": list(need.privileged), "rule": need.rule}}
-    happened(s, ctx, "offboarding.break_glass", subject_type="offboarding", subject_id=record.id,
+    happened(s, ctx, OffboardingEvent.BREAK_GLASS, subject_type="offboarding", subject_id=record.id,
              person_email=person.email, detail={"person_email": person.email, "reason": reason,
                                                 "privileged": list(need.privileged), "at": record.scheduled_for})
 

@@ -21,7 +21,7 @@ from bot.ledger.context import Ctx
 from bot.ledger.events import happened
 
 if TYPE_CHECKING:
-    from bot.timers.claim import DueJob
+    from bot.ledger.due import DueJob
 
 
 def load_use(s: Session, use_id: int, *, lock: bool = False) -> BreakGlassUse:

@@ -13,6 +13,7 @@ from bot.ledger import due
 from bot.ledger import grants
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
+from bot.ledger.event_names import RequestEvent
 
 
 def finalise_approved(s: Session, ctx: Ctx, request: AccessRequest, requester: Person, granted_by: str,
@@ -21,8 +22,8 @@ def finalise_approved(s: Session, ctx: Ctx, request: AccessRequest, requester: P
     entitlement = ctx.catalog.entitlement(request.entitlement)
     request.status = RequestStatus.APPROVED
     request.decided_at = ctx.now
-    due.cancel(s, due.REQUEST_REMIND, request.id)
-    due.cancel(s, due.REQUEST_TIMEOUT, request.id)
+    due.cancel(s, due.LedgerKind.REQUEST_REMIND, request.id)
+    due.cancel(s, due.LedgerKind.REQUEST_TIMEOUT, request.id)
     duration = timedelta(seconds=request.duration_seconds) if request.duration_seconds is not None else None
     existing = grants.active_grant(s, requester.id, request.entitlement)
     starts_later = request.starts_at is not None and request.starts_at > ctx.now
@@ -38,7 +39,7 @@ def finalise_approved(s: Session, ctx: Ctx, request: AccessRequest, requester: P
                               starts_at=request.starts_at, request=request, granted_by=granted_by)
         request.grant_id = grant.id
         outcome = "granted"
-    happened(s, ctx, "request.approved", subject_type="request", subject_id=request.id,
+    happened(s, ctx, RequestEvent.APPROVED, subject_type="request", subject_id=request.id,
              person_email=requester.email,
              detail={"entitlement": request.entitlement, "outcome": outcome, "granted_by": granted_by,
                      "auto_approved": request.auto_approved, "policy_rule": request.policy_rule,

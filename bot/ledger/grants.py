@@ -17,6 +17,7 @@ from bot.ledger import due
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
 from policies.catalog import Catalog, UnknownEntitlement
+from bot.ledger.event_names import GrantEvent
 
 ENDED_STATUS = {EndReason.EXPIRED: GrantStatus.EXPIRED}
 
@@ -50,10 +51,10 @@ def create(s: Session, ctx: Ctx, *, person: Person, entitlement, duration: timed
     s.add(grant)
     s.flush()
     if grant.status == GrantStatus.SCHEDULED:
-        due.schedule(s, due.GRANT_START, grant.id, start, now=ctx.now)
+        due.schedule(s, due.LedgerKind.GRANT_START, grant.id, start, now=ctx.now)
     else:
         queue.enqueue_for_grant(s, ctx, grant, ActionKind.GRANT)
-    happened(s, ctx, "grant.created", subject_type="grant", subject_id=grant.id, person_email=person.email,
+    happened(s, ctx, GrantEvent.CREATED, subject_type="grant", subject_id=grant.id, person_email=person.email,
              detail={"entitlement": grant.entitlement, "starts_at": start, "duration_seconds": grant.duration_seconds,
                      "request_id": grant.request_id, "granted_by": granted_by, "status": grant.status})
     return grant
@@ -78,7 +79,7 @@ def activate(s: Session, ctx: Ctx, grant: Grant, entitlement, person_email: str,
     if grant.duration_seconds is not None and grant.ends_at is None:
         grant.ends_at = window_start(grant, access_from or ctx.now) + timedelta(seconds=grant.duration_seconds)
     schedule_end(s, ctx, grant, entitlement)
-    happened(s, ctx, "grant.activated", subject_type="grant", subject_id=grant.id, person_email=person_email,
+    happened(s, ctx, GrantEvent.ACTIVATED, subject_type="grant", subject_id=grant.id, person_email=person_email,
              detail={"entitlement": grant.entitlement, "ends_at": grant.ends_at}, notify=True)
     return True
 
@@ -93,18 +94,18 @@ def window_start(grant: Grant, access_from: datetime) -> datetime:
 
 
 def schedule_end(s: Session, ctx: Ctx, grant: Grant, entitlement) -> None:
-    due.cancel(s, due.GRANT_WARN, grant.id)
+    due.cancel(s, due.LedgerKind.GRANT_WARN, grant.id)
     if grant.ends_at is None:
-        due.cancel(s, due.GRANT_EXPIRE, grant.id)
+        due.cancel(s, due.LedgerKind.GRANT_EXPIRE, grant.id)
         return
-    due.schedule(s, due.GRANT_EXPIRE, grant.id, grant.ends_at, now=ctx.now)
+    due.schedule(s, due.LedgerKind.GRANT_EXPIRE, grant.id, grant.ends_at, now=ctx.now)
     # The rule `policy explain` shows: configured warnings that fit, built-in ones only in the second
     # half, and a 10-minute warning for grants too short for any.
     warnings = entitlement.warnings_for(grant.ends_at - ctx.now) if entitlement is not None else []
     for before in warnings:
         at = grant.ends_at - before
         if at > ctx.now:
-            due.schedule(s, due.GRANT_WARN, grant.id, at, now=ctx.now, suffix=str(int(before.total_seconds())),
+            due.schedule(s, due.LedgerKind.GRANT_WARN, grant.id, at, now=ctx.now, suffix=str(int(before.total_seconds())),
                          payload={"before_seconds": int(before.total_seconds())})
 
 
@@ -119,7 +120,7 @@ def extend_to(s: Session, ctx: Ctx, grant: Grant, new_end: datetime | None, enti
     grant.version += 1
     grant.warnings_sent = 0
     schedule_end(s, ctx, grant, entitlement)
-    happened(s, ctx, "grant.extended", subject_type="grant", subject_id=grant.id, person_email=person_email,
+    happened(s, ctx, GrantEvent.EXTENDED, subject_type="grant", subject_id=grant.id, person_email=person_email,
              detail={"entitlement": grant.entitlement, "from": old_end, "to": new_end, "request_id": request_id,
                      "reason": reason}, notify=True)
 
@@ -129,8 +130,8 @@ def begin_end(s: Session, ctx: Ctx, grant: Grant, reason: EndReason, *, person_e
     """Start ending a grant. Returns False if it was not live (already ending or ended)."""
     if grant.status == GrantStatus.SCHEDULED:
         _close(s, ctx, grant, reason, ended_by_id, GrantStatus.REVOKED)
-        due.cancel(s, due.GRANT_START, grant.id)
-        happened(s, ctx, "grant.cancelled", subject_type="grant", subject_id=grant.id, person_email=person_email,
+        due.cancel(s, due.LedgerKind.GRANT_START, grant.id)
+        happened(s, ctx, GrantEvent.CANCELLED, subject_type="grant", subject_id=grant.id, person_email=person_email,
                  detail={"entitlement": grant.entitlement, "reason": reason, "note": note}, notify=True)
         return True
     if grant.status not in (GrantStatus.ACTIVE, GrantStatus.PROVISIONING, GrantStatus.REVOKE_FAILED):
@@ -139,9 +140,9 @@ def begin_end(s: Session, ctx: Ctx, grant: Grant, reason: EndReason, *, person_e
     grant.end_reason = reason
     grant.ended_by_id = ended_by_id
     grant.version += 1
-    due.cancel_kinds(s, (due.GRANT_EXPIRE, due.GRANT_WARN), grant.id)
+    due.cancel_kinds(s, (due.LedgerKind.GRANT_EXPIRE, due.LedgerKind.GRANT_WARN), grant.id)
     _drop_unsent_grant_actions(s, grant)
-    happened(s, ctx, "grant.ending", subject_type="grant", subject_id=grant.id, person_email=person_email,
+    happened(s, ctx, GrantEvent.ENDING, subject_type="grant", subject_id=grant.id, person_email=person_email,
              detail={"entitlement": grant.entitlement, "reason": reason, "note": note, "ends_at": grant.ends_at})
     cover = covering_grant(s, grant, ctx.catalog)
     if cover is not None:
@@ -197,7 +198,7 @@ def finish_end(s: Session, ctx: Ctx, grant: Grant, *, person_email: str, note: s
         return
     final = GrantStatus.EXPIRED if grant.end_reason == EndReason.EXPIRED else GrantStatus.REVOKED
     _close(s, ctx, grant, EndReason(grant.end_reason), grant.ended_by_id, final)
-    happened(s, ctx, f"grant.{final}", subject_type="grant", subject_id=grant.id, person_email=person_email,
+    happened(s, ctx, GrantEvent(f"grant.{final}"), subject_type="grant", subject_id=grant.id, person_email=person_email,
              detail={"entitlement": grant.entitlement, "reason": grant.end_reason, "note": note}, notify=True)
 
 

@@ -11,7 +11,9 @@ from bot.ledger import outcomes
 from bot.store.models import Grant, ManualTask, Person, ProvisioningAction
 from bot.ledger import due
 from bot.ledger.context import Ctx
+from bot.ledger.event_names import TaskEvent
 from bot.ledger.events import happened
+from bot.ledger.event_names import ProvisioningEvent
 
 
 def is_it_admin(ctx: Ctx, person: Person) -> bool:
@@ -37,9 +39,9 @@ def complete_task(s: Session, ctx: Ctx, *, task_id: int, by: Person, done: bool,
         raise NotAuthorized("Say why it cannot be done.")
     task.status = "done" if done else "cannot"
     task.completed_by_id, task.completed_at, task.note = by.id, ctx.now, note.strip()
-    due.cancel(s, due.TASK_REPOST, task.id)
+    due.cancel(s, due.LedgerKind.TASK_REPOST, task.id)
     action = s.get(ProvisioningAction, task.action_id)
-    happened(s, ctx, f"manual_task.{task.status}", subject_type="task", subject_id=task.id,
+    happened(s, ctx, TaskEvent(f"manual_task.{task.status}"), subject_type="task", subject_id=task.id,
              person_email=s.get(Person, action.person_id).email,
              detail={"action_id": action.id, "by": by.email, "note": task.note, "entitlement": action.entitlement},
              notify=True)
@@ -67,7 +69,7 @@ def retry_action(s: Session, ctx: Ctx, *, action_id: str, by: Person) -> Provisi
     grant = s.get(Grant, action.grant_id) if action.grant_id else None
     if grant is not None and grant.status == GrantStatus.FAILED and action.action == ActionKind.GRANT:
         grant.status, grant.ended_at, grant.last_error = GrantStatus.PROVISIONING, None, None
-    happened(s, ctx, "provisioning.retry_requested", subject_type="action", subject_id=action.id,
+    happened(s, ctx, ProvisioningEvent.RETRY_REQUESTED, subject_type="action", subject_id=action.id,
              person_email=s.get(Person, action.person_id).email, detail={"by": by.email})
     return action
 

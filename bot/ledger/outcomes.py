@@ -8,12 +8,15 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionKind, ActionStatus, GrantStatus
-from bot.offboarding import completion
+from bot.ledger import registry
 from bot.store.models import Grant, ManualTask, Person, ProvisioningAction
 from bot.ledger import due
 from bot.ledger import grants
 from bot.ledger.context import Ctx
+from bot.ledger.event_names import ProvisioningEvent
 from bot.ledger.events import happened
+from bot.ledger.event_names import GrantEvent
+from bot.ledger.event_names import TaskEvent
 
 # After this many failed attempts at a revocation, IT is alerted (once) and the grant shows as
 # "revoke failed" everywhere; retries go on in the background.
@@ -42,13 +45,13 @@ def succeeded(s: Session, ctx: Ctx, action: ProvisioningAction, *, already: bool
     action.lease_until = None
     action.error_kind = action.error_detail = None
     person = s.get(Person, action.person_id)
-    happened(s, ctx, f"provisioning.{action.action}.done", subject_type="action", subject_id=action.id,
+    happened(s, ctx, ProvisioningEvent.of(action.action, "done"), subject_type="action", subject_id=action.id,
              person_email=person.email,
              detail={"connector": action.connector, "target": action.target, "entitlement": action.entitlement,
                      "outcome": "already" if already else "applied", "attempts": action.attempts, "detail": detail,
                      "offboarding_id": action.offboarding_id},
              notify=action.offboarding_id is not None)
-    _settled(s, ctx, action)
+    registry.action_settled(s, ctx, action, registry.Settled("done"))
     grant = _grant_of(s, action)
     if grant is None:
         return
@@ -65,9 +68,9 @@ def skipped(s: Session, ctx: Ctx, action: ProvisioningAction, *, reason: str) ->
     action.status, action.summary = ActionStatus.SKIPPED, reason
     action.finished_at, action.lease_until = ctx.now, None
     person = s.get(Person, action.person_id)
-    happened(s, ctx, f"provisioning.{action.action}.skipped", subject_type="action", subject_id=action.id,
+    happened(s, ctx, ProvisioningEvent.of(action.action, "skipped"), subject_type="action", subject_id=action.id,
              person_email=person.email, detail={"connector": action.connector, "reason": reason})
-    _settled(s, ctx, action)
+    registry.action_settled(s, ctx, action, registry.Settled("skipped", detail=reason))
 
 
 def pending(s: Session, ctx: Ctx, action: ProvisioningAction, *, target_ref: str | None, detail: str,
@@ -84,15 +87,15 @@ def pending(s: Session, ctx: Ctx, action: ProvisioningAction, *, target_ref: str
             s.add(task)
             s.flush()
             if repost_after:
-                due.schedule(s, due.TASK_REPOST, task.id, ctx.now + repost_after, now=ctx.now)
-            happened(s, ctx, "manual_task.opened", subject_type="task", subject_id=task.id,
+                due.schedule(s, due.LedgerKind.TASK_REPOST, task.id, ctx.now + repost_after, now=ctx.now)
+            happened(s, ctx, TaskEvent.OPENED, subject_type="task", subject_id=task.id,
                      person_email=person.email,
                      detail={"action_id": action.id, "kind": action.action, "entitlement": action.entitlement,
                              "connector": action.connector, "channel": manual_channel}, notify=True)
         return
-    due.schedule(s, due.ACTION_POLL, action.id, ctx.now + poll_after, now=ctx.now)
+    due.schedule(s, due.LedgerKind.ACTION_POLL, action.id, ctx.now + poll_after, now=ctx.now)
     if first_time:
-        happened(s, ctx, f"provisioning.{action.action}.pending", subject_type="action", subject_id=action.id,
+        happened(s, ctx, ProvisioningEvent.of(action.action, "pending"), subject_type="action", subject_id=action.id,
                  person_email=person.email,
                  detail={"connector": action.connector, "target_ref": target_ref, "detail": detail})
 
@@ -110,7 +113,7 @@ def failed(s: Session, ctx: Ctx, action: ProvisioningAction, *, error_kind: str,
     else:
         action.status = ActionStatus.FAILED_RETRYABLE
         action.next_attempt_at = ctx.now + backoff(action.attempts, retry_after)
-    happened(s, ctx, f"provisioning.{action.action}.failed", subject_type="action", subject_id=action.id,
+    happened(s, ctx, ProvisioningEvent.of(action.action, "failed"), subject_type="action", subject_id=action.id,
              person_email=person.email,
              detail={"connector": action.connector, "target": action.target, "error_kind": error_kind,
                      "detail": detail, "attempts": action.attempts, "final": give_up,
@@ -118,19 +121,14 @@ def failed(s: Session, ctx: Ctx, action: ProvisioningAction, *, error_kind: str,
                      "offboarding_id": action.offboarding_id},
              notify=action.offboarding_id is not None and give_up)
     if give_up:
-        _settled(s, ctx, action)
-    if action.action == ActionKind.REACTIVATE and give_up:
-        happened(s, ctx, "lifecycle.reactivation_failed", subject_type="action", subject_id=action.id,
-                 person_email=person.email,
-                 detail={"person_email": person.email, "connector": action.connector, "error_kind": error_kind,
-                         "detail": detail, "channel": ctx.catalog.settings.it_channel}, notify=True)
+        registry.action_settled(s, ctx, action, registry.Settled("failed", error_kind, detail))
     if grant is None:
         return
     if action.action == ActionKind.GRANT and give_up and grant.status == GrantStatus.PROVISIONING:
         grant.status = GrantStatus.FAILED
         grant.last_error = detail
         grant.ended_at = ctx.now
-        happened(s, ctx, "grant.failed", subject_type="grant", subject_id=grant.id, person_email=person.email,
+        happened(s, ctx, GrantEvent.FAILED, subject_type="grant", subject_id=grant.id, person_email=person.email,
                  detail={"entitlement": grant.entitlement, "error_kind": error_kind, "detail": detail}, notify=True)
     elif action.action == ActionKind.REVOKE and (give_up or action.attempts >= ALERT_AFTER_ATTEMPTS):
         grant.last_error = detail
@@ -138,18 +136,12 @@ def failed(s: Session, ctx: Ctx, action: ProvisioningAction, *, error_kind: str,
             grant.status = GrantStatus.REVOKE_FAILED
         if not action.alerted:
             action.alerted = True
-            happened(s, ctx, "grant.revoke_failed", subject_type="grant", subject_id=grant.id,
+            happened(s, ctx, GrantEvent.REVOKE_FAILED, subject_type="grant", subject_id=grant.id,
                      person_email=person.email,
                      detail={"entitlement": grant.entitlement, "connector": action.connector, "action_id": action.id,
                              "error_kind": error_kind, "detail": detail, "attempts": action.attempts,
                              "retrying": not give_up},
                      notify=True)
-
-
-def _settled(s: Session, ctx: Ctx, action: ProvisioningAction) -> None:
-    """The offboarding this call belongs to finishes with its last step, not at its next resume."""
-    if action.offboarding_id is not None:
-        completion.step_settled(s, ctx, action.offboarding_id)
 
 
 def _entitlement(ctx: Ctx, ref: str):

@@ -29,4 +29,4 @@ def reminder_due_at(s: Session, settings, approver_ids: Iterable[int], start: da
 def schedule_reminder(s: Session, ctx: Ctx, request: AccessRequest, step: ApprovalStep,
                       after: timedelta) -> DueAction | None:
     at = reminder_due_at(s, ctx.catalog.settings, step.approver_ids or [], ctx.now, after)
-    return due.schedule(s, due.REQUEST_REMIND, request.id, at, now=ctx.now, payload={"step": step.position})
+    return due.schedule(s, due.LedgerKind.REQUEST_REMIND, request.id, at, now=ctx.now, payload={"step": step.position})

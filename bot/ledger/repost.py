@@ -18,6 +18,7 @@ from bot.store.models import ManualTask, Person, ProvisioningAction
 from bot.ledger import due
 from bot.ledger.context import Ctx
 from bot.ledger.events import emit, happened
+from bot.ledger.event_names import TaskEvent
 
 DEFAULT_REPOST_AFTER = timedelta(hours=4)
 DEFAULT_ESCALATE_AFTER = timedelta(hours=24)
@@ -40,14 +41,14 @@ def repost_task(s: Session, ctx: Ctx, *, task_id: int, options_of: Callable[[str
     detail = {"action_id": action.id, "kind": action.action, "entitlement": action.entitlement,
               "connector": action.connector, "channel": task.channel, "reposts": task.reposts,
               "open_seconds": int(open_for.total_seconds())}
-    emit(s, ctx, "manual_task.reposted", task_id=task.id, person_email=person.email, **detail)
+    emit(s, ctx, TaskEvent.REPOSTED, task_id=task.id, person_email=person.email, **detail)
     if not escalated and open_for >= escalate_after:
         escalated = True
-        happened(s, ctx, "manual_task.escalated", subject_type="task", subject_id=task.id,
+        happened(s, ctx, TaskEvent.ESCALATED, subject_type="task", subject_id=task.id,
                  person_email=person.email, notify=True,
                  detail={**detail, "it_channel": ctx.catalog.settings.it_channel,
                          "reason": f"open for more than {int(escalate_after.total_seconds() // 3600)} hour(s)"})
-    due.schedule(s, due.TASK_REPOST, task.id, ctx.now + every, now=ctx.now, payload={"escalated": escalated})
+    due.schedule(s, due.LedgerKind.TASK_REPOST, task.id, ctx.now + every, now=ctx.now, payload={"escalated": escalated})
     return True
 
 

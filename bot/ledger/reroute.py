@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import RequestStatus, StepStatus
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
-from bot.requests import bundle_round
+from bot.ledger import bundle_round
 from bot.ledger import routing
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
+from bot.ledger.event_names import RequestEvent
 
 MANAGER_KINDS = ("manager", "manager_of_manager")
 
@@ -61,7 +62,7 @@ def _reroute(s: Session, ctx: Ctx, step: ApprovalStep, exclude: set[int], reason
         entitlement, spec = bundle_round.step_spec(ctx.catalog, request, step.position)
         resolved = routing.resolve_step(s, ctx.catalog, entitlement, spec, requester, exclude=exclude | earlier)
     except (KeyError, IndexError, routing.NoApprovers) as error:
-        happened(s, ctx, "request.reroute_failed", subject_type="request", subject_id=request.id,
+        happened(s, ctx, RequestEvent.REROUTE_FAILED, subject_type="request", subject_id=request.id,
                  person_email=requester.email,
                  detail={"step": step.position, "step_label": step.label, "reason": reason,
                          "error": str(error), "channel": ctx.catalog.settings.it_channel}, notify=True)
@@ -72,7 +73,7 @@ def _reroute(s: Session, ctx: Ctx, step: ApprovalStep, exclude: set[int], reason
     step.approver_ids, step.used_fallback = after, resolved.used_fallback
     step.reminders_sent = 0
     request.version += 1
-    happened(s, ctx, "request.rerouted", subject_type="request", subject_id=request.id,
+    happened(s, ctx, RequestEvent.REROUTED, subject_type="request", subject_id=request.id,
              person_email=requester.email,
              detail={"step": step.position, "step_label": step.label, "from_ids": before, "to_ids": after,
                      "added_ids": [i for i in after if i not in before], "fallback": resolved.used_fallback,

@@ -30,6 +30,7 @@ from bot.ledger.context import Ctx
 from bot.ledger.events import happened
 from bot.ledger.manual_tasks import require_it_admin
 from bot.requests.submit import USE_DEFAULT, lookup_entitlement
+from bot.ledger.event_names import GrantEvent
 
 
 def grants_of(s: Session, person: Person) -> list[Grant]:
@@ -66,7 +67,7 @@ def push_grant(s: Session, ctx: Ctx, *, admin: Person, person: Person, entitleme
         raise InvalidState(f"{person.email} already holds {ent.ref} {until} (grant #{current.id}).")
     grant = grants.create(s, ctx, person=person, entitlement=ent, duration=chosen, starts_at=starts_at,
                           request=None, granted_by=f"admin: {admin.email}")
-    happened(s, ctx, "grant.pushed", subject_type="grant", subject_id=grant.id, person_email=person.email,
+    happened(s, ctx, GrantEvent.PUSHED, subject_type="grant", subject_id=grant.id, person_email=person.email,
              detail={"entitlement": ent.ref, "by": admin.email, "reason": reason.strip(),
                      "duration_seconds": grant.duration_seconds}, notify=True)
     return grant

@@ -11,6 +11,7 @@ back, or a policy change, keeps the access.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,9 @@ from bot.ledger import end_grant
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
 from policies import PersonFacts
+from bot.lifecycle.timers import LifecycleKind
+from bot.ledger.event_names import GrantEvent
+from bot.lifecycle.event_names import LifecycleEventName
 
 REVIEWED = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE)
 
@@ -57,17 +61,17 @@ def review(s: Session, ctx: Ctx, person: Person, *, reason: str) -> Review:
                            .order_by(Grant.id)):
         why = not_allowed(s, ctx, grant, facts, rights)
         if why is None:
-            due.cancel(s, due.POLICY_REVOKE, grant.id)
+            due.cancel(s, LifecycleKind.POLICY_REVOKE, grant.id)
             continue
         if grant.ends_at is not None and grant.ends_at <= revoke_at:
             continue  # it ends on its own before the grace period would
-        pending = due.pending(s, due.POLICY_REVOKE, grant.id)
+        pending = due.pending(s, LifecycleKind.POLICY_REVOKE, grant.id)
         at = min(pending[0].due_at, revoke_at) if pending else revoke_at
-        due.schedule(s, due.POLICY_REVOKE, grant.id, at, now=ctx.now, payload={"reason": why})
+        due.schedule(s, LifecycleKind.POLICY_REVOKE, grant.id, at, now=ctx.now, payload={"reason": why})
         losing.append({"grant_id": grant.id, "entitlement": grant.entitlement, "reason": why, "revoke_at": at})
     if losing:
         manager = directory.manager_of(s, person)
-        happened(s, ctx, "lifecycle.access_ending", subject_type="person", subject_id=person.id,
+        happened(s, ctx, LifecycleEventName.ACCESS_ENDING, subject_type="person", subject_id=person.id,
                  person_email=person.email,
                  detail={"person_email": person.email, "manager_email": manager.email if manager else None,
                          "grants": losing, "reason": reason,
@@ -84,10 +88,16 @@ def revoke_if_still_disallowed(s: Session, ctx: Ctx, grant_id: int) -> bool:
     person = s.get(Person, grant.person_id)
     why = not_allowed(s, ctx, grant, directory.facts(s, person), birthright.due_to(s, ctx, person))
     if why is None:
-        happened(s, ctx, "grant.policy_revoke_cancelled", subject_type="grant", subject_id=grant.id,
+        happened(s, ctx, GrantEvent.POLICY_REVOKE_CANCELLED, subject_type="grant", subject_id=grant.id,
                  person_email=person.email, detail={"entitlement": grant.entitlement,
                                                     "reason": "allowed again by the current policy"})
         return False
     end_grant.revoke(s, ctx, grant_id=grant.id, by=None, reason=f"no longer allowed: {why}",
                      end_reason=EndReason.POLICY)
     return True
+
+
+def revoke_due_at(s: Session, grant_id: int) -> datetime | None:
+    """When the grace period of a grant the move no longer allows ends (None: nothing scheduled)."""
+    rows = due.pending(s, LifecycleKind.POLICY_REVOKE, grant_id)
+    return rows[0].due_at if rows else None

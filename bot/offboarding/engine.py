@@ -33,6 +33,8 @@ from bot.store.models import Offboarding, ProvisioningAction
 from bot.ledger import due
 from bot.ledger.context import Actor, Ctx
 from bot.ledger.events import emit
+from bot.offboarding.timers import OffboardingKind
+from bot.offboarding.events import OffboardingEvent
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ def drive_later(deps, record_ids: list[int]) -> Future | None:
         now = deps.clock.now()
         with deps.store.uow() as s:
             for record_id in record_ids:
-                due.schedule(s, due.OFFBOARDING_RESUME, record_id, now, now=now, payload={FIRST_DRIVE: True})
+                due.schedule(s, OffboardingKind.OFFBOARDING_RESUME, record_id, now, now=now, payload={FIRST_DRIVE: True})
         deps.kick()
         return None
     return deps.executor.submit(_drive_logged, deps, list(record_ids))
@@ -215,7 +217,7 @@ def _announce_system(deps, record_id: int, connector: str) -> None:
         if system is None:
             return
         ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
-        emit(s, ctx, "offboarding.progress", offboarding_id=record_id, person_email=report.person_email,
+        emit(s, ctx, OffboardingEvent.PROGRESS, offboarding_id=record_id, person_email=report.person_email,
              system=connector, state=system.state, mark=system.mark,
              items=[{"what": i.what, "state": i.state, "mark": i.mark, "reason": i.reason} for i in system.items],
              systems_done=sum(1 for x in report.systems if x.state != reports.PENDING),

@@ -19,7 +19,7 @@ from bot.directory import service as directory
 from bot.domain.errors import DomainError, NotFoundError
 from bot.store.models import AccessRequest, Person
 from bot.ledger import approve
-from bot.requests import bundle_round
+from bot.ledger import bundle_round
 from bot.ledger import due
 from bot.ledger import reminders
 from bot.ledger import routing
@@ -27,6 +27,7 @@ from bot.requests import submit as submit_op
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
 from policies import RequestFacts
+from bot.ledger.event_names import RequestEvent
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def submit_bundle(s: Session, ctx: Ctx, *, requester: Person, bundle: str, durat
     for request in requests[1:]:
         request.extra = {**(request.extra or {}), "bundle_lead": lead.id}
     for request, ent in zip(requests, ents, strict=True):
-        happened(s, ctx, "request.submitted", subject_type="request", subject_id=request.id,
+        happened(s, ctx, RequestEvent.SUBMITTED, subject_type="request", subject_id=request.id,
                  person_email=requester.email,
                  detail={"entitlement": ent.ref, "duration_seconds": request.duration_seconds,
                          "justification": justification, "ticket": ticket, "extends_grant_id": request.extends_grant_id,
@@ -89,7 +90,7 @@ def submit_bundle(s: Session, ctx: Ctx, *, requester: Person, bundle: str, durat
         approve.finalise_approved(s, ctx, lead, requester, granted_by=granted_by)
         bundle_round.approve_followers(s, ctx, lead, requester, granted_by=granted_by)
         return BundleSubmitted(lead, requests, "approved")
-    due.schedule(s, due.REQUEST_TIMEOUT, lead.id, lead.expires_at, now=ctx.now)
+    due.schedule(s, due.LedgerKind.REQUEST_TIMEOUT, lead.id, lead.expires_at, now=ctx.now)
     reminders.schedule_reminder(s, ctx, lead, steps[0], chain[0][0].reminder_after)
     return BundleSubmitted(lead, requests, "pending")
 

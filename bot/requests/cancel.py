@@ -8,10 +8,11 @@ from bot.domain.enums import RequestStatus, StepStatus
 from bot.domain.errors import AlreadyDecided, NotAuthorized
 from bot.store.models import AccessRequest, Person
 from bot.ledger import approve
-from bot.requests import bundle_round
+from bot.ledger import bundle_round
 from bot.ledger import due
 from bot.ledger.context import Ctx
 from bot.requests.decide import load_request, steps_of
+from bot.ledger.event_names import RequestEvent
 from bot.ledger.events import happened
 
 
@@ -30,10 +31,10 @@ def cancel(s: Session, ctx: Ctx, *, request_id: int, by: Person | None, reason: 
     request.decision_reason = reason
     request.version += 1
     approve.close_steps(s, steps_of(s, request.id), StepStatus.CANCELLED, ctx)
-    due.cancel(s, due.REQUEST_REMIND, request.id)
-    due.cancel(s, due.REQUEST_TIMEOUT, request.id)
+    due.cancel(s, due.LedgerKind.REQUEST_REMIND, request.id)
+    due.cancel(s, due.LedgerKind.REQUEST_TIMEOUT, request.id)
     requester = s.get(Person, request.requester_id)
-    happened(s, ctx, f"request.{status}", subject_type="request", subject_id=request.id,
+    happened(s, ctx, RequestEvent.for_status(status), subject_type="request", subject_id=request.id,
              person_email=requester.email, detail={"entitlement": request.entitlement, "reason": reason}, notify=True)
     bundle_round.close_followers(s, ctx, request, status)
     return request

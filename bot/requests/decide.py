@@ -17,16 +17,17 @@ from bot.domain.enums import RequestStatus, StepStatus, Verdict
 from bot.domain.errors import AlreadyDecided, MissingJustification, NotAuthorized, NotFoundError, SelfApproval
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
 from bot.ledger import approve
-from bot.requests import bundle_round
+from bot.ledger import bundle_round
 from bot.ledger import due
 from bot.ledger import reminders
 from bot.ledger import routing
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
+from bot.ledger.event_names import RequestEvent
 
 # Spelt out, not built from the verdict: "deny" + "d" once wrote request.step_denyd, which nothing
 # subscribed to, so a denied step never redrew the cards and the audit log recorded a misspelt action.
-STEP_EVENT = {Verdict.APPROVE: "request.step_approved", Verdict.DENY: "request.step_denied"}
+STEP_EVENT = {Verdict.APPROVE: RequestEvent.STEP_APPROVED, Verdict.DENY: RequestEvent.STEP_DENIED}
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,9 @@ def _deny(s, ctx, request, steps, approver, reason, requester) -> None:
     request.decided_by_id = approver.id
     request.decision_reason = reason
     approve.close_steps(s, steps, StepStatus.DENIED, ctx)
-    due.cancel(s, due.REQUEST_REMIND, request.id)
-    due.cancel(s, due.REQUEST_TIMEOUT, request.id)
-    happened(s, ctx, "request.denied", subject_type="request", subject_id=request.id, person_email=requester.email,
+    due.cancel(s, due.LedgerKind.REQUEST_REMIND, request.id)
+    due.cancel(s, due.LedgerKind.REQUEST_TIMEOUT, request.id)
+    happened(s, ctx, RequestEvent.DENIED, subject_type="request", subject_id=request.id, person_email=requester.email,
              detail={"entitlement": request.entitlement, "by": approver.email, "reason": reason}, notify=True)
     bundle_round.close_followers(s, ctx, request, RequestStatus.DENIED)
 
@@ -147,7 +148,7 @@ def _activate(s, ctx, request, step, requester, exclude: set[int]) -> None:
     step.status, step.activated_at, step.reminders_sent = StepStatus.ACTIVE, ctx.now, 0
     request.current_step = step.position
     reminders.schedule_reminder(s, ctx, request, step, ent.reminder_after)
-    happened(s, ctx, "request.step_activated", subject_type="request", subject_id=request.id,
+    happened(s, ctx, RequestEvent.STEP_ACTIVATED, subject_type="request", subject_id=request.id,
              person_email=requester.email,
              detail={"step": step.position, "step_label": step.label, "approver_ids": step.approver_ids}, notify=True)
 

@@ -20,6 +20,7 @@ from bot.ledger import routing
 from bot.ledger.context import Ctx
 from bot.requests.decide import load_request, steps_of
 from bot.ledger.events import emit, happened
+from bot.ledger.event_names import RequestEvent
 
 NOTHING, REMINDED, ESCALATED = "nothing", "reminded", "escalated"
 
@@ -65,9 +66,9 @@ def _remind(s: Session, ctx: Ctx, request: AccessRequest, step: ApprovalStep, re
     detail = {"step": step.position, "step_label": step.label, "approver_ids": waiting, "channel": step.channel,
               "reminder": step.reminders_sent, "entitlement": request.entitlement,
               "escalates_next": not step.escalated and step.reminders_sent >= limit}
-    happened(s, ctx, "request.reminded", subject_type="request", subject_id=request.id,
+    happened(s, ctx, RequestEvent.REMINDED, subject_type="request", subject_id=request.id,
              person_email=requester.email, detail=detail)
-    emit(s, ctx, "request.reminder", request_id=request.id, requester_email=requester.email, **detail)
+    emit(s, ctx, RequestEvent.REMINDER, request_id=request.id, requester_email=requester.email, **detail)
 
 
 def _escalate(s: Session, ctx: Ctx, request: AccessRequest, step: ApprovalStep, requester: Person,
@@ -82,12 +83,12 @@ def _escalate(s: Session, ctx: Ctx, request: AccessRequest, step: ApprovalStep, 
               "reason": f"no decision after {limit} reminder(s)"}
     if not added:
         detail["reason"] += "; nobody to escalate to (no manager's manager and no fallback approver left)"
-        happened(s, ctx, "request.escalation_failed", subject_type="request", subject_id=request.id,
+        happened(s, ctx, RequestEvent.ESCALATION_FAILED, subject_type="request", subject_id=request.id,
                  person_email=requester.email, detail=detail, notify=True)
         return False
     step.approver_ids = current + added
     request.version += 1
-    happened(s, ctx, "request.escalated", subject_type="request", subject_id=request.id,
+    happened(s, ctx, RequestEvent.ESCALATED, subject_type="request", subject_id=request.id,
              person_email=requester.email, detail={**detail, "approver_ids": step.approver_ids}, notify=True)
     return True
 

@@ -22,7 +22,7 @@ from bot.domain.errors import (
 )
 from bot.store.models import AccessRequest, ApprovalStep, Person
 from bot.ledger import approve
-from bot.requests import bundle_round
+from bot.ledger import bundle_round
 from bot.ledger import due
 from bot.ledger import grants
 from bot.ledger import reminders
@@ -30,6 +30,7 @@ from bot.ledger import routing
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
 from policies import RequestFacts
+from bot.ledger.event_names import RequestEvent
 
 USE_DEFAULT = object()  # "the policy's default duration", distinct from None (= permanent)
 
@@ -75,7 +76,7 @@ def submit(s: Session, ctx: Ctx, *, requester: Person, entitlement: str, duratio
                                  directory.owner_departments(s, ent.owners))
     if rule is None and not steps:
         rule = "no approval required by the catalog"
-    happened(s, ctx, "request.submitted", subject_type="request", subject_id=request.id,
+    happened(s, ctx, RequestEvent.SUBMITTED, subject_type="request", subject_id=request.id,
              person_email=requester.email,
              detail={"entitlement": ent.ref, "duration_seconds": request.duration_seconds, "justification": justification,
                      "ticket": ticket, "starts_at": starts_at, "extends_grant_id": request.extends_grant_id,
@@ -89,7 +90,7 @@ def submit(s: Session, ctx: Ctx, *, requester: Person, entitlement: str, duratio
         approve.close_steps(s, steps, StepStatus.APPROVED, ctx)
         approve.finalise_approved(s, ctx, request, requester, granted_by=f"auto: {rule}")
         return Submitted(request, "extended" if request.extends_grant_id else "approved")
-    due.schedule(s, due.REQUEST_TIMEOUT, request.id, request.expires_at, now=ctx.now)
+    due.schedule(s, due.LedgerKind.REQUEST_TIMEOUT, request.id, request.expires_at, now=ctx.now)
     reminders.schedule_reminder(s, ctx, request, steps[0], ent.reminder_after)
     return Submitted(request, "pending")
 
@@ -171,9 +172,9 @@ def _supersede_duplicates(s: Session, ctx: Ctx, requester: Person, ref: str) -> 
         old.version += 1
         steps = s.scalars(select(ApprovalStep).where(ApprovalStep.request_id == old.id)).all()
         approve.close_steps(s, list(steps), StepStatus.CANCELLED, ctx)
-        due.cancel(s, due.REQUEST_REMIND, old.id)
-        due.cancel(s, due.REQUEST_TIMEOUT, old.id)
-        happened(s, ctx, "request.superseded", subject_type="request", subject_id=old.id,
+        due.cancel(s, due.LedgerKind.REQUEST_REMIND, old.id)
+        due.cancel(s, due.LedgerKind.REQUEST_TIMEOUT, old.id)
+        happened(s, ctx, RequestEvent.SUPERSEDED, subject_type="request", subject_id=old.id,
                  person_email=requester.email, detail={"entitlement": ref}, notify=True)
         bundle_round.close_followers(s, ctx, old, RequestStatus.SUPERSEDED)
 

@@ -18,6 +18,7 @@ from bot.ledger.context import Ctx
 from bot.ledger.end_grant import load_grant
 from bot.ledger.events import emit, happened
 from bot.requests.extend import room
+from bot.ledger.event_names import GrantEvent
 
 
 def warn_expiry(s: Session, ctx: Ctx, *, grant_id: int) -> bool:
@@ -35,9 +36,9 @@ def warn_expiry(s: Session, ctx: Ctx, *, grant_id: int) -> bool:
               "warning": grant.warnings_sent, "can_extend": fits is not None and fits.possible,
               "extend_most_seconds": _seconds(fits.most) if fits else 0,
               "extend_without_approval_seconds": _seconds(fits.without_approval) if fits else 0}
-    happened(s, ctx, "grant.expiry_warned", subject_type="grant", subject_id=grant.id,
+    happened(s, ctx, GrantEvent.EXPIRY_WARNED, subject_type="grant", subject_id=grant.id,
              person_email=person.email, detail=detail)
-    emit(s, ctx, "grant.expiring", grant_id=grant.id, person_id=person.id, person_email=person.email, **detail)
+    emit(s, ctx, GrantEvent.EXPIRING, grant_id=grant.id, person_id=person.id, person_email=person.email, **detail)
     return True
 
 

@@ -18,6 +18,7 @@ from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
 from bot.ledger import end_grant
 from bot.ledger.context import Ctx
 from bot.ledger.events import emit, happened
+from bot.reviews.events import ReviewEvent
 
 KEEP, REVOKE = "keep", "revoke"
 STILL_HELD = (GrantStatus.ACTIVE, GrantStatus.PROVISIONING)
@@ -81,7 +82,7 @@ def _settle(s: Session, ctx: Ctx, item: ReviewItem, status: str, *, by: Person |
     item.decided_by_id = by.id if by else None
     item.version += 1
     holder = s.get(Person, item.holder_id)
-    happened(s, ctx, "review.decided", subject_type="review_item", subject_id=item.id, person_email=holder.email,
+    happened(s, ctx, ReviewEvent.DECIDED, subject_type="review_item", subject_id=item.id, person_email=holder.email,
              detail={"campaign_id": item.campaign_id, "grant_id": item.grant_id, "entitlement": item.entitlement,
                      "decision": status, "how": how, "reason": reason,
                      "reviewer": by.email if by else None}, notify=status == "revoked")
@@ -124,7 +125,7 @@ def reassign(s: Session, ctx: Ctx, *, item_id: int, reviewer: Person, to: Person
         raise DomainError(f"{to.email} is not active.")
     before = item.reviewer_id
     item.reviewer_id, item.version = to.id, item.version + 1
-    happened(s, ctx, "review.reassigned", subject_type="review_item", subject_id=item.id,
+    happened(s, ctx, ReviewEvent.REASSIGNED, subject_type="review_item", subject_id=item.id,
              detail={"campaign_id": item.campaign_id, "from_id": before, "to": to.email, "by": reviewer.email})
-    emit(s, ctx, "review.reminded", review_campaign_id=item.campaign_id, reviewer_ids=[to.id])
+    emit(s, ctx, ReviewEvent.REMINDED, review_campaign_id=item.campaign_id, reviewer_ids=[to.id])
     return item

@@ -11,6 +11,7 @@ from bot.ledger import due
 from tests.http.conftest import SCIM_TOKEN
 from tests.lifecycle.helpers import drain, live, offboardings, person, wait_for_offboarding
 from tests.support.deps import due_rows
+from bot.lifecycle.timers import LifecycleKind
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -105,7 +106,7 @@ def test_a_department_change_is_a_mover_with_a_grace_period(client, deps, world)
     drain(deps)
     assert live(deps, "nina@acme.test")["salesforce:user"] == "active"
     assert live(deps, "nina@acme.test")["github:member"] == "active"  # until the grace period ends
-    [pending] = due_rows(deps.store, due.POLICY_REVOKE)
+    [pending] = due_rows(deps.store, LifecycleKind.POLICY_REVOKE)
     assert pending.payload["reason"].startswith("no birthright rule gives GitHub member")
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.directory import service as directory
 from bot.lifecycle import intake, jobs
+from bot.offboarding import jobs as offboarding_jobs
 from bot.lifecycle.events import HrEvent
 from bot.store.models import Grant, Offboarding, OutboxEvent, PersonChange
 from bot.ledger import due
@@ -85,7 +86,7 @@ def wait_for_offboarding(deps, email: str, timeout: float = 30.0) -> Offboarding
 def start_scheduled_grants(deps) -> None:
     """What the grant.start timer does (bot/timers): hand due scheduled grants to provisioning."""
     ctx = deps.ctx(Actor.system("timer", Trigger.TIMER))
-    for row in due_rows(deps.store, due.GRANT_START):
+    for row in due_rows(deps.store, due.LedgerKind.GRANT_START):
         if row.due_at <= deps.clock.now():
             with deps.store.uow() as s:
                 grants.start(s, ctx, s.get(Grant, int(row.ref_id)))
@@ -113,4 +114,4 @@ def drain(deps, timeout: float = 30.0) -> None:
 
 
 def fire(deps) -> list[str]:
-    return fire_due(deps, jobs.HANDLERS)
+    return fire_due(deps, {**jobs.HANDLERS, **offboarding_jobs.HANDLERS})

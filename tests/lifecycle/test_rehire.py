@@ -33,6 +33,7 @@ from tests.lifecycle.helpers import (
 )
 from tests.support.deps import close, deps_for, due_rows
 from tests.support.world import make_world
+from bot.lifecycle.timers import LifecycleKind
 
 SECRET = "hr-secret-for-rehire-tests"
 NINA = "nina@acme.test"
@@ -208,7 +209,7 @@ def test_a_rehire_starting_later_reactivates_on_the_start_date(world, deps, hr):
     drain(deps)
 
     assert suspended(world) == {"mem", "idp", "mail"} and reactivations(deps) == {}
-    [row] = due_rows(deps.store, due.REACTIVATE)
+    [row] = due_rows(deps.store, LifecycleKind.REACTIVATE)
     assert row.due_at.date().isoformat() == "2026-11-16" and row.ref_id == str(person(deps, NINA).id)
     assert "reactivated on the start date (2026-11-16" in " ".join(answer["notes"])
     assert engine.current_report(deps, NINA).rehire.status == "scheduled"
@@ -218,7 +219,7 @@ def test_a_rehire_starting_later_reactivates_on_the_start_date(world, deps, hr):
     deps.clock.advance(timedelta(days=13))
     assert fire(deps) == []  # not yet
     deps.clock.advance(timedelta(days=1))
-    assert due.REACTIVATE in " ".join(fire(deps))
+    assert LifecycleKind.REACTIVATE in " ".join(fire(deps))
     drain(deps)
     assert suspended(world) == {"idp"}
     assert engine.current_report(deps, NINA).rehire.status == "done"

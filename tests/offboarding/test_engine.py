@@ -13,6 +13,7 @@ from bot.ledger.context import Actor
 from connectors.errors import AuthError
 from tests.offboarding.conftest import holding
 from tests.support.deps import close, deps_for
+from bot.offboarding.timers import OffboardingKind
 
 IT = Actor("ivan@acme.test", Trigger.CLI)
 ALICE_GRANTS = ("github:member", "okta:apps", "erp:payments-create", "wiki:editor")
@@ -187,7 +188,7 @@ def test_in_a_split_deployment_the_web_process_hands_the_offboarding_to_the_work
         assert engine.drive_later(web, [record_id]) is None
         assert {r.status for r in _rows(web)} == {ActionStatus.QUEUED}  # nothing ran in the web process
         with web.store.uow() as s:  # a resume row due now waits for the worker
-            row = s.scalar(select(DueAction).where(DueAction.key == due.key_of(due.OFFBOARDING_RESUME, record_id)))
+            row = s.scalar(select(DueAction).where(DueAction.key == due.key_of(OffboardingKind.OFFBOARDING_RESUME, record_id)))
             assert row.status == "scheduled" and row.due_at == world.clock.now() and row.payload[engine.FIRST_DRIVE]
     finally:
         close(web)

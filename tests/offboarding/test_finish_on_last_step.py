@@ -20,6 +20,7 @@ from tests.offboarding.conftest import CATALOG, CountingConnector, holding
 from tests.support.deps import close, deps_for, due_rows
 from tests.support.http_peer import HttpPeer, Reply
 from tests.support.world import PEOPLE, World, seed_people, write_catalog
+from bot.offboarding.timers import OffboardingKind
 
 cli = typer.Typer()
 cli.add_typer(offboard_app, name="offboard")
@@ -46,7 +47,7 @@ def test_a_retry_that_succeeds_later_finishes_a_partial_offboarding(world, deps)
         deps.runner.run(call)
     shown = _report(deps)
     assert shown.startswith("Offboarding #1 of alice@acme.test: done\n") and "0 failed, 0 pending" in shown, shown
-    assert due_rows(world.store, due.OFFBOARDING_RESUME) == []  # nothing left to come back for
+    assert due_rows(world.store, OffboardingKind.OFFBOARDING_RESUME) == []  # nothing left to come back for
 
 
 def test_an_asynchronous_target_confirming_the_last_removal_finishes_it(store, clock, tmp_path):

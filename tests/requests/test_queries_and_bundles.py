@@ -120,7 +120,7 @@ def test_nobody_deciding_in_time_times_out_every_entitlement(store, clock, tmp_p
     world = make_world(store, clock, tmp_path, BUNDLED)
     lead, ids, _ = _submit_bundle(world)
     with world.store.uow() as s:
-        assert [row.ref_id for row in s.scalars(select(DueAction).where(DueAction.kind == due.REQUEST_TIMEOUT))] \
+        assert [row.ref_id for row in s.scalars(select(DueAction).where(DueAction.kind == due.LedgerKind.REQUEST_TIMEOUT))] \
             == [str(lead)]  # one timeout, the bundle's
     world.advance(days=4)
     deps = deps_for(world)

@@ -10,6 +10,7 @@ from bot.ledger.events import happened
 from tests.slack.harness import ALICE, DANA
 from tests.slack_it.conftest import IT_CHANNEL
 from tests.slack_it.helpers import holding
+from bot.lifecycle.timers import LifecycleKind
 
 
 def test_after_a_move_the_person_and_their_manager_hear_what_ends_and_when(bot):
@@ -18,7 +19,7 @@ def test_after_a_move_the_person_and_their_manager_hear_what_ends_and_when(bot):
     at = bot.world.clock.now() + timedelta(days=7)
     with bot.store.uow() as s:  # what bot.lifecycle.mover_recheck writes after a move
         alice = directory.require(s, "alice@acme.test")
-        due.schedule(s, due.POLICY_REVOKE, grant_id, at, now=bot.world.clock.now(), payload={"reason": "moved"})
+        due.schedule(s, LifecycleKind.POLICY_REVOKE, grant_id, at, now=bot.world.clock.now(), payload={"reason": "moved"})
         happened(s, bot.world.ctx(), "lifecycle.access_ending", subject_type="person", subject_id=alice.id,
                  person_email=alice.email, notify=True,
                  detail={"grants": [{"grant_id": grant_id, "entitlement": "wiki:editor", "revoke_at": at},

@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain.enums import GrantStatus
 from bot.http.hooks import hooks_plugin, sign
-from bot.lifecycle import jobs
+from bot.offboarding import jobs
 from bot.store.models import Offboarding
 from bot.ledger import due
 from tests.slack.harness import BOB, IVAN, action_ids
@@ -18,6 +18,7 @@ from tests.slack_it.conftest import IT_CHANNEL, KIM, it_bot
 from tests.slack_it.helpers import holding
 from tests.slack_it.test_offboard import _plan, _report
 from tests.support.deps import fire_due
+from bot.offboarding.timers import OffboardingKind
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def _told(bot, user: str, text: str) -> str:
 
 def _due_runs(bot, person_id: int) -> int:
     with bot.store.uow() as s:
-        return len(due.pending(s, due.OFFBOARD, person_id))
+        return len(due.pending(s, OffboardingKind.OFFBOARD, person_id))
 
 
 def test_a_scheduled_offboarding_is_cancelled_from_its_message_by_an_it_admin_only(bot):

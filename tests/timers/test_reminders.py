@@ -47,7 +47,7 @@ def timers(world):
 
 def _remind_at(world, request_id) -> datetime:
     with world.store.uow() as s:
-        return s.scalar(select(DueAction.due_at).where(DueAction.key == due.key_of(due.REQUEST_REMIND, request_id),
+        return s.scalar(select(DueAction.due_at).where(DueAction.key == due.key_of(due.LedgerKind.REQUEST_REMIND, request_id),
                                                        DueAction.status == "scheduled"))
 
 

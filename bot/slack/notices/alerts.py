@@ -9,6 +9,7 @@ from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.alert import RevokeAlert, load_revoke_alert
 from bot.slack.views.alert import render_revoke_alert, render_still_failing
+from bot.ledger.event_names import GrantEvent
 
 REVOKE_ALERT = "revoke_alert"
 
@@ -43,6 +44,6 @@ def redraw(d: Dispatch, event: Event) -> None:
 
 
 def register(handlers: Handlers) -> None:
-    handlers.add("grant.revoke_failed", on_revoke_failed)
-    for event_type in ("grant.revoked", "grant.expired"):
+    handlers.add(GrantEvent.REVOKE_FAILED, on_revoke_failed)
+    for event_type in (GrantEvent.REVOKED, GrantEvent.EXPIRED):
         handlers.add(event_type, redraw)

@@ -10,14 +10,15 @@ from bot.slack.outbox import Event
 from bot.slack.readmodels.grant import GrantView, load_grant_view
 from bot.slack.views import common as ui
 from bot.slack.views import notices
+from bot.ledger.event_names import GrantEvent
 
 NOTICES: dict[str, Callable[[GrantView], ui.Rendered]] = {
-    "grant.activated": notices.grant_activated,
-    "grant.failed": notices.grant_failed,
-    "grant.expired": notices.grant_ended,
-    "grant.revoked": notices.grant_ended,
+    GrantEvent.ACTIVATED: notices.grant_activated,
+    GrantEvent.FAILED: notices.grant_failed,
+    GrantEvent.EXPIRED: notices.grant_ended,
+    GrantEvent.REVOKED: notices.grant_ended,
 }
-QUIET = ("grant.extended", "grant.cancelled", "grant.revoke_failed")  # card and Home only
+QUIET = (GrantEvent.EXTENDED, GrantEvent.CANCELLED, GrantEvent.REVOKE_FAILED)  # card and Home only
 
 
 def on_grant_event(d: Dispatch, event: Event) -> None:

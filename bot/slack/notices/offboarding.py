@@ -12,13 +12,15 @@ from bot.slack.outbox import Event
 from bot.slack.readmodels.offboarding import load_offboarding
 from bot.slack.views.offboard_report import render_offboard_report
 from bot.store.models import OutboxEvent
+from bot.ledger.event_names import ProvisioningEvent
+from bot.offboarding.events import OffboardingEvent
 
 REPORT = "offboarding_report"
-EVENTS = ("offboarding.awaiting_confirmation", "offboarding.scheduled", "offboarding.started", "offboarding.resumed", "offboarding.progress",
-          "offboarding.finished", "offboarding.cancelled")
+EVENTS = (OffboardingEvent.AWAITING_CONFIRMATION, OffboardingEvent.SCHEDULED, OffboardingEvent.STARTED, OffboardingEvent.RESUMED, OffboardingEvent.PROGRESS,
+          OffboardingEvent.FINISHED, OffboardingEvent.CANCELLED)
 # One call of an offboarding finished outside a run (an IT task answered, a background retry): the
 # report follows. During a run the engine's per-system progress is enough (and far fewer updates).
-CALL_EVENTS = tuple(f"provisioning.{kind}.{outcome}" for kind in ("revoke", "suspend", "end_sessions")
+CALL_EVENTS = tuple(ProvisioningEvent.of(kind, outcome) for kind in ("revoke", "suspend", "end_sessions")
                     for outcome in ("done", "failed"))
 
 

@@ -9,6 +9,7 @@ from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.request import PersonInfo, StepInfo
 from bot.slack.views.reminders import render_channel_reminder, render_dm_reminder, render_new_approvers
+from bot.ledger.event_names import RequestEvent
 
 
 def _waiting(step: StepInfo) -> list[PersonInfo]:
@@ -50,6 +51,6 @@ def on_new_approvers(d: Dispatch, event: Event) -> None:
 
 
 def register(handlers: Handlers) -> None:
-    handlers.add("request.reminder", on_reminder)
-    handlers.add("request.escalated", on_new_approvers)
-    handlers.add("request.rerouted", on_new_approvers)
+    handlers.add(RequestEvent.REMINDER, on_reminder)
+    handlers.add(RequestEvent.ESCALATED, on_new_approvers)
+    handlers.add(RequestEvent.REROUTED, on_new_approvers)

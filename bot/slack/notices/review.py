@@ -10,6 +10,7 @@ from bot.slack.outbox import Event
 from bot.slack.readmodels.review import campaign_view
 from bot.slack.views.review import render_campaign_message, render_review_dm, render_revoked_notice
 from bot.store.models import ReviewCampaignRun, ReviewItem
+from bot.reviews.events import ReviewEvent
 
 CAMPAIGN = "campaign"
 
@@ -68,8 +69,8 @@ def on_decided(d: Dispatch, event: Event) -> None:
 
 
 def register(handlers: Handlers) -> None:
-    handlers.add("review.started", on_started)
-    handlers.add("review.reminded", on_reminded)
-    handlers.add("review.closed", on_campaign_changed)
-    handlers.add("review.escalated", on_campaign_changed)
-    handlers.add("review.decided", on_decided)
+    handlers.add(ReviewEvent.STARTED, on_started)
+    handlers.add(ReviewEvent.REMINDED, on_reminded)
+    handlers.add(ReviewEvent.CLOSED, on_campaign_changed)
+    handlers.add(ReviewEvent.ESCALATED, on_campaign_changed)
+    handlers.add(ReviewEvent.DECIDED, on_decided)

@@ -15,6 +15,7 @@ from bot.slack.readmodels.it_admins import it_admins
 from bot.slack.readmodels.request import PersonInfo
 from bot.slack.readmodels.task import TaskView, load_task
 from bot.slack.views.task_card import render_task_card, render_task_escalation, render_task_refused
+from bot.ledger.event_names import TaskEvent
 
 TASK_CARD = "task_card"
 
@@ -86,8 +87,8 @@ def _tell_person(d: Dispatch, event: Event, task: TaskView) -> None:
 
 
 def register(handlers: Handlers) -> None:
-    handlers.add("manual_task.opened", on_task_opened)
-    handlers.add("manual_task.reposted", on_task_reposted)
-    handlers.add("manual_task.escalated", on_task_escalated)
-    handlers.add("manual_task.done", on_task_answered)
-    handlers.add("manual_task.cannot", on_task_answered)
+    handlers.add(TaskEvent.OPENED, on_task_opened)
+    handlers.add(TaskEvent.REPOSTED, on_task_reposted)
+    handlers.add(TaskEvent.ESCALATED, on_task_escalated)
+    handlers.add(TaskEvent.DONE, on_task_answered)
+    handlers.add(TaskEvent.CANNOT, on_task_answered)

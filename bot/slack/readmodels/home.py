@@ -13,7 +13,7 @@ from bot.domain.enums import GrantStatus, RequestStatus, StepStatus
 from bot.slack.readmodels.review import open_reviews
 from bot.slack.readmodels.request import EntitlementInfo, PersonInfo, entitlement_info, request_info
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Grant, Person
-from bot.requests import bundle_round
+from bot.ledger import bundle_round
 
 SHOWN_GRANT_STATUSES = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE, GrantStatus.REVOKING,
                         GrantStatus.REVOKE_FAILED)

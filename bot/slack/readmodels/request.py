@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import LIVE_GRANT_STATUSES, GrantStatus, RequestStatus, StepStatus
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Grant, Person
-from bot.requests import bundle_round
+from bot.ledger import bundle_round
 from policies.schema import RISKS
 
 

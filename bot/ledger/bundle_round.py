@@ -16,6 +16,7 @@ from bot.domain.enums import RequestStatus
 from bot.store.models import AccessRequest, Person
 from bot.ledger import approve
 from bot.ledger.context import Ctx
+from bot.ledger.event_names import RequestEvent
 from bot.ledger.events import happened
 
 
@@ -64,7 +65,7 @@ def close_followers(s: Session, ctx: Ctx, lead: AccessRequest, status: RequestSt
     for member in followers(s, lead):
         member.status, member.decided_at, member.version = status, ctx.now, member.version + 1
         member.decided_by_id, member.decision_reason = lead.decided_by_id, lead.decision_reason
-        happened(s, ctx, f"request.{status}", subject_type="request", subject_id=member.id,
+        happened(s, ctx, RequestEvent.for_status(status), subject_type="request", subject_id=member.id,
                  person_email=requester.email,
                  detail={"entitlement": member.entitlement, "bundle": member.bundle, "bundle_request": lead.id,
                          "reason": lead.decision_reason})
