@@ -1,4 +1,5 @@
-"""IT's admin operations: push a grant, confirm an offboarding (the second pair of eyes)."""
+"""IT's admin operations: push a grant (/access-admin, the admin API). Offboarding's four-eyes
+confirmation is the offboarding feature's (bot.offboarding.confirm)."""
 
 from __future__ import annotations
 

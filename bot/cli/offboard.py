@@ -27,7 +27,7 @@ from bot.offboarding import engine, plan, prepare
 from bot.offboarding import report as reports
 from bot.operations import record_refusal
 from bot.store.models import Offboarding, Person
-from bot.admin import offboard as admin_offboard
+from bot.offboarding import confirm as admin_offboard
 
 offboard_app = typer.Typer(help="Offboard people: every grant, account and session, on every system.",
                            invoke_without_command=True)

@@ -18,7 +18,7 @@ from bot.slack.listeners.common import person_of
 from bot.slack.mentioned import mentioned_person
 from bot.slack.offboard_command import Offboard
 from bot.slack.views import mrkdwn as md
-from bot.admin.offboard import target_of
+from bot.offboarding.confirm import target_of
 from bot.ledger.context import Actor
 
 

@@ -11,7 +11,7 @@ from bot.slack import parse
 from bot.slack.ids import Action
 from bot.slack.it_refs import ActionRef, OffboardingRef
 from bot.slack.listeners.common import person_of, raises_before_ack_only
-from bot.admin.offboard import retry_offboarding
+from bot.offboarding.confirm import retry_offboarding
 from bot.ledger.manual_tasks import retry_action
 
 

@@ -22,7 +22,7 @@ from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.slack.offboard_target import Target, find_target
 from bot.slack.views import mrkdwn as md
 from bot.slack.views.offboard_modal import render_loading, render_notice, render_plan, render_submitted
-from bot.admin.offboard import WHAT, offboard_at, offboard_now
+from bot.offboarding.confirm import WHAT, offboard_at, offboard_now
 from bot.ledger.manual_tasks import require_it_admin
 
 

@@ -17,7 +17,7 @@ from bot.slack.it_refs import OffboardingRef
 from bot.slack.listeners.common import after_ack, person_of
 from bot.slack.views import mrkdwn as md
 from bot.slack.views.offboard_modal import render_notice
-from bot.admin.offboard import cancel_offboarding, confirm_offboarding
+from bot.offboarding.confirm import cancel_offboarding, confirm_offboarding
 
 
 @after_ack
