@@ -11,11 +11,11 @@ from pathlib import Path
 
 from bot import features  # noqa: F401 (registers every feature: runner preconditions, outcome hooks)
 from bot.domain.clock import Clock, SystemClock
+from bot.ledger.context import Actor, Ctx
 from bot.provisioning.runner import ProvisioningRunner
 from bot.settings import Settings
 from bot.store import migrate
 from bot.store.db import Store, create_engine_for
-from bot.ledger.context import Actor, Ctx
 from connectors.registry import ConnectorSet
 
 log = logging.getLogger(__name__)

@@ -23,15 +23,14 @@ from bot.domain.errors import (
     SelfApproval,
     SeparationOfDuties,
 )
-from bot.store.models import AccessRequest, Grant, Person
-from bot.ledger import approve
-from bot.ledger import grants
+from bot.ledger import approve, grants
 from bot.ledger.context import Ctx
 from bot.ledger.end_grant import revoke
+from bot.ledger.event_names import RequestEvent
 from bot.ledger.events import happened
 from bot.ledger.manual_tasks import require_it_admin
 from bot.requests.submit import lookup_entitlement
-from bot.ledger.event_names import RequestEvent
+from bot.store.models import AccessRequest, Grant, Person
 
 MIN_REASON = 3
 ENDABLE = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE, GrantStatus.REVOKE_FAILED)

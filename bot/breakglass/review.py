@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from bot.breakglass import events
 from bot.breakglass.use import REVIEW_DUE, channel_of
 from bot.domain.errors import AlreadyDecided, MissingJustification, NotAuthorized, NotFoundError, SelfApproval
-from bot.store.models import BreakGlassUse, Person
 from bot.ledger import due
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
+from bot.store.models import BreakGlassUse, Person
 
 if TYPE_CHECKING:
     from bot.ledger.due import DueJob

@@ -15,21 +15,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.breakglass import events
-from bot.breakglass.timers import BreakGlassKind
 from bot.breakglass.errors import BreakGlassNotAllowed, BreakGlassNotEligible, BudgetExhausted, ReviewOverdue
+from bot.breakglass.timers import BreakGlassKind
 from bot.directory import service as directory
 from bot.domain.enums import RequestStatus
 from bot.domain.errors import DomainError, InvalidDuration, MissingJustification
-from bot.store.models import AccessRequest, BreakGlassUse, Person
-from bot.ledger import approve
-from bot.ledger import due
-from bot.ledger import grants
-from bot.ledger import routing
+from bot.ledger import approve, due, grants, routing
 from bot.ledger.context import Ctx
+from bot.ledger.event_names import RequestEvent
 from bot.ledger.events import happened
 from bot.requests.submit import check_eligible, check_separation_of_duties, lookup_entitlement, require_requestable
+from bot.store.models import AccessRequest, BreakGlassUse, Person
 from policies import ApprovalStepSpec, durations
-from bot.ledger.event_names import RequestEvent
 
 REVIEW_DUE = BreakGlassKind.REVIEW_DUE
 MIN_REASON = 10

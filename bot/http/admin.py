@@ -20,16 +20,16 @@ from bot.deps import Deps
 from bot.directory import service as directory
 from bot.domain.enums import Trigger, Verdict
 from bot.domain.limits import DB_INT_MAX, SchedulableDatetime, StorableStr
+from bot.ledger.context import Actor
+from bot.ledger.end_grant import revoke
+from bot.ledger.manual_tasks import require_it_admin
 from bot.operations import perform
 from bot.reporting.figures import OUT_OF_BOUNDS, Period, compute
 from bot.reporting.tables import as_document
-from bot.store.models import Grant
 from bot.requests.bundle import submit_bundle
-from bot.ledger.context import Actor
 from bot.requests.decide import decide
-from bot.ledger.end_grant import revoke
-from bot.ledger.manual_tasks import require_it_admin
 from bot.requests.submit import USE_DEFAULT, submit
+from bot.store.models import Grant
 from policies import DurationError, parse_duration
 
 # Declared in the OpenAPI document as the "HTTPBearer" security scheme; auto_error=False so that a

@@ -8,12 +8,11 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import RequestStatus, StepStatus
-from bot.store.models import AccessRequest, ApprovalStep, Grant, Person
-from bot.ledger import due
-from bot.ledger import grants
+from bot.ledger import due, grants
 from bot.ledger.context import Ctx
-from bot.ledger.events import happened
 from bot.ledger.event_names import RequestEvent
+from bot.ledger.events import happened
+from bot.store.models import AccessRequest, ApprovalStep, Grant, Person
 
 
 def finalise_approved(s: Session, ctx: Ctx, request: AccessRequest, requester: Person, granted_by: str,

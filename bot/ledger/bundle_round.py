@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import RequestStatus
-from bot.store.models import AccessRequest, Person
 from bot.ledger import approve
 from bot.ledger.context import Ctx
 from bot.ledger.event_names import RequestEvent
 from bot.ledger.events import happened
+from bot.store.models import AccessRequest, Person
 
 
 def lead_id(request: AccessRequest) -> int | None:

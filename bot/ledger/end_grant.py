@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import EndReason, GrantStatus
 from bot.domain.errors import InvalidState, NotAuthorized, NotFoundError
-from bot.store.models import Grant, Person
 from bot.ledger import grants
 from bot.ledger.context import Ctx
+from bot.store.models import Grant, Person
 
 
 # Grants this transaction has already locked (lock_grants), by id; the dict also keeps them alive,

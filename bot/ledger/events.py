@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.audit import log as audit_log
-from bot.store.models import OutboxEvent
 from bot.ledger.context import Ctx
+from bot.store.models import OutboxEvent
 
 
 class EventName(StrEnum):

@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionKind, ActionStatus, EndReason, GrantStatus, LIVE_GRANT_STATUSES
 from bot.domain.errors import InvalidState
-from bot.ledger import queue
-from bot.store.models import AccessRequest, Grant, Person, ProvisioningAction
-from bot.ledger import due
+from bot.ledger import due, queue
 from bot.ledger.context import Ctx
-from bot.ledger.events import happened
-from policies.catalog import Catalog, UnknownEntitlement
 from bot.ledger.event_names import GrantEvent
+from bot.ledger.events import happened
+from bot.store.models import AccessRequest, Grant, Person, ProvisioningAction
+from policies.catalog import Catalog, UnknownEntitlement
 
 ENDED_STATUS = {EndReason.EXPIRED: GrantStatus.EXPIRED}
 

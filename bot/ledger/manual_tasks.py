@@ -7,13 +7,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionKind, ActionStatus, GrantStatus
 from bot.domain.errors import AlreadyDecided, NotAuthorized, NotFoundError
-from bot.ledger import outcomes
-from bot.store.models import Grant, ManualTask, Person, ProvisioningAction
-from bot.ledger import due
+from bot.ledger import due, outcomes
 from bot.ledger.context import Ctx
-from bot.ledger.event_names import TaskEvent
+from bot.ledger.event_names import ProvisioningEvent, TaskEvent
 from bot.ledger.events import happened
-from bot.ledger.event_names import ProvisioningEvent
+from bot.store.models import Grant, ManualTask, Person, ProvisioningAction
 
 
 def is_it_admin(ctx: Ctx, person: Person) -> bool:

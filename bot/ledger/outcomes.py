@@ -8,15 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionKind, ActionStatus, GrantStatus
-from bot.ledger import registry
-from bot.store.models import Grant, ManualTask, Person, ProvisioningAction
-from bot.ledger import due
-from bot.ledger import grants
+from bot.ledger import due, grants, registry
 from bot.ledger.context import Ctx
-from bot.ledger.event_names import ProvisioningEvent
+from bot.ledger.event_names import GrantEvent, ProvisioningEvent, TaskEvent
 from bot.ledger.events import happened
-from bot.ledger.event_names import GrantEvent
-from bot.ledger.event_names import TaskEvent
+from bot.store.models import Grant, ManualTask, Person, ProvisioningAction
 
 # After this many failed attempts at a revocation, IT is alerted (once) and the grant shows as
 # "revoke failed" everywhere; retries go on in the background.

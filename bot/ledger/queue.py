@@ -11,8 +11,8 @@ import uuid
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionKind, ActionStatus
-from bot.store.models import Grant, ProvisioningAction
 from bot.ledger.context import Ctx
+from bot.store.models import Grant, ProvisioningAction
 
 
 def enqueue(s: Session, ctx: Ctx, *, grant: Grant | None, action: ActionKind, person_id: int,

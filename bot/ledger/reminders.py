@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import AccessRequest, ApprovalStep, DueAction, Person
-from bot.ledger.business_hours import add_business_time, zone_for
 from bot.ledger import due
+from bot.ledger.business_hours import add_business_time, zone_for
 from bot.ledger.context import Ctx
+from bot.store.models import AccessRequest, ApprovalStep, DueAction, Person
 
 
 def reminder_due_at(s: Session, settings, approver_ids: Iterable[int], start: datetime,

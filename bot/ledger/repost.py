@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import ManualTask, Person, ProvisioningAction
 from bot.ledger import due
 from bot.ledger.context import Ctx
-from bot.ledger.events import emit, happened
 from bot.ledger.event_names import TaskEvent
+from bot.ledger.events import emit, happened
+from bot.store.models import ManualTask, Person, ProvisioningAction
 
 DEFAULT_REPOST_AFTER = timedelta(hours=4)
 DEFAULT_ESCALATE_AFTER = timedelta(hours=24)

@@ -13,12 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import RequestStatus, StepStatus
-from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
-from bot.ledger import bundle_round
-from bot.ledger import routing
+from bot.ledger import bundle_round, routing
 from bot.ledger.context import Ctx
-from bot.ledger.events import happened
 from bot.ledger.event_names import RequestEvent
+from bot.ledger.events import happened
+from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
 
 MANAGER_KINDS = ("manager", "manager_of_manager")
 

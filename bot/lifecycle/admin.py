@@ -23,14 +23,13 @@ from bot.domain.errors import (
     SelfApproval,
     SeparationOfDuties,
 )
-from bot.store.models import Grant, Person
-from bot.ledger import end_grant
-from bot.ledger import grants
+from bot.ledger import end_grant, grants
 from bot.ledger.context import Ctx
+from bot.ledger.event_names import GrantEvent
 from bot.ledger.events import happened
 from bot.ledger.manual_tasks import require_it_admin
 from bot.requests.submit import USE_DEFAULT, lookup_entitlement
-from bot.ledger.event_names import GrantEvent
+from bot.store.models import Grant, Person
 
 
 def grants_of(s: Session, person: Person) -> list[Grant]:

@@ -25,17 +25,16 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import PersonStatus
-from bot.lifecycle import birthright, identity, inbox, people, rehire
-from bot.lifecycle import mover_recheck as access_review
-from bot.ledger import reroute
-from bot.lifecycle.events import LifecycleInput
-from bot.offboarding import prepare
-from bot.store.models import LifecycleEvent, Person
-from bot.ledger import due
+from bot.ledger import due, reroute
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
-from bot.lifecycle.timers import LifecycleKind
+from bot.lifecycle import birthright, identity, inbox, people, rehire
+from bot.lifecycle import mover_recheck as access_review
 from bot.lifecycle.event_names import LifecycleEventName
+from bot.lifecycle.events import LifecycleInput
+from bot.lifecycle.timers import LifecycleKind
+from bot.offboarding import prepare
+from bot.store.models import LifecycleEvent, Person
 
 
 @dataclass

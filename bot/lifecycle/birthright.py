@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
-from bot.store.models import Grant, Person
 from bot.ledger import grants
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
 from bot.lifecycle.event_names import LifecycleEventName
+from bot.store.models import Grant, Person
 
 PREFIX = "birthright: "
 

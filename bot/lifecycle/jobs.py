@@ -13,14 +13,13 @@ from typing import Any
 
 from bot.domain.enums import Trigger
 from bot.domain.errors import DomainError
-from bot.lifecycle import apply, rehire
-from bot.lifecycle import mover_recheck
-from bot.offboarding import engine
-from bot.store.models import LifecycleEvent, Offboarding, Person
 from bot.ledger.context import Actor
 from bot.ledger.events import happened
-from bot.lifecycle.timers import LifecycleKind
+from bot.lifecycle import apply, mover_recheck, rehire
 from bot.lifecycle.event_names import LifecycleEventName
+from bot.lifecycle.timers import LifecycleKind
+from bot.offboarding import engine
+from bot.store.models import LifecycleEvent, Offboarding, Person
 
 log = logging.getLogger(__name__)
 TIMER = Actor.system("timer", Trigger.TIMER)

@@ -18,16 +18,15 @@ from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
 from bot.domain.enums import EndReason, GrantStatus
-from bot.lifecycle import birthright
-from bot.store.models import Grant, Person
-from bot.ledger import due
-from bot.ledger import end_grant
+from bot.ledger import due, end_grant
 from bot.ledger.context import Ctx
-from bot.ledger.events import happened
-from policies import PersonFacts
-from bot.lifecycle.timers import LifecycleKind
 from bot.ledger.event_names import GrantEvent
+from bot.ledger.events import happened
+from bot.lifecycle import birthright
 from bot.lifecycle.event_names import LifecycleEventName
+from bot.lifecycle.timers import LifecycleKind
+from bot.store.models import Grant, Person
+from policies import PersonFacts
 
 REVIEWED = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE)
 

@@ -20,15 +20,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import PersonStatus
-from bot.lifecycle import identity, people
-from bot.lifecycle.events import LifecycleInput
-from bot.offboarding import prepare, reactivation
-from bot.store.models import Offboarding, Person
 from bot.ledger import due
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
-from bot.lifecycle.timers import LifecycleKind
+from bot.lifecycle import identity, people
 from bot.lifecycle.event_names import LifecycleEventName
+from bot.lifecycle.events import LifecycleInput
+from bot.lifecycle.timers import LifecycleKind
+from bot.offboarding import prepare, reactivation
+from bot.store.models import Offboarding, Person
 
 NOT_RESTORED = "earlier access is not restored: it must be requested again"
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from bot.directory import service as directory
 from bot.domain.enums import ActionKind
 from bot.ledger import queue
+from bot.ledger.context import Ctx
 from bot.store.db import Store
 from bot.store.models import Offboarding, Person, ProvisioningAction
-from bot.ledger.context import Ctx
 from connectors.base import Connector, Subject
 from connectors.errors import ConnectorError, PrincipalNotFound
 

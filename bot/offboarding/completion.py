@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from bot.audit.log import _jsonable
 from bot.domain.enums import ActionStatus
-from bot.offboarding import prepare
-from bot.offboarding import report as reports
-from bot.store.models import Offboarding, ProvisioningAction
 from bot.ledger import due
 from bot.ledger.context import Ctx
 from bot.ledger.events import emit, happened
-from bot.offboarding.timers import OffboardingKind
+from bot.offboarding import prepare
+from bot.offboarding import report as reports
 from bot.offboarding.events import OffboardingEvent
+from bot.offboarding.timers import OffboardingKind
+from bot.store.models import Offboarding, ProvisioningAction
 
 NOT_STARTED = (prepare.SCHEDULED, prepare.CANCELLED, prepare.UNCONFIRMED)
 SETTLED_LATER = (prepare.WAITING, prepare.PARTIAL)  # a run ended with steps outstanding or failed

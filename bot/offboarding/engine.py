@@ -24,17 +24,17 @@ from sqlalchemy import select
 from bot.directory import service as directory
 from bot.domain.enums import ActionKind, ActionStatus, Trigger
 from bot.domain.errors import NotFoundError
-from bot.logs import log_context
-from bot.offboarding import accounts, completion, prepare
-from bot.offboarding import report as reports
-from bot.offboarding.lanes import run_lanes
-from bot.provisioning.runner import UNFINISHED
-from bot.store.models import Offboarding, ProvisioningAction
 from bot.ledger import due
 from bot.ledger.context import Actor, Ctx
 from bot.ledger.events import emit
-from bot.offboarding.timers import OffboardingKind
+from bot.logs import log_context
+from bot.offboarding import accounts, completion, prepare
+from bot.offboarding import report as reports
 from bot.offboarding.events import OffboardingEvent
+from bot.offboarding.lanes import run_lanes
+from bot.offboarding.timers import OffboardingKind
+from bot.provisioning.runner import UNFINISHED
+from bot.store.models import Offboarding, ProvisioningAction
 
 log = logging.getLogger(__name__)
 

@@ -18,15 +18,13 @@ from sqlalchemy.orm import Session
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, EndReason, GrantStatus, PersonStatus, RequestStatus
 from bot.domain.errors import AlreadyDecided, InvalidState, NotFoundError
-from bot.ledger import reroute
-from bot.store.models import AccessRequest, Grant, Offboarding, Person, ProvisioningAction
-from bot.requests import cancel as cancel_op
-from bot.ledger import due
-from bot.ledger import grants
+from bot.ledger import due, grants, reroute
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
-from bot.offboarding.timers import OffboardingKind
 from bot.offboarding.events import OffboardingEvent
+from bot.offboarding.timers import OffboardingKind
+from bot.requests import cancel as cancel_op
+from bot.store.models import AccessRequest, Grant, Offboarding, Person, ProvisioningAction
 
 # Offboarding.status values
 SCHEDULED, RUNNING, WAITING, PARTIAL, DONE, CANCELLED = "scheduled", "running", "waiting", "partial", "done", "cancelled"

@@ -24,14 +24,13 @@ from sqlalchemy.orm import Session
 
 from bot.audit.log import _jsonable
 from bot.domain.enums import ActionKind, ActionStatus, PersonStatus
-from bot.ledger import queue
-from bot.ledger.registry import Hold, Settled
-from bot.store.models import Offboarding, Person, ProvisioningAction
-from bot.ledger import due
+from bot.ledger import due, queue
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
-from bot.offboarding.timers import OffboardingKind
+from bot.ledger.registry import Hold, Settled
 from bot.offboarding.events import ReactivationEvent
+from bot.offboarding.timers import OffboardingKind
+from bot.store.models import Offboarding, Person, ProvisioningAction
 
 NOT_YET_RUN = (ActionStatus.QUEUED, ActionStatus.FAILED_RETRYABLE)
 IN_FLIGHT = (ActionStatus.IN_PROGRESS, ActionStatus.PENDING_EXTERNAL)

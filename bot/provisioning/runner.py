@@ -26,14 +26,12 @@ from sqlalchemy.orm import Session, aliased
 from bot.directory import service as directory
 from bot.domain.clock import Clock
 from bot.domain.enums import ActionKind, ActionStatus, EndReason, GrantStatus, Trigger
+from bot.ledger import grants, outcomes, registry
+from bot.ledger.context import Actor, Ctx
 from bot.logs import log_context
-from bot.ledger import registry
-from bot.ledger import outcomes
 from bot.store import claims
 from bot.store.db import Store
 from bot.store.models import Grant, Person, ProvisioningAction
-from bot.ledger import grants
-from bot.ledger.context import Actor, Ctx
 from connectors.base import ActionResult, Connector, Outcome, Subject, Target
 from connectors.errors import ConnectorError
 

@@ -15,13 +15,13 @@ from sqlalchemy import select
 
 from bot.domain.enums import ActionKind, Trigger
 from bot.ledger import queue
+from bot.ledger.context import Actor, Ctx
+from bot.ledger.events import emit, happened
 from bot.provisioning.runner import UNFINISHED
 from bot.reconcile import findings
 from bot.reconcile.drift import REVOKE_ORPHANS, SystemDrift, find
-from bot.store.models import ProvisioningAction
-from bot.ledger.context import Actor, Ctx
-from bot.ledger.events import emit, happened
 from bot.reconcile.events import ReconcileEvent
+from bot.store.models import ProvisioningAction
 
 ACTOR = Actor.system("reconcile", Trigger.SYSTEM)
 

@@ -17,17 +17,13 @@ from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
 from bot.domain.errors import DomainError, NotFoundError
-from bot.store.models import AccessRequest, Person
-from bot.ledger import approve
-from bot.ledger import bundle_round
-from bot.ledger import due
-from bot.ledger import reminders
-from bot.ledger import routing
-from bot.requests import submit as submit_op
+from bot.ledger import approve, bundle_round, due, reminders, routing
 from bot.ledger.context import Ctx
-from bot.ledger.events import happened
-from policies import RequestFacts
 from bot.ledger.event_names import RequestEvent
+from bot.ledger.events import happened
+from bot.requests import submit as submit_op
+from bot.store.models import AccessRequest, Person
+from policies import RequestFacts
 
 
 @dataclass(frozen=True)

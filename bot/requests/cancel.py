@@ -6,14 +6,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import RequestStatus, StepStatus
 from bot.domain.errors import AlreadyDecided, NotAuthorized
-from bot.store.models import AccessRequest, Person
-from bot.ledger import approve
-from bot.ledger import bundle_round
-from bot.ledger import due
+from bot.ledger import approve, bundle_round, due
 from bot.ledger.context import Ctx
-from bot.requests.decide import load_request, steps_of
 from bot.ledger.event_names import RequestEvent
 from bot.ledger.events import happened
+from bot.requests.decide import load_request, steps_of
+from bot.store.models import AccessRequest, Person
 
 
 def cancel(s: Session, ctx: Ctx, *, request_id: int, by: Person | None, reason: str = "",

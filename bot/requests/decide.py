@@ -15,15 +15,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import RequestStatus, StepStatus, Verdict
 from bot.domain.errors import AlreadyDecided, MissingJustification, NotAuthorized, NotFoundError, SelfApproval
-from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
-from bot.ledger import approve
-from bot.ledger import bundle_round
-from bot.ledger import due
-from bot.ledger import reminders
-from bot.ledger import routing
+from bot.ledger import approve, bundle_round, due, reminders, routing
 from bot.ledger.context import Ctx
-from bot.ledger.events import happened
 from bot.ledger.event_names import RequestEvent
+from bot.ledger.events import happened
+from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
 
 # Spelt out, not built from the verdict: "deny" + "d" once wrote request.step_denyd, which nothing
 # subscribed to, so a denied step never redrew the cards and the audit log recorded a misspelt action.

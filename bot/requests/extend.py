@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import GrantStatus
 from bot.domain.errors import InvalidDuration, InvalidState, NotAuthorized
-from bot.store.models import Grant, Person
 from bot.ledger import grants
 from bot.ledger.context import Ctx
 from bot.ledger.end_grant import load_grant
 from bot.requests.submit import Submitted, lookup_entitlement, require_requestable, submit
+from bot.store.models import Grant, Person
 from policies.durations import adjective, humanize
 
 

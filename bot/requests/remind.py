@@ -14,13 +14,12 @@ from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
 from bot.domain.enums import RequestStatus, StepStatus
-from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
-from bot.ledger import reminders
-from bot.ledger import routing
+from bot.ledger import reminders, routing
 from bot.ledger.context import Ctx
-from bot.requests.decide import load_request, steps_of
-from bot.ledger.events import emit, happened
 from bot.ledger.event_names import RequestEvent
+from bot.ledger.events import emit, happened
+from bot.requests.decide import load_request, steps_of
+from bot.store.models import AccessRequest, ApprovalStep, Decision, Person
 
 NOTHING, REMINDED, ESCALATED = "nothing", "reminded", "escalated"
 

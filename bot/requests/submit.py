@@ -20,17 +20,12 @@ from bot.domain.errors import (
     NotFoundError,
     SeparationOfDuties,
 )
-from bot.store.models import AccessRequest, ApprovalStep, Person
-from bot.ledger import approve
-from bot.ledger import bundle_round
-from bot.ledger import due
-from bot.ledger import grants
-from bot.ledger import reminders
-from bot.ledger import routing
+from bot.ledger import approve, bundle_round, due, grants, reminders, routing
 from bot.ledger.context import Ctx
-from bot.ledger.events import happened
-from policies import RequestFacts
 from bot.ledger.event_names import RequestEvent
+from bot.ledger.events import happened
+from bot.store.models import AccessRequest, ApprovalStep, Person
+from policies import RequestFacts
 
 USE_DEFAULT = object()  # "the policy's default duration", distinct from None (= permanent)
 

@@ -13,12 +13,12 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import GrantStatus
-from bot.store.models import Person
 from bot.ledger.context import Ctx
 from bot.ledger.end_grant import load_grant
+from bot.ledger.event_names import GrantEvent
 from bot.ledger.events import emit, happened
 from bot.requests.extend import room
-from bot.ledger.event_names import GrantEvent
+from bot.store.models import Person
 
 
 def warn_expiry(s: Session, ctx: Ctx, *, grant_id: int) -> bool:

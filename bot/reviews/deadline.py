@@ -11,16 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import InvalidState, NotFoundError
-from bot.reviews.assign import ReviewerFinder
-from bot.reviews.decide import KEEP, REVOKE, apply_decision, close_if_ended
-from bot.reviews.start import CLOSED, OPEN, campaign_policy
-from bot.store.models import Person, ReviewCampaignRun, ReviewItem
 from bot.ledger import due
 from bot.ledger.context import Ctx
 from bot.ledger.events import emit, happened
 from bot.ledger.manual_tasks import require_it_admin
-from bot.reviews.timers import ReviewKind
+from bot.reviews.assign import ReviewerFinder
+from bot.reviews.decide import KEEP, REVOKE, apply_decision, close_if_ended
 from bot.reviews.events import ReviewEvent
+from bot.reviews.start import CLOSED, OPEN, campaign_policy
+from bot.reviews.timers import ReviewKind
+from bot.store.models import Person, ReviewCampaignRun, ReviewItem
 
 
 def load_campaign(s: Session, campaign_id: int, *, lock: bool = True) -> ReviewCampaignRun:

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import EndReason, GrantStatus
 from bot.domain.errors import DomainError, InvalidState, MissingJustification, NotAuthorized, NotFoundError
-from bot.reviews.start import OPEN
-from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
 from bot.ledger import end_grant
 from bot.ledger.context import Ctx
 from bot.ledger.events import emit, happened
 from bot.reviews.events import ReviewEvent
+from bot.reviews.start import OPEN
+from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
 
 KEEP, REVOKE = "keep", "revoke"
 STILL_HELD = (GrantStatus.ACTIVE, GrantStatus.PROVISIONING)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from bot.domain.errors import InvalidState
+from bot.ledger import due
 from bot.reviews import deadline
 from bot.reviews.start import campaign_policy, start_campaign
-from bot.ledger import due
 from bot.reviews.timers import ReviewKind
 
 log = logging.getLogger(__name__)

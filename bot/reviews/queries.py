@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.domain.enums import GrantStatus
-from bot.store.models import AuditEvent, Grant, Person, ReviewCampaignRun, ReviewItem
 from bot.reviews.events import ReviewEvent
+from bot.store.models import AuditEvent, Grant, Person, ReviewCampaignRun, ReviewItem
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,17 @@ from sqlalchemy.orm import Session
 from bot.directory import service as directory
 from bot.domain.enums import GrantStatus
 from bot.domain.errors import InvalidState, NotFoundError
-from bot.lifecycle import birthright
-from bot.reviews.assign import ReviewerFinder
-from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
 from bot.ledger import due
 from bot.ledger.context import Ctx
 from bot.ledger.events import emit, happened
 from bot.ledger.manual_tasks import require_it_admin
+from bot.lifecycle import birthright
+from bot.reviews.assign import ReviewerFinder
+from bot.reviews.events import ReviewEvent
+from bot.reviews.timers import ReviewKind
+from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
 from policies.context import entitlement_value, person_value
 from policies.reviews import ReviewCampaign
-from bot.reviews.timers import ReviewKind
-from bot.reviews.events import ReviewEvent
 
 IN_SCOPE = (GrantStatus.ACTIVE,)
 OPEN, CLOSED = "open", "closed"

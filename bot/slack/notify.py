@@ -32,11 +32,11 @@ from datetime import timedelta
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 
+from bot.ledger.events import EventName, checked
 from bot.slack import outbox
 from bot.slack.delivery import Outbound
 from bot.slack.outbox import Event
 from bot.store.models import DeliveryKey
-from bot.ledger.events import EventName, checked
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionStatus
+from bot.ledger.due import PAYLOAD_VERSION, DueJob
 from bot.store import claims
 from bot.store.db import Store
 from bot.store.models import DueAction, ProvisioningAction
-from bot.ledger.due import PAYLOAD_VERSION, DueJob
 
 LEASE = timedelta(minutes=5)
 SCHEDULED, CLAIMED, DONE, FAILED = "scheduled", "claimed", "done", "failed"

@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import Trigger
-from bot.logs import log_context
-from bot.ledger.outcomes import backoff
-from bot.timers import claim, versions
-from bot.ledger.due import DueJob
-from bot.timers.jobs import CONNECTOR_WORK, IN_TRANSACTION, KNOWN_KINDS, PREPARE
 from bot.ledger import due
 from bot.ledger.context import Actor, Ctx
-from bot.ledger.events import happened
+from bot.ledger.due import DueJob
 from bot.ledger.event_names import TimerEvent
+from bot.ledger.events import happened
+from bot.ledger.outcomes import backoff
+from bot.logs import log_context
+from bot.timers import claim, versions
+from bot.timers.jobs import CONNECTOR_WORK, IN_TRANSACTION, KNOWN_KINDS, PREPARE
 
 if TYPE_CHECKING:
     from bot.deps import Deps

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.ledger.due import DueJob
-from bot.ledger.due import PAYLOAD_VERSION
+from bot.ledger.due import DueJob, PAYLOAD_VERSION
 
 Upgrader = Callable[[dict[str, Any]], dict[str, Any]]
 

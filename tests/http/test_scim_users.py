@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.domain.enums import PersonStatus
+from bot.ledger import due
+from bot.lifecycle.timers import LifecycleKind
 from bot.offboarding import engine
 from bot.store.models import LifecycleEvent
-from bot.ledger import due
 from tests.http.conftest import SCIM_TOKEN
 from tests.lifecycle.helpers import drain, live, offboardings, person, wait_for_offboarding
 from tests.support.deps import due_rows
-from bot.lifecycle.timers import LifecycleKind
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

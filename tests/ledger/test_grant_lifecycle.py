@@ -8,11 +8,10 @@ from sqlalchemy import select
 
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, EndReason, GrantStatus, PersonStatus, RequestStatus
-from bot.store.models import Grant
 from bot.ledger import grants as ledger
 from bot.ledger.end_grant import expire, relinquish
-from bot.offboarding import engine
-from bot.offboarding import prepare
+from bot.offboarding import engine, prepare
+from bot.store.models import Grant
 from tests.support.deps import close, deps_for
 
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 
 from bot import features
+from bot.domain.enums import RequestStatus, Verdict
 from bot.ledger import due
 from bot.ledger.event_names import RequestEvent
 from bot.ledger.events import EventName, happened
 from bot.ledger.registry import registered
 from bot.requests.decide import STEP_EVENT
-from bot.domain.enums import RequestStatus, Verdict
 from bot.slack.notify import Handlers
 
 

@@ -9,14 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.directory import service as directory
-from bot.lifecycle import intake, jobs
-from bot.offboarding import jobs as offboarding_jobs
-from bot.lifecycle.events import HrEvent
-from bot.store.models import Grant, Offboarding, OutboxEvent, PersonChange
-from bot.ledger import due
-from bot.ledger import grants
-from bot.ledger.context import Actor
 from bot.domain.enums import Trigger
+from bot.ledger import due, grants
+from bot.ledger.context import Actor
+from bot.lifecycle import intake, jobs
+from bot.lifecycle.events import HrEvent
+from bot.offboarding import jobs as offboarding_jobs
+from bot.store.models import Grant, Offboarding, OutboxEvent, PersonChange
 from tests.support.deps import due_rows, fire_due
 
 _ids = itertools.count(1)

@@ -24,8 +24,8 @@ from tests.lifecycle.helpers import (
     start_scheduled_grants,
     wait_for_offboarding,
 )
-from tests.support.deps import due_rows
 from bot.offboarding.timers import OffboardingKind
+from tests.support.deps import due_rows
 
 UTC = timezone.utc
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from bot.domain.enums import EndReason, GrantStatus, Verdict
 from bot.domain.errors import NotAuthorized
-from bot.store.models import ApprovalStep, LifecycleEvent
 from bot.ledger import due
+from bot.lifecycle.timers import LifecycleKind
+from bot.store.models import ApprovalStep, LifecycleEvent
 from tests.lifecycle.helpers import changes, drain, fire, grants_of, hr, live, outbox, person
 from tests.support.deps import due_rows
-from bot.lifecycle.timers import LifecycleKind
 
 UTC = timezone.utc
 

@@ -31,9 +31,9 @@ from tests.lifecycle.helpers import (
     person,
     wait_for_offboarding,
 )
+from bot.lifecycle.timers import LifecycleKind
 from tests.support.deps import close, deps_for, due_rows
 from tests.support.world import make_world
-from bot.lifecycle.timers import LifecycleKind
 
 SECRET = "hr-secret-for-rehire-tests"
 NINA = "nina@acme.test"

@@ -7,13 +7,13 @@ from sqlalchemy import func, select
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, GrantStatus, PersonStatus, RequestStatus, Trigger
 from bot.domain.errors import NotEligible
-from bot.offboarding import engine
-from bot.store.models import AuditEvent, DueAction, Offboarding, OutboxEvent, ProvisioningAction
 from bot.ledger.context import Actor
+from bot.offboarding import engine
+from bot.offboarding.timers import OffboardingKind
+from bot.store.models import AuditEvent, DueAction, Offboarding, OutboxEvent, ProvisioningAction
 from connectors.errors import AuthError
 from tests.offboarding.conftest import holding
 from tests.support.deps import close, deps_for
-from bot.offboarding.timers import OffboardingKind
 
 IT = Actor("ivan@acme.test", Trigger.CLI)
 ALICE_GRANTS = ("github:member", "okta:apps", "erp:payments-create", "wiki:editor")

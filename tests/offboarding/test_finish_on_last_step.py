@@ -9,9 +9,10 @@ from typer.testing import CliRunner
 
 from bot.cli.offboard import offboard_app
 from bot.domain.enums import ActionStatus
+from bot.ledger import due
+from bot.offboarding.timers import OffboardingKind
 from bot.provisioning.runner import ProvisioningRunner
 from bot.timers.service import TimerService
-from bot.ledger import due
 from connectors.errors import TransientError
 from connectors.registry import ConnectorSet
 from connectors.webhook import WebhookConnector
@@ -20,7 +21,6 @@ from tests.offboarding.conftest import CATALOG, CountingConnector, holding
 from tests.support.deps import close, deps_for, due_rows
 from tests.support.http_peer import HttpPeer, Reply
 from tests.support.world import PEOPLE, World, seed_people, write_catalog
-from bot.offboarding.timers import OffboardingKind
 
 cli = typer.Typer()
 cli.add_typer(offboard_app, name="offboard")

@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 
 from bot.cli.offboard import offboard_app
 from bot.directory import service as directory
-from bot.offboarding import jobs
-from bot.store.models import AuditEvent, Offboarding
 from bot.ledger import due
+from bot.offboarding import jobs
+from bot.offboarding.timers import OffboardingKind
+from bot.store.models import AuditEvent, Offboarding
 from tests.lifecycle.helpers import hr
 from tests.offboarding.conftest import holding
 from tests.support.deps import fire_due
-from bot.offboarding.timers import OffboardingKind
 
 cli = typer.Typer()
 cli.add_typer(offboard_app, name="offboard")

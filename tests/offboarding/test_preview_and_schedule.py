@@ -8,15 +8,14 @@ from sqlalchemy import func, select
 
 from bot.directory import service as directory
 from bot.domain.enums import Trigger
-from bot.offboarding import jobs
-from bot.offboarding import engine, plan, prepare
-from bot.store.models import AuditEvent, Offboarding, ProvisioningAction
 from bot.ledger import due
 from bot.ledger.context import Actor
+from bot.offboarding import engine, jobs, plan, prepare
+from bot.offboarding.timers import OffboardingKind
+from bot.store.models import AuditEvent, Offboarding, ProvisioningAction
 from connectors.errors import TransientError
 from tests.offboarding.conftest import holding
 from tests.support.deps import due_rows, fire_due
-from bot.offboarding.timers import OffboardingKind
 
 IT = Actor("ivan@acme.test", Trigger.CLI)
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.enums import GrantStatus
-from bot.reconcile.run import reconcile, render
 from bot.ledger.end_grant import expire
+from bot.reconcile.run import reconcile, render
 from connectors.errors import TransientError
 from connectors.memory import MemoryConnector
 from connectors.registry import ConnectorSet

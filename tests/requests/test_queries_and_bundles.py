@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from bot.directory import service as directory
 from bot.domain.enums import GrantStatus, RequestStatus, Verdict
 from bot.domain.errors import InvalidDuration, NotAuthorized, NotFoundError
-from bot.store import queries
-from bot.store.models import AccessRequest, DueAction
 from bot.ledger import due
-from bot.timers.service import TimerService
 from bot.requests.bundle import submit_bundle
 from bot.requests.cancel import cancel
+from bot.store import queries
+from bot.store.models import AccessRequest, DueAction
+from bot.timers.service import TimerService
 from tests.support.deps import close, deps_for
 from tests.support.world import CATALOG, make_world
 

@@ -11,16 +11,16 @@ from sqlalchemy import select
 from bot.directory import service as directory
 from bot.domain.enums import GrantStatus, Trigger
 from bot.domain.errors import InvalidState, MissingJustification, NotAuthorized
+from bot.ledger.context import Actor
 from bot.operations import perform
 from bot.reviews import decide as decisions
 from bot.reviews import queries
 from bot.reviews.start import start_campaign
+from bot.reviews.timers import ReviewKind
 from bot.store.models import AuditEvent, Grant, ReviewCampaignRun, ReviewItem
 from bot.timers.service import TimerService
-from bot.ledger.context import Actor
 from tests.reviews.conftest import holding
 from tests.support.deps import due_rows
-from bot.reviews.timers import ReviewKind
 
 
 def _start(deps, name, by="ivan@acme.test") -> int:

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from bot.domain.enums import GrantStatus, Trigger
 from bot.domain.errors import NotEligible
-from bot.operations import perform
-from bot.store.models import AccessRequest, Grant, Person
 from bot.ledger.context import Actor
+from bot.operations import perform
 from bot.requests.extend import extend
+from bot.store.models import AccessRequest, Grant, Person
 from tests.slack.harness import ALICE, CATALOG, IVAN, running_bot
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.domain.enums import GrantStatus, Trigger
 from bot.ledger.context import Actor
-from bot.ledger.events import emit
+from bot.ledger.events import EventName, emit
 
 
 MANAGERS = {"alice@acme.test": "dana@acme.test", "bob@acme.test": "dana@acme.test"}
@@ -24,7 +24,7 @@ def holding(bot, email: str, ref: str) -> int:
     return grant_id
 
 
-def timer_event(bot, event_type: str, **payload) -> None:
+def timer_event(bot, event_type: EventName, **payload) -> None:
     """An outbox event as bot/timers writes it (its own transaction), then let the notifier run."""
     with bot.store.uow() as s:
         emit(s, bot.deps.ctx(Actor.system("timer", Trigger.TIMER)), event_type, **payload)

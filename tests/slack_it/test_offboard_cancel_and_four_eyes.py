@@ -10,15 +10,15 @@ import pytest
 
 from bot.domain.enums import GrantStatus
 from bot.http.hooks import hooks_plugin, sign
-from bot.offboarding import jobs
-from bot.store.models import Offboarding
 from bot.ledger import due
+from bot.offboarding import jobs
+from bot.offboarding.timers import OffboardingKind
+from bot.store.models import Offboarding
 from tests.slack.harness import BOB, IVAN, action_ids
 from tests.slack_it.conftest import IT_CHANNEL, KIM, it_bot
 from tests.slack_it.helpers import holding
 from tests.slack_it.test_offboard import _plan, _report
 from tests.support.deps import fire_due
-from bot.offboarding.timers import OffboardingKind
 
 
 @pytest.fixture

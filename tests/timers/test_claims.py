@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.domain.enums import GrantStatus
+from bot.ledger import due
 from bot.store.models import DueAction
 from bot.timers import claim, versions
 from bot.timers.fire import MAX_ATTEMPTS, fire, fire_together
-from bot.ledger import due
 from tests.timers.support import audit_subjects, outbox, revokes_per_target, seed_active_grants
 
 

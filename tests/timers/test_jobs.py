@@ -11,15 +11,14 @@ from sqlalchemy import select
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, GrantStatus, PersonStatus, RequestStatus
 from bot.domain.errors import InvalidDuration
-from bot.ledger import outcomes
-from bot.store.models import DueAction, ProvisioningAction
-from bot.ledger import due
-from bot.requests.extend import extend
+from bot.ledger import due, outcomes
 from bot.ledger.manual_tasks import complete_task
+from bot.offboarding.timers import OffboardingKind
+from bot.requests.extend import extend
+from bot.store.models import DueAction, ProvisioningAction
 from connectors.base import ActionResult, Capabilities, Outcome
 from connectors.memory import MemoryConnector
 from tests.timers.support import outbox, seed_active_grants
-from bot.offboarding.timers import OffboardingKind
 
 
 def _approved_grant(world, timers, ref="erp:payments-create", **kw):

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from bot.directory import service as directory
 from bot.domain.enums import RequestStatus, Verdict
+from bot.ledger import due
 from bot.store.models import ApprovalStep, DueAction
 from bot.timers.claim import claim_due
 from bot.timers.fire import fire
 from bot.timers.service import TimerService
-from bot.ledger import due
 from tests.support.world import CATALOG, make_world
 from tests.timers.support import audit_subjects, make_deps, outbox
 

@@ -4,12 +4,12 @@ shows it with its own Retry."""
 
 from __future__ import annotations
 
+from bot.ledger.event_names import GrantEvent
 from bot.slack.notices.it_channel import post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.alert import RevokeAlert, load_revoke_alert
 from bot.slack.views.alert import render_revoke_alert, render_still_failing
-from bot.ledger.event_names import GrantEvent
 
 REVOKE_ALERT = "revoke_alert"
 

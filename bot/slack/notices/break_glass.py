@@ -16,8 +16,8 @@ from bot.slack.views.break_glass import (
     render_break_glass_review,
     render_break_glass_told,
 )
-from bot.store.models import BreakGlassUse
 from bot.ledger.event_names import GrantEvent
+from bot.store.models import BreakGlassUse
 
 CHANNEL, TOLD, REVIEW, ESCALATION = "break_glass_channel", "break_glass_told", "break_glass_review", "escalation"
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from bot.domain.enums import GrantStatus
+from bot.ledger.event_names import GrantEvent, RequestEvent
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.expiry import ExpiryView, load_expiry
 from bot.slack.views.expiry_notice import render_expiry_warning
 from bot.store.models import AccessRequest
-from bot.ledger.event_names import GrantEvent
-from bot.ledger.event_names import RequestEvent
 
 PREFIX = "expiry:"
 GRANT_EVENTS = (GrantEvent.EXTENDED, GrantEvent.EXPIRED, GrantEvent.REVOKED, GrantEvent.REVOKE_FAILED, GrantEvent.CANCELLED)

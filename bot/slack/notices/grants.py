@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.ledger.event_names import GrantEvent
 from bot.slack.notices.requests import sync_cards
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.grant import GrantView, load_grant_view
 from bot.slack.views import common as ui
 from bot.slack.views import notices
-from bot.ledger.event_names import GrantEvent
 
 NOTICES: dict[str, Callable[[GrantView], ui.Rendered]] = {
     GrantEvent.ACTIVATED: notices.grant_activated,

@@ -18,6 +18,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.domain.enums import GrantStatus
+from bot.ledger.event_names import RequestEvent
+from bot.lifecycle import mover_recheck
+from bot.lifecycle.event_names import LifecycleEventName
 from bot.slack.notices.it_channel import post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
@@ -25,9 +28,6 @@ from bot.slack.readmodels.request import PersonInfo, entitlement_info
 from bot.slack.views import common as ui
 from bot.slack.views.lifecycle_notes import REHIRE_NOTES, render_access_ending, render_it_note
 from bot.store.models import Grant, LifecycleEvent, Person
-from bot.lifecycle import mover_recheck
-from bot.lifecycle.event_names import LifecycleEventName
-from bot.ledger.event_names import RequestEvent
 
 STILL_HELD = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE)
 

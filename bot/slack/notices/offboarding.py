@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.ledger.event_names import ProvisioningEvent
+from bot.offboarding.events import OffboardingEvent
 from bot.slack.notices.it_channel import post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.offboarding import load_offboarding
 from bot.slack.views.offboard_report import render_offboard_report
 from bot.store.models import OutboxEvent
-from bot.ledger.event_names import ProvisioningEvent
-from bot.offboarding.events import OffboardingEvent
 
 REPORT = "offboarding_report"
 EVENTS = (OffboardingEvent.AWAITING_CONFIRMATION, OffboardingEvent.SCHEDULED, OffboardingEvent.STARTED, OffboardingEvent.RESUMED, OffboardingEvent.PROGRESS,

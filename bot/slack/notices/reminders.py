@@ -4,12 +4,12 @@ which only posts copies that do not exist yet)."""
 
 from __future__ import annotations
 
+from bot.ledger.event_names import RequestEvent
 from bot.slack.notices.requests import APPROVER_CARD, CHANNEL_CARD, sync_cards
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.request import PersonInfo, StepInfo
 from bot.slack.views.reminders import render_channel_reminder, render_dm_reminder, render_new_approvers
-from bot.ledger.event_names import RequestEvent
 
 
 def _waiting(step: StepInfo) -> list[PersonInfo]:

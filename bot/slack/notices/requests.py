@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.domain.enums import StepStatus
+from bot.ledger.event_names import RequestEvent
 from bot.slack.delivery import Copy
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
@@ -19,7 +20,6 @@ from bot.slack.views import common as ui
 from bot.slack.views import notices
 from bot.slack.views.reminders import render_step_ping
 from bot.slack.views.request_card import Audience, Viewer, render_request_card
-from bot.ledger.event_names import RequestEvent
 
 APPROVER_CARD, CHANNEL_CARD, REQUESTER_CARD = "approver_card", "channel_card", "requester_card"
 CARD_AUDIENCES = {APPROVER_CARD: Audience.APPROVER, CHANNEL_CARD: Audience.CHANNEL, REQUESTER_CARD: Audience.REQUESTER}

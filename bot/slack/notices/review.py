@@ -4,13 +4,13 @@ campaign's message for IT (redrawn as it closes or escalates), and the holder's 
 from __future__ import annotations
 
 from bot.reviews import queries
+from bot.reviews.events import ReviewEvent
 from bot.slack.notices.it_channel import post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.review import campaign_view
 from bot.slack.views.review import render_campaign_message, render_review_dm, render_revoked_notice
 from bot.store.models import ReviewCampaignRun, ReviewItem
-from bot.reviews.events import ReviewEvent
 
 CAMPAIGN = "campaign"
 

@@ -8,6 +8,7 @@ Copies are MessageRefs of subject ("task", id): the first post has purpose ``tas
 
 from __future__ import annotations
 
+from bot.ledger.event_names import TaskEvent
 from bot.slack.notices.it_channel import mentions, post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
@@ -15,7 +16,6 @@ from bot.slack.readmodels.it_admins import it_admins
 from bot.slack.readmodels.request import PersonInfo
 from bot.slack.readmodels.task import TaskView, load_task
 from bot.slack.views.task_card import render_task_card, render_task_escalation, render_task_refused
-from bot.ledger.event_names import TaskEvent
 
 TASK_CARD = "task_card"
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.lifecycle.event_names import LifecycleEventName
+from bot.offboarding.events import ReactivationEvent
 from bot.slack.readmodels.request import PersonInfo
 from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
-from bot.lifecycle.event_names import LifecycleEventName
-from bot.offboarding.events import ReactivationEvent
 
 REHIRE_NOTES = (ReactivationEvent.PLANNED, LifecycleEventName.REACTIVATION_SCHEDULED,
                 LifecycleEventName.REHIRE_KEPT_OFFBOARDING, ReactivationEvent.FAILED)
