@@ -36,8 +36,8 @@ from bot.settings import Settings  # noqa: E402
 from bot.store import migrate  # noqa: E402
 from bot.store.db import Store, create_engine_for  # noqa: E402
 from bot.store.models import ProvisioningAction  # noqa: E402
-from bot.workflow import grants  # noqa: E402
-from bot.workflow.context import Actor  # noqa: E402
+from bot.ledger import grants  # noqa: E402
+from bot.ledger.context import Actor  # noqa: E402
 from connectors.memory import MemoryConnector  # noqa: E402
 from connectors.registry import ConnectorSet  # noqa: E402
 from policies import load_catalog  # noqa: E402

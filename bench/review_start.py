@@ -26,7 +26,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from bench.offboard import open_store  # noqa: E402
 from bot.domain.enums import GrantStatus, PersonStatus, Trigger  # noqa: E402
 from bot.store.models import DueAction, Grant, OutboxEvent, Person, ReviewItem  # noqa: E402
-from bot.workflow.context import Actor, Ctx  # noqa: E402
+from bot.ledger.context import Actor, Ctx  # noqa: E402
 from policies import load_catalog  # noqa: E402
 
 APPS, ROLES = 20, 10

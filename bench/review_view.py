@@ -36,7 +36,7 @@ from bot.reviews.start import start_campaign  # noqa: E402
 from bot.slack.readmodels.review import review_page  # noqa: E402
 from bot.slack.views.review import render_review_modal  # noqa: E402
 from bot.store.models import Grant, Person  # noqa: E402
-from bot.workflow.context import Actor  # noqa: E402
+from bot.ledger.context import Actor  # noqa: E402
 from tests.slack.harness import CATALOG, DANA, running_bot, seed_slack_users  # noqa: E402
 from tests.support.fake_slack import FakeSlack  # noqa: E402
 

@@ -31,7 +31,7 @@ from bot.domain.enums import Trigger  # noqa: E402
 from bot.lifecycle import access_review, apply, policy_sweep  # noqa: E402
 from bot.lifecycle.events import LifecycleInput  # noqa: E402
 from bot.store.models import Grant, Person  # noqa: E402
-from bot.workflow.context import Actor, Ctx  # noqa: E402
+from bot.ledger.context import Actor, Ctx  # noqa: E402
 
 
 def movers(s, count: int, seed: int) -> list[tuple[str, str]]:

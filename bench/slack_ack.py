@@ -172,8 +172,8 @@ def seed(database_url: str, catalog: Path, fake, approvers: int, reports: int, c
     from bot.domain.enums import Trigger
     from bot.settings import Settings
     from bot.store.models import OutboxEvent
-    from bot.workflow.context import Actor, Ctx
-    from bot.workflow.submit import submit
+    from bot.ledger.context import Actor, Ctx
+    from bot.requests.submit import submit
     from policies import load_catalog
 
     store = open_store(Settings(database_url=database_url))

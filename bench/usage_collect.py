@@ -35,7 +35,7 @@ from bot.domain.clock import SystemClock  # noqa: E402
 from bot.domain.enums import GrantStatus, PersonStatus  # noqa: E402
 from bot.store.models import Grant, Person, UsageActivity, UsageAsk  # noqa: E402
 from bot.usage import collect, evaluate  # noqa: E402
-from bot.workflow.context import Actor, Ctx  # noqa: E402
+from bot.ledger.context import Actor, Ctx  # noqa: E402
 from connectors.okta import OktaConnector  # noqa: E402
 from policies import load_catalog  # noqa: E402
 from tests.support.vendors.okta import ORG_URL, TOKEN, OktaFake, okta_error  # noqa: E402

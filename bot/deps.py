@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from bot import features  # noqa: F401 (registers every feature: runner preconditions, outcome hooks)
 from bot.domain.clock import Clock, SystemClock
 from bot.oncall.service import OnCallService, load_service
+from bot.ledger.context import Actor, Ctx
 from bot.provisioning.runner import ProvisioningRunner
 from bot.settings import Settings, credentials_environment
 from bot.store import migrate
 from bot.store.db import Store, create_engine_for
-from bot.workflow.context import Actor, Ctx
 from connectors.registry import ConnectorSet
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.audit import log as audit_log
 from bot.domain.errors import DomainError
+from bot.ledger.context import Actor, Ctx
 from bot.logs import log_context
-from bot.workflow.context import Actor, Ctx
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

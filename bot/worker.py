@@ -27,10 +27,10 @@ from bot import wakeups
 from bot.deps import Deps
 from bot.http.metrics import process_registry, revoke_lateness_histogram
 from bot.http.middleware import UNAUTHORIZED, metrics_token
+from bot.ledger import registry
 from bot.store import claims
 from bot.reporting.prometheus import watch_runner
 from bot.timers.service import TimerService
-from bot.usage import collect as usage_collect
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Worker:
             claims.hold(s, self.deps.store, self.deps.runner.replica_id, self.deps.clock.now())
         if self.slack:
             self.notifier = _slack_notifier(self.deps)
-        usage_collect.schedule_collections(self.deps)  # a first usage pass for targets that can tell
+        registry.timers_starting(self.deps)  # e.g. a first usage pass for targets that can tell
         self.timers = TimerService(self.deps)
         self.timers.start()  # after the notifier: its catch-up sweep may already notify
         self._spawn(self._wake_loop, "accessbot-worker-wake")

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from bot.breakglass import events
 from bot.breakglass.use import REVIEW_DUE, channel_of
 from bot.domain.errors import AlreadyDecided, MissingJustification, NotAuthorized, NotFoundError, SelfApproval
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 from bot.store.models import BreakGlassUse, Person
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
 
 if TYPE_CHECKING:
-    from bot.timers.claim import DueJob
+    from bot.ledger.due import DueJob
 
 
 def load_use(s: Session, use_id: int, *, lock: bool = False) -> BreakGlassUse:

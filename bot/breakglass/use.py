@@ -16,17 +16,19 @@ from sqlalchemy.orm import Session
 
 from bot.breakglass import events
 from bot.breakglass.errors import BreakGlassNotAllowed, BreakGlassNotEligible, BudgetExhausted, ReviewOverdue
+from bot.breakglass.timers import BreakGlassKind
 from bot.directory import service as directory
 from bot.domain.enums import RequestStatus
 from bot.domain.errors import DomainError, InvalidDuration, MissingJustification
+from bot.ledger import approve, due, grants, routing
+from bot.ledger.context import Ctx
+from bot.ledger.event_names import RequestEvent
+from bot.ledger.events import happened
+from bot.requests.submit import check_eligible, check_separation_of_duties, lookup_entitlement, require_requestable
 from bot.store.models import AccessRequest, BreakGlassUse, Person
-from bot.workflow import approve, due, grants, routing
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
-from bot.workflow.submit import check_eligible, check_separation_of_duties, lookup_entitlement, require_requestable
 from policies import ApprovalStepSpec, durations
 
-REVIEW_DUE = "break_glass.review_due"  # due-action kind; ref: break-glass use id
+REVIEW_DUE = BreakGlassKind.REVIEW_DUE
 MIN_REASON = 10
 
 
@@ -97,7 +99,7 @@ def break_glass(s: Session, ctx: Ctx, *, person: Person, entitlement: str, durat
         created_at=ctx.now, auto_approved=True, policy_rule="break-glass", extra={"break_glass": True})
     s.add(request)
     s.flush()
-    happened(s, ctx, "request.submitted", subject_type="request", subject_id=request.id,
+    happened(s, ctx, RequestEvent.SUBMITTED, subject_type="request", subject_id=request.id,
              person_email=person.email,
              detail={"entitlement": ent.ref, "duration_seconds": request.duration_seconds, "justification": reason,
                      "ticket": ticket, "break_glass": True, "steps": [], "risk": ent.risk})

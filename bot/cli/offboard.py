@@ -24,11 +24,11 @@ from bot.cli.runtime import actor_for, fail, opened_deps, parse_moment, refuse
 from bot.directory import service as directory
 from bot.domain.errors import DomainError
 from bot.domain.limits import DB_INT_MAX, row_id
+from bot.offboarding import confirm as admin_offboard
 from bot.offboarding import engine, plan, prepare
 from bot.offboarding import report as reports
 from bot.operations import record_refusal
 from bot.store.models import Offboarding, Person
-from bot.workflow import admin_offboard
 
 offboard_app = typer.Typer(help="Offboard people: every grant, account and session, on every system.",
                            invoke_without_command=True)

@@ -21,11 +21,11 @@ from bot.cli.runtime import fail, opened_deps, refuse
 from bot.directory import service as directory
 from bot.domain.enums import Trigger
 from bot.domain.errors import DomainError, NotFoundError
+from bot.ledger.context import Actor
 from bot.operations import perform
 from bot.reviews import admin, queries
 from bot.reviews.report_pdf import render_pdf
 from bot.store.models import Person
-from bot.workflow.context import Actor
 
 FORMATS = ("csv", "jsonl", "pdf")
 review_app = typer.Typer(help="Access reviews: start, follow, remind, close and report campaigns.",

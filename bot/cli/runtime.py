@@ -13,8 +13,8 @@ from bot.deps import Deps
 from bot.directory import service as directory
 from bot.domain.enums import Trigger
 from bot.domain.errors import DomainError, UnknownPerson
-from bot.workflow.context import Actor
-from bot.workflow.manual_tasks import require_it_admin
+from bot.ledger.context import Actor
+from bot.ledger.manual_tasks import require_it_admin
 
 
 @contextmanager

@@ -16,19 +16,19 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from bot.admin import grant as admin_grant
 from bot.deps import Deps
 from bot.directory import service as directory
 from bot.domain.enums import Trigger, Verdict
 from bot.domain.limits import DB_INT_MAX, SchedulableDatetime, StorableStr
+from bot.ledger.context import Actor
 from bot.operations import perform
 from bot.reporting.figures import OUT_OF_BOUNDS, Period, compute
 from bot.reporting.tables import as_document
+from bot.requests.bundle import submit_bundle
+from bot.requests.decide import decide
+from bot.requests.submit import USE_DEFAULT, submit
 from bot.store.models import Grant
-from bot.workflow import admin_grant
-from bot.workflow.bundle import submit_bundle
-from bot.workflow.context import Actor
-from bot.workflow.decide import decide
-from bot.workflow.submit import USE_DEFAULT, submit
 from policies import DurationError, parse_duration
 
 # Declared in the OpenAPI document as the "HTTPBearer" security scheme; auto_error=False so that a

@@ -16,12 +16,12 @@ from bot.directory import service as directory
 from bot.domain.enums import Trigger
 from bot.domain.limits import StorableStr
 from bot.http.admin import COMMON_ERRORS, DepsDep, RowIdPath
+from bot.ledger.context import Actor
+from bot.ledger.manual_tasks import require_it_admin
 from bot.operations import perform
 from bot.reviews import admin, queries
 from bot.reviews import decide as decisions
 from bot.reviews.report_pdf import render_pdf
-from bot.workflow.context import Actor
-from bot.workflow.manual_tasks import require_it_admin
 
 router = APIRouter(tags=["reviews"], responses=COMMON_ERRORS)
 # Names and refs reach the database: the same storable-text rule as every other admin input.

@@ -30,9 +30,9 @@ from starlette.concurrency import run_in_threadpool
 from bot.domain.enums import Trigger
 from bot.domain.limits import unstorable
 from bot.http.scim_storage import DirectoryStorage
+from bot.ledger.context import Actor
 from bot.lifecycle import scim_schema
 from bot.offboarding import engine
-from bot.workflow.context import Actor
 
 log = logging.getLogger(__name__)
 PREFIX = "/scim/v2"

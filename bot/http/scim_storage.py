@@ -32,12 +32,12 @@ from bot.directory import service as directory
 from bot.domain.enums import PersonStatus
 from bot.domain.errors import DomainError
 from bot.domain.limits import DB_INT_MAX, row_id
+from bot.ledger.context import Ctx
 from bot.lifecycle import apply
 from bot.lifecycle import scim_mapping as mapping
 from bot.lifecycle.events import LifecycleInput
 from bot.lifecycle.identity import IdentityConflict
 from bot.store.models import Person, ScimUser
-from bot.workflow.context import Ctx
 
 
 class DirectoryStorage(ScimStorage):

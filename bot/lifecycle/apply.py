@@ -25,13 +25,16 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import PersonStatus
-from bot.lifecycle import access_review, birthright, identity, inbox, people, rehire, reroute
+from bot.ledger import due, reroute
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
+from bot.lifecycle import birthright, identity, inbox, people, rehire
+from bot.lifecycle import mover_recheck as access_review
+from bot.lifecycle.event_names import LifecycleEventName
 from bot.lifecycle.events import LifecycleInput
+from bot.lifecycle.timers import LifecycleKind
 from bot.offboarding import prepare
 from bot.store.models import LifecycleEvent, Person
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
 
 
 @dataclass
@@ -52,8 +55,8 @@ def receive(s: Session, ctx: Ctx, event: LifecycleInput) -> Applied:
     row = inbox.record(s, ctx, event)
     if (event.type == "mover" and event.effective_at > ctx.now) or rehire.waits_for_start(s, event):
         row.status = "scheduled"
-        due.schedule(s, due.LIFECYCLE_APPLY, row.id, event.effective_at, now=ctx.now)
-        happened(s, ctx, "lifecycle.scheduled", subject_type="lifecycle_event", subject_id=row.id,
+        due.schedule(s, LifecycleKind.LIFECYCLE_APPLY, row.id, event.effective_at, now=ctx.now)
+        happened(s, ctx, LifecycleEventName.SCHEDULED, subject_type="lifecycle_event", subject_id=row.id,
                  person_email=event.email, detail={"event_id": event.event_id, "effective_at": event.effective_at,
                                                    "values": people.describe(event.values)})
         return Applied(event.event_id, "scheduled", event.email, notes=[f"takes effect {event.effective_at}"])
@@ -73,7 +76,7 @@ def apply_row(s: Session, ctx: Ctx, row: LifecycleEvent) -> Applied:
         result.notes.append(f"newer events already set {', '.join(sorted(newer & set(event.values)))}: kept")
     result.person_email, result.person_id = person.email, person.id
     inbox.mark_applied(row, person_id=person.id, now=ctx.now, note="; ".join(result.notes))
-    happened(s, ctx, f"lifecycle.{event.type}", subject_type="lifecycle_event", subject_id=row.id,
+    happened(s, ctx, LifecycleEventName(f"lifecycle.{event.type}"), subject_type="lifecycle_event", subject_id=row.id,
              person_email=person.email,
              detail={"event_id": event.event_id, "source": event.source, "occurred_at": event.occurred_at,
                      "effective_at": event.effective_at, "received_at": row.received_at,
@@ -95,7 +98,7 @@ def _joiner(s, ctx, event, person, fields, status_stale, result) -> Person:
     if was_leaver:
         result.notes.append(f"re-hired (employee id {old_employee_id or 'none'} → {person.employee_id or 'none'}); "
                             "earlier grants stay ended")
-        happened(s, ctx, "lifecycle.rehired", subject_type="person", subject_id=person.id, person_email=person.email,
+        happened(s, ctx, LifecycleEventName.REHIRED, subject_type="person", subject_id=person.id, person_email=person.email,
                  detail={"old_employee_id": old_employee_id, "employee_id": person.employee_id,
                          "starts_at": starts_at, "grants_restored": False})
     result.notes += rehire.on_joiner(s, ctx, person, event, fields, was_leaver=was_leaver,

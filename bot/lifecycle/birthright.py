@@ -12,11 +12,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
+from bot.ledger import grants
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
+from bot.lifecycle.event_names import LifecycleEventName
 from bot.lifecycle.verdicts import Verdicts
 from bot.store.models import Grant, Person
-from bot.workflow import grants
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
 
 PREFIX = "birthright: "
 
@@ -38,7 +39,7 @@ def grant_missing(s: Session, ctx: Ctx, person: Person, *, starts_at: datetime |
             continue
         problem = _problem(ctx, held, right.entitlement)
         if problem:
-            happened(s, ctx, "birthright.skipped", subject_type="person", subject_id=person.id,
+            happened(s, ctx, LifecycleEventName.BIRTHRIGHT_SKIPPED, subject_type="person", subject_id=person.id,
                      person_email=person.email,
                      detail={"entitlement": right.entitlement, "rule": right.rule, "reason": problem,
                              "channel": ctx.catalog.settings.it_channel}, notify=True)

@@ -14,9 +14,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.audit.log import _jsonable
+from bot.ledger.context import Ctx
 from bot.lifecycle.events import LifecycleInput
 from bot.store.models import LifecycleEvent
-from bot.workflow.context import Ctx
 
 STATUS = "status"  # the pseudo-field joiners and leavers set
 DATE_FIELDS = ("start_date", "end_date")

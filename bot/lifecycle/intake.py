@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.enums import Trigger
 from bot.domain.errors import DomainError
+from bot.ledger.context import Actor
 from bot.lifecycle import apply
 from bot.lifecycle.events import HrEvent, from_hr
 from bot.offboarding import engine
 from bot.operations import record_refusal
 from bot.store.models import DeliveryKey
-from bot.workflow.context import Actor
 
 HR_ACTOR = Actor.system("hr", Trigger.HR)
 

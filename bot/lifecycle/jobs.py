@@ -13,12 +13,13 @@ from typing import Any
 
 from bot.domain.enums import Trigger
 from bot.domain.errors import DomainError
-from bot.lifecycle import access_review, apply, rehire
-from bot.offboarding import engine, prepare
+from bot.ledger.context import Actor
+from bot.ledger.events import happened
+from bot.lifecycle import apply, mover_recheck, rehire
+from bot.lifecycle.event_names import LifecycleEventName
+from bot.lifecycle.timers import LifecycleKind
+from bot.offboarding import engine
 from bot.store.models import LifecycleEvent, Offboarding, Person
-from bot.workflow import due
-from bot.workflow.context import Actor
-from bot.workflow.events import happened
 
 log = logging.getLogger(__name__)
 TIMER = Actor.system("timer", Trigger.TIMER)
@@ -26,34 +27,11 @@ TIMER = Actor.system("timer", Trigger.TIMER)
 Handler = Callable[[Any, str, dict[str, Any]], None]
 
 
-def offboard_scheduled(deps, ref_id: str, payload: dict[str, Any]) -> None:
-    """``person.offboard``: a scheduled leave date (IT, HR leaver, contract end) has come."""
-    ctx = deps.ctx(TIMER)
-    with deps.store.uow() as s:
-        # Locked (the person first, as every offboarding change does): an IT admin cancelling it at this
-        # moment either wins (we see "cancelled") or is refused ("already started").
-        person = s.get(Person, int(ref_id), with_for_update=True)
-        record = (s.get(Offboarding, payload["offboarding_id"], with_for_update=True)
-                  if payload.get("offboarding_id") else None)
-        if person is None or (record is not None and record.status != prepare.SCHEDULED):
-            log.info("scheduled offboarding of person %s no longer pending; nothing to do", ref_id)
-            return
-        reason = record.reason if record is not None else "scheduled offboarding"
-        record_id = prepare.start(s, ctx, person=person, reason=reason, source="timer").id
-    engine.drive(deps, [record_id])
-
-
-def resume_offboarding(deps, ref_id: str, payload: dict[str, Any]) -> None:
-    """``offboarding.resume``: retry what failed and refresh the report and its Slack message."""
-    settle = engine.SETTLE_SECONDS if payload.get(engine.FIRST_DRIVE) else 0
-    engine.resume(deps, int(ref_id), settle_seconds=settle)
-
-
 def revoke_after_grace(deps, ref_id: str, payload: dict[str, Any]) -> None:
     """``grant.policy_revoke``: a mover's grace period is over; revoke if still not allowed."""
     ctx = deps.ctx(TIMER)
     with deps.store.uow() as s:
-        revoked = access_review.revoke_if_still_disallowed(s, ctx, int(ref_id))
+        revoked = mover_recheck.revoke_if_still_disallowed(s, ctx, int(ref_id))
     if revoked:
         deps.kick()
 
@@ -91,16 +69,14 @@ def _reject(deps, row_id: int, error: DomainError) -> None:
     with deps.store.uow() as s:
         row = s.get(LifecycleEvent, row_id)
         row.status, row.note = "rejected", error.message
-        happened(s, ctx, "lifecycle.rejected", subject_type="lifecycle_event", subject_id=row.id,
+        happened(s, ctx, LifecycleEventName.REJECTED, subject_type="lifecycle_event", subject_id=row.id,
                  person_email=row.email, detail={"event_id": row.event_id, "code": error.code,
                                                  "reason": error.message,
                                                  "channel": ctx.catalog.settings.it_channel}, notify=True)
 
 
 HANDLERS: dict[str, Handler] = {
-    due.OFFBOARD: offboard_scheduled,
-    due.OFFBOARDING_RESUME: resume_offboarding,
-    due.POLICY_REVOKE: revoke_after_grace,
-    due.LIFECYCLE_APPLY: apply_scheduled_event,
-    due.REACTIVATE: reactivate_on_start,
+    LifecycleKind.POLICY_REVOKE: revoke_after_grace,
+    LifecycleKind.LIFECYCLE_APPLY: apply_scheduled_event,
+    LifecycleKind.REACTIVATE: reactivate_on_start,
 }

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
 from bot.domain.errors import UnknownPerson
+from bot.ledger.context import Ctx
 from bot.lifecycle import identity
 from bot.lifecycle.events import LifecycleInput
 from bot.store.models import Person, PersonChange
-from bot.workflow.context import Ctx
 
 # Fields whose change can change what a person may hold.
 ACCESS_FIELDS = frozenset({"department", "title", "location", "employment_type", "groups", "manager_id",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.directory import service as directory
 from bot.domain.enums import PersonStatus
 from bot.lifecycle import birthright
-from bot.lifecycle.access_review import REVIEWED, OwnerDepartments, judge
+from bot.lifecycle.mover_recheck import REVIEWED, OwnerDepartments, judge
 from bot.lifecycle.verdicts import Verdicts
 from bot.store.models import Grant, Person
 from policies import PersonFacts

@@ -20,13 +20,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import PersonStatus
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 from bot.lifecycle import identity, people
+from bot.lifecycle.event_names import LifecycleEventName
 from bot.lifecycle.events import LifecycleInput
+from bot.lifecycle.timers import LifecycleKind
 from bot.offboarding import prepare, reactivation
 from bot.store.models import Offboarding, Person
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
 
 NOT_RESTORED = "earlier access is not restored: it must be requested again"
 
@@ -63,12 +65,12 @@ def on_joiner(s: Session, ctx: Ctx, person: Person, event: LifecycleInput, field
         return []  # an active person's old offboarding, answered before re-hires were handled
     if starts_at is not None:
         reactivation.note_scheduled(ctx, record, at=starts_at, event_id=event.event_id)
-        due.schedule(s, due.REACTIVATE, person.id, starts_at, now=ctx.now,
+        due.schedule(s, LifecycleKind.REACTIVATE, person.id, starts_at, now=ctx.now,
                      payload={"offboarding_id": record.id, "event_id": event.event_id})
-        _tell_it(s, ctx, "lifecycle.reactivation_scheduled", person, record, event, reactivate_at=starts_at)
+        _tell_it(s, ctx, LifecycleEventName.REACTIVATION_SCHEDULED, person, record, event, reactivate_at=starts_at)
         return [f"accounts accessbot suspended are reactivated on the start date ({starts_at:%Y-%m-%d %H:%M} UTC); "
                 f"{NOT_RESTORED}"]
-    due.cancel(s, due.REACTIVATE, person.id)
+    due.cancel(s, LifecycleKind.REACTIVATE, person.id)
     return _notes(reactivation.plan(s, ctx, record, event_id=event.event_id))
 
 
@@ -81,7 +83,7 @@ def reactivate_when_due(s: Session, ctx: Ctx, person: Person | None, record: Off
              and (latest is record or (latest is not None and latest.status == prepare.SCHEDULED)))
     if not still:
         if person is not None and record is not None:
-            happened(s, ctx, "lifecycle.reactivation_dropped", subject_type="offboarding", subject_id=record.id,
+            happened(s, ctx, LifecycleEventName.REACTIVATION_DROPPED, subject_type="offboarding", subject_id=record.id,
                      person_email=person.email,
                      detail={"reason": "the person left again, or was offboarded again, before the start date"})
         return False
@@ -98,13 +100,13 @@ def _before_leaving(s: Session, ctx: Ctx, person: Person, record: Offboarding, e
         return [f"the offboarding scheduled for {record.scheduled_for:%Y-%m-%d %H:%M} UTC is cancelled: re-hired "
                 "before leaving"]
     if origin == "manual":
-        _tell_it(s, ctx, "lifecycle.rehire_kept_offboarding", person, record, event, at=record.scheduled_for)
+        _tell_it(s, ctx, LifecycleEventName.REHIRE_KEPT_OFFBOARDING, person, record, event, at=record.scheduled_for)
         return [f"IT's offboarding scheduled for {record.scheduled_for:%Y-%m-%d %H:%M} UTC is kept: cancel it if "
                 "the re-hire replaces it"]
     return []  # an end-date offboarding follows the person's end date
 
 
-def _tell_it(s: Session, ctx: Ctx, action: str, person: Person, record: Offboarding, event: LifecycleInput,
+def _tell_it(s: Session, ctx: Ctx, action: LifecycleEventName, person: Person, record: Offboarding, event: LifecycleInput,
              **detail) -> None:
     happened(s, ctx, action, subject_type="offboarding", subject_id=record.id, person_email=person.email,
              detail={"person_email": person.email, "event_id": event.event_id, **detail,

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from bot.directory import service as directory
 from bot.domain.enums import ActionKind
-from bot.provisioning import queue
+from bot.ledger import queue
+from bot.ledger.context import Ctx
 from bot.store.db import Store
 from bot.store.models import Offboarding, Person, ProvisioningAction
-from bot.workflow.context import Ctx
 from connectors.base import Connector, Subject
 from connectors.errors import ConnectorError, PrincipalNotFound
 

@@ -2,7 +2,7 @@
 
 The engine stores the status when a run ends (``engine.finish``); a step that settles later (IT
 answers a manual task, an asynchronous target confirms, a background retry succeeds or gives up)
-records its outcome in ``bot.provisioning.outcomes``, which calls ``step_settled`` in the same
+records its outcome in ``bot.ledger.outcomes``, which calls ``step_settled`` in the same
 transaction, so the offboarding that was waiting on it finishes with it, not at the next resume.
 """
 
@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session
 
 from bot.audit.log import _jsonable
 from bot.domain.enums import ActionStatus
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import emit, happened
 from bot.offboarding import prepare
 from bot.offboarding import report as reports
+from bot.offboarding.events import OffboardingEvent
+from bot.offboarding.timers import OffboardingKind
 from bot.store.models import Offboarding, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import emit, happened
 
 NOT_STARTED = (prepare.SCHEDULED, prepare.CANCELLED, prepare.UNCONFIRMED)
 SETTLED_LATER = (prepare.WAITING, prepare.PARTIAL)  # a run ended with steps outstanding or failed
@@ -41,9 +43,9 @@ def refresh(s: Session, ctx: Ctx, record: Offboarding) -> reports.OffboardReport
     data = report.as_dict()
     record.report = {**(record.report or {}), "systems": data["systems"], "totals": data["totals"]}
     if (record.status, _jsonable(data["systems"])) != before:  # a resume that changed nothing stays quiet
-        happened(s, ctx, "offboarding.finished", subject_type="offboarding", subject_id=record.id,
+        happened(s, ctx, OffboardingEvent.FINISHED, subject_type="offboarding", subject_id=record.id,
                  person_email=report.person_email, detail=data)
-        emit(s, ctx, "offboarding.finished", **data, channel=ctx.catalog.settings.it_channel)
+        emit(s, ctx, OffboardingEvent.FINISHED, **data, channel=ctx.catalog.settings.it_channel)
     _schedule_resume(s, ctx, record)
     return report
 
@@ -67,7 +69,7 @@ def _schedule_resume(s: Session, ctx: Ctx, record: Offboarding) -> None:
         ProvisioningAction.offboarding_id == record.id,
         ProvisioningAction.status == ActionStatus.FAILED_RETRYABLE).order_by(ProvisioningAction.next_attempt_at))
     if retry_at is None and record.status != prepare.WAITING:
-        due.cancel(s, due.OFFBOARDING_RESUME, record.id)
+        due.cancel(s, OffboardingKind.OFFBOARDING_RESUME, record.id)
         return
     at = retry_at if retry_at is not None else ctx.now + WAITING_RECHECK
-    due.schedule(s, due.OFFBOARDING_RESUME, record.id, max(at, ctx.now), now=ctx.now)
+    due.schedule(s, OffboardingKind.OFFBOARDING_RESUME, record.id, max(at, ctx.now), now=ctx.now)

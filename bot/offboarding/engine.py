@@ -4,7 +4,7 @@
 
 The connector calls are the provisioning runner's own rows (``provisioning_action``), claimed and
 executed by ``ProvisioningRunner`` exactly as any other provisioning: written before the call,
-outcome recorded by ``bot.provisioning.outcomes`` (retries, alerts, grant states). This module only
+outcome recorded by ``bot.ledger.outcomes`` (retries, alerts, grant states). This module only
 decides the order and the parallelism, tells the Slack layer how it goes (``offboarding.progress``
 per system, ``offboarding.finished`` with the per-system report) and stores the report on the
 Offboarding row and in the audit log. Running it again finishes only what failed.
@@ -24,16 +24,18 @@ from sqlalchemy import select
 from bot.directory import service as directory
 from bot.domain.enums import ActionKind, ActionStatus, Trigger
 from bot.domain.errors import NotFoundError
+from bot.ledger import due
+from bot.ledger.context import Actor, Ctx
+from bot.ledger.events import emit
 from bot.logs import log_context
 from bot.offboarding import accounts, completion, prepare
 from bot.offboarding.calls import LaneClaims, Recorder
 from bot.offboarding import report as reports
+from bot.offboarding.events import OffboardingEvent
 from bot.offboarding.lanes import run_lanes
+from bot.offboarding.timers import OffboardingKind
 from bot.provisioning.runner import UNFINISHED
 from bot.store.models import Offboarding, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Actor, Ctx
-from bot.workflow.events import emit
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ def drive_later(deps, record_ids: list[int]) -> Future | None:
         now = deps.clock.now()
         with deps.store.uow() as s:
             for record_id in record_ids:
-                due.schedule(s, due.OFFBOARDING_RESUME, record_id, now, now=now, payload={FIRST_DRIVE: True})
+                due.schedule(s, OffboardingKind.OFFBOARDING_RESUME, record_id, now, now=now, payload={FIRST_DRIVE: True})
         deps.kick()
         return None
     return deps.executor.submit(_drive_logged, deps, list(record_ids))
@@ -246,7 +248,7 @@ def _announce_systems(deps, finished: list[tuple[int, str]]) -> None:
         for record_id, connectors in by_record.items():
             report = reports.build(s, s.get(Offboarding, record_id))
             for system in [x for x in report.systems if x.system in connectors]:
-                emit(s, ctx, "offboarding.progress", offboarding_id=record_id, person_email=report.person_email,
+                emit(s, ctx, OffboardingEvent.PROGRESS, offboarding_id=record_id, person_email=report.person_email,
                      system=system.system, state=system.state, mark=system.mark,
                      items=[{"what": i.what, "state": i.state, "mark": i.mark, "reason": i.reason}
                             for i in system.items],

@@ -3,7 +3,7 @@
 Offboarding someone who holds privileged access (by default: a live grant whose entitlement risk
 is high or critical; see the catalog's ``settings.offboarding``) is a change one person should not
 make alone. The first IT admin's request becomes an ``unconfirmed`` Offboarding; a different IT
-admin confirms it (``bot.workflow.admin_offboard.confirm_offboarding``). HR and IdP leavers never
+admin confirms it (``bot.offboarding.confirm.confirm_offboarding``). HR and IdP leavers never
 come through here: they are already a second, authoritative source.
 
 Break glass: in an emergency one IT admin may skip the confirmation, with a reason, when the

@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, EndReason, GrantStatus, PersonStatus, RequestStatus
 from bot.domain.errors import AlreadyDecided, InvalidState, NotFoundError
-from bot.lifecycle import reroute
+from bot.ledger import due, grants, reroute
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
+from bot.offboarding.events import OffboardingEvent
+from bot.offboarding.timers import OffboardingKind
+from bot.requests import cancel as cancel_op
 from bot.store.models import AccessRequest, Grant, Offboarding, Person, ProvisioningAction
-from bot.workflow import cancel as cancel_op
-from bot.workflow import due, grants
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
 
 # Offboarding.status values
 SCHEDULED, RUNNING, WAITING, PARTIAL, DONE, CANCELLED = "scheduled", "running", "waiting", "partial", "done", "cancelled"
@@ -78,9 +79,9 @@ def start(s: Session, ctx: Ctx, *, person: Person, reason: str = "", source: str
         record.status, record.started_at = RUNNING, ctx.now
         if proposal is None:
             record.requested_by, record.trigger = ctx.actor.label, ctx.actor.trigger
-    due.cancel(s, due.OFFBOARD, person.id)
+    due.cancel(s, OffboardingKind.OFFBOARD, person.id)
     _withdraw_proposals(s, ctx, person, started=record)
-    happened(s, ctx, "offboarding.resumed" if resuming and was != SCHEDULED else "offboarding.started",
+    happened(s, ctx, OffboardingEvent.RESUMED if resuming and was != SCHEDULED else OffboardingEvent.STARTED,
              subject_type="offboarding", subject_id=record.id, person_email=person.email,
              detail={"person_email": person.email, "reason": reason or record.reason,
                      "was": was if resuming else None, "scheduled_for": record.scheduled_for}, notify=True)
@@ -90,7 +91,7 @@ def start(s: Session, ctx: Ctx, *, person: Person, reason: str = "", source: str
     record.report = {**(record.report or {}), **_merged(record.report or {}, prepared), "requeued": requeued}
     # A safety net: if this process dies before the engine has run (and finished) the calls, the
     # timers resume the offboarding. A normal run reschedules or cancels this row when it finishes.
-    due.schedule(s, due.OFFBOARDING_RESUME, record.id, ctx.now + RESUME_SAFETY_NET, now=ctx.now)
+    due.schedule(s, OffboardingKind.OFFBOARDING_RESUME, record.id, ctx.now + RESUME_SAFETY_NET, now=ctx.now)
     return record
 
 
@@ -157,8 +158,8 @@ def schedule(s: Session, ctx: Ctx, *, person: Person, at: datetime, reason: str 
     moved_from = record.scheduled_for if proposal is None else None
     record.scheduled_for, record.reason = at, reason or record.reason
     record.report = {**(record.report or {}), "origin": origin}
-    due.schedule(s, due.OFFBOARD, person.id, at, now=ctx.now, payload={"offboarding_id": record.id, "origin": origin})
-    happened(s, ctx, "offboarding.scheduled", subject_type="offboarding", subject_id=record.id,
+    due.schedule(s, OffboardingKind.OFFBOARD, person.id, at, now=ctx.now, payload={"offboarding_id": record.id, "origin": origin})
+    happened(s, ctx, OffboardingEvent.SCHEDULED, subject_type="offboarding", subject_id=record.id,
              person_email=person.email,
              detail={"person_email": person.email, "at": at, "moved_from": moved_from, "reason": record.reason,
                      "origin": origin}, notify=True)
@@ -198,9 +199,9 @@ def cancel(s: Session, ctx: Ctx, *, offboarding_id: int, reason: str) -> Offboar
     record.report = {**(record.report or {}),
                      "cancelled": {"by": ctx.actor.label, "at": ctx.now.isoformat(), "reason": reason, "was": was}}
     if was == SCHEDULED:  # the due run is keyed by person: only the scheduled record owns it
-        due.cancel(s, due.OFFBOARD, person.id)
-    due.cancel(s, due.OFFBOARDING_RESUME, record.id)
-    happened(s, ctx, "offboarding.cancelled", subject_type="offboarding", subject_id=record.id,
+        due.cancel(s, OffboardingKind.OFFBOARD, person.id)
+    due.cancel(s, OffboardingKind.OFFBOARDING_RESUME, record.id)
+    happened(s, ctx, OffboardingEvent.CANCELLED, subject_type="offboarding", subject_id=record.id,
              person_email=person.email,
              detail={"person_email": person.email, "reason": reason, "was": was,
                      "was_scheduled_for": record.scheduled_for}, notify=True)
@@ -235,7 +236,7 @@ def request_confirmation(s: Session, ctx: Ctx, *, person: Person, at: datetime |
     record.report = {**(record.report or {}), "origin": "manual",
                      "confirmation": {"asked_by": ctx.actor.label, "asked_at": ctx.now.isoformat(),
                                       "privileged": list(privileged), "rule": rule}}
-    happened(s, ctx, "offboarding.awaiting_confirmation", subject_type="offboarding", subject_id=record.id,
+    happened(s, ctx, OffboardingEvent.AWAITING_CONFIRMATION, subject_type="offboarding", subject_id=record.id,
              person_email=person.email,
              detail={"person_email": person.email, "at": at, "reason": reason, "privileged": list(privileged),
                      "rule": rule}, notify=True)

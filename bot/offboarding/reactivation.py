@@ -17,7 +17,6 @@ from the suspend's outcome whether there is anything to undo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -25,30 +24,18 @@ from sqlalchemy.orm import Session
 
 from bot.audit.log import _jsonable
 from bot.domain.enums import ActionKind, ActionStatus, PersonStatus
-from bot.provisioning import queue
+from bot.ledger import due, queue
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
+from bot.ledger.registry import Hold, Settled
+from bot.offboarding.events import ReactivationEvent
+from bot.offboarding.timers import OffboardingKind
 from bot.store.models import Offboarding, Person, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
 
 NOT_YET_RUN = (ActionStatus.QUEUED, ActionStatus.FAILED_RETRYABLE)
 IN_FLIGHT = (ActionStatus.IN_PROGRESS, ActionStatus.PENDING_EXTERNAL)
 STOPPED_NOTE = "not needed: re-hired before it ran"
 ACCOUNT_CALLS = (ActionKind.SUSPEND, ActionKind.END_SESSIONS)
-
-
-@dataclass(frozen=True)
-class Skip:
-    """The reactivation must not call the target: ``reason`` says why (shown in the report)."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Wait:
-    """The suspend it would undo has not settled yet."""
-
-    reason: str
 
 
 def left_alone_reason(s: Session, suspend: ProvisioningAction) -> str | None:
@@ -120,8 +107,8 @@ def plan(s: Session, ctx: Ctx, record: Offboarding, *, event_id: str) -> dict:
                "grants_restored": False}
     _set_section(record, section)
     if stopped:  # the offboarding's status and report follow at once, through its own resume job
-        due.schedule(s, due.OFFBOARDING_RESUME, record.id, ctx.now, now=ctx.now)
-    happened(s, ctx, "lifecycle.reactivation_planned", subject_type="offboarding", subject_id=record.id,
+        due.schedule(s, OffboardingKind.OFFBOARDING_RESUME, record.id, ctx.now, now=ctx.now)
+    happened(s, ctx, ReactivationEvent.PLANNED, subject_type="offboarding", subject_id=record.id,
              person_email=person.email,
              detail={"person_email": person.email, "systems": [q["system"] for q in queued],
                      "left_suspended": left, "stopped_calls": stopped, "event_id": event_id,
@@ -156,18 +143,30 @@ def _set_section(record: Offboarding, section: dict) -> None:
     record.report = {**(record.report or {}), "rehire": _jsonable(section)}
 
 
-def verdict(s: Session, action: ProvisioningAction) -> Skip | Wait | None:
-    """Whether the runner may send this reactivation now: None to go ahead."""
+def verdict(s: Session, action: ProvisioningAction) -> Hold | None:
+    """The runner's precondition for a reactivation: None to go ahead; a skip when there is nothing
+    left to undo; a wait while the suspend it undoes is still running."""
     if s.get(Person, action.person_id).status != PersonStatus.ACTIVE:
-        return Skip("the person has left again: left suspended")
+        return Hold("the person has left again: left suspended", skip=True)
     suspend = s.scalar(select(ProvisioningAction).where(
         ProvisioningAction.person_id == action.person_id, ProvisioningAction.connector == action.connector,
         ProvisioningAction.action == ActionKind.SUSPEND, ProvisioningAction.created_at <= action.created_at,
         ProvisioningAction.id != action.id).order_by(  # the latest offboarding's suspend, then the latest row
         ProvisioningAction.offboarding_id.desc(), ProvisioningAction.created_at.desc()).limit(1))
     if suspend is None:
-        return Skip("accessbot never suspended this account: left as it is")
+        return Hold("accessbot never suspended this account: left as it is", skip=True)
     if suspend.status in (*NOT_YET_RUN, *IN_FLIGHT):
-        return Wait(f"waiting for suspend {suspend.id} to settle")
+        return Hold(f"waiting for suspend {suspend.id} to settle")
     reason = left_alone_reason(s, suspend)
-    return Skip(reason) if reason else None
+    return Hold(reason, skip=True) if reason else None
+
+
+def tell_failed(s: Session, ctx: Ctx, action: ProvisioningAction, settled: Settled) -> None:
+    """A reactivation that failed for good is IT's to finish by hand: say so where IT looks."""
+    if action.action != ActionKind.REACTIVATE or settled.outcome != "failed":
+        return
+    person = s.get(Person, action.person_id)
+    happened(s, ctx, ReactivationEvent.FAILED, subject_type="action", subject_id=action.id,
+             person_email=person.email,
+             detail={"person_email": person.email, "connector": action.connector, "error_kind": settled.error_kind,
+                     "detail": settled.detail, "channel": ctx.catalog.settings.it_channel}, notify=True)

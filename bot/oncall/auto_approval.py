@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from bot.domain.clock import as_utc
 from bot.oncall.events import OnCallEvent
 from bot.store.models import AccessRequest, Grant, Person
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 from policies.model import AutoApproval, Entitlement
 from policies.on_call import OnCallAnswers
 

@@ -26,14 +26,12 @@ from sqlalchemy.orm import Session, aliased
 from bot.directory import service as directory
 from bot.domain.clock import Clock
 from bot.domain.enums import ActionKind, ActionStatus, EndReason, GrantStatus, Trigger
+from bot.ledger import grants, outcomes, registry
+from bot.ledger.context import Actor, Ctx
 from bot.logs import log_context
-from bot.offboarding import reactivation
-from bot.provisioning import outcomes
 from bot.store import claims
 from bot.store.db import Store
 from bot.store.models import Grant, Person, ProvisioningAction
-from bot.workflow import grants
-from bot.workflow.context import Actor, Ctx
 from connectors.base import ActionResult, Connector, Outcome, Subject, Target
 from connectors.errors import ConnectorError
 
@@ -77,8 +75,8 @@ class Call:
     subject: Subject
     target: Target
     pending_ref: str | None
-    # A reactivation with nothing left to undo is skipped; one whose suspend is still running waits.
-    hold: reactivation.Skip | reactivation.Wait | None = None
+    # The precondition a feature registered for this kind said not now (or never): see registry.Hold.
+    hold: registry.Hold | None = None
     grant_id: int | None = None  # for the log lines of the call
     offboarding_id: int | None = None
 
@@ -93,9 +91,14 @@ class Attempt:
     connector: Connector | None = None
     result: ActionResult | None = None
     error: ConnectorError | None = None
-    hold: reactivation.Skip | reactivation.Wait | None = None  # the call was not made (see Call.hold)
+    hold: registry.Hold | None = None  # the call was not made (see Call.hold)
     # time.monotonic() when the answer came: the call's duration excludes waiting to be recorded
     finished: float = field(default_factory=time.monotonic)
+
+
+def _hold(s: Session, row: ProvisioningAction) -> registry.Hold | None:
+    precondition = registry.precondition(row.action)
+    return precondition(s, row) if precondition is not None else None
 
 
 def new_replica_id() -> str:
@@ -172,7 +175,7 @@ class ProvisioningRunner:
                      subject=directory.subject(people[row.person_id]), pending_ref=row.target_ref,
                      target=Target(ref=row.target, options=self._target_options(row.entitlement),
                                    entitlement=row.entitlement, retained=retained.get(row.id, ())),
-                     hold=reactivation.verdict(s, row) if row.action == ActionKind.REACTIVATE else None,
+                     hold=_hold(s, row),
                      grant_id=row.grant_id, offboarding_id=row.offboarding_id)
                 for row in rows]
 
@@ -313,7 +316,7 @@ class ProvisioningRunner:
         action = s.get(ProvisioningAction, attempt.call.action_id)
         action.duration_ms = int((attempt.finished - attempt.started) * 1000)
         error, result = attempt.error, attempt.result
-        if isinstance(attempt.hold, reactivation.Skip):
+        if attempt.hold is not None and attempt.hold.skip:
             outcomes.skipped(s, ctx, action, reason=attempt.hold.reason)
             return None
         if attempt.hold is not None:

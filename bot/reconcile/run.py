@@ -14,13 +14,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.domain.enums import ActionKind, Trigger
-from bot.provisioning import queue
+from bot.ledger import queue
+from bot.ledger.context import Actor, Ctx
+from bot.ledger.events import emit, happened
 from bot.provisioning.runner import UNFINISHED
 from bot.reconcile import findings
 from bot.reconcile.drift import REVOKE_ORPHANS, SystemDrift, find
+from bot.reconcile.events import ReconcileEvent
 from bot.store.models import ProvisioningAction
-from bot.workflow.context import Actor, Ctx
-from bot.workflow.events import emit, happened
 
 ACTOR = Actor.system("reconcile", Trigger.SYSTEM)
 
@@ -60,9 +61,9 @@ def reconcile(deps, *, only: list[str] | None = None, actor: Actor = ACTOR) -> R
         revocations = [a for drift in systems if drift.mode == REVOKE_ORPHANS for a in _revoke(s, ctx, drift)]
         result = Reconciliation(ctx.now, systems, revocations)
         data = result.as_dict()
-        happened(s, ctx, "reconcile.finished", subject_type="reconcile", subject_id=ctx.now.isoformat()[:19],
+        happened(s, ctx, ReconcileEvent.FINISHED, subject_type="reconcile", subject_id=ctx.now.isoformat()[:19],
                  detail=data)
-        emit(s, ctx, "reconcile.digest", channel=ctx.catalog.settings.it_channel, clean=result.clean, **data)
+        emit(s, ctx, ReconcileEvent.DIGEST, channel=ctx.catalog.settings.it_channel, clean=result.clean, **data)
     if revocations:
         deps.kick()
     return result

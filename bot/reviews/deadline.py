@@ -11,15 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import InvalidState, NotFoundError
-from bot.reviews import hours, timers
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import emit, happened
+from bot.ledger.manual_tasks import require_it_admin
+from bot.reviews import hours
 from bot.reviews.assign import ReviewerFinder
 from bot.reviews.decide import KEEP, REVOKE, apply_decision, close_if_ended
+from bot.reviews.events import ReviewEvent
 from bot.reviews.start import CLOSED, OPEN, campaign_policy
+from bot.reviews.timers import ReviewKind
 from bot.store.models import Person, ReviewCampaignRun, ReviewItem
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import emit, happened
-from bot.workflow.manual_tasks import require_it_admin
 
 
 def load_campaign(s: Session, campaign_id: int, *, lock: bool = True) -> ReviewCampaignRun:
@@ -43,9 +45,9 @@ def remind(s: Session, ctx: Ctx, *, campaign_id: int) -> list[int]:
         return []
     reviewers = sorted({item.reviewer_id for item in pending(s, campaign_id) if not close_if_ended(s, ctx, item)})
     if reviewers:
-        happened(s, ctx, "review.reminded", subject_type="review_campaign", subject_id=campaign.id,
+        happened(s, ctx, ReviewEvent.REMINDED, subject_type="review_campaign", subject_id=campaign.id,
                  detail={"reviewers": len(reviewers)})
-        emit(s, ctx, "review.reminded", review_campaign_id=campaign.id, reviewer_ids=reviewers)
+        emit(s, ctx, ReviewEvent.REMINDED, review_campaign_id=campaign.id, reviewer_ids=reviewers)
     return reviewers
 
 
@@ -83,9 +85,9 @@ def _finish(s: Session, ctx: Ctx, campaign: ReviewCampaignRun, verdict: str) -> 
                        reason=f"not reviewed by the deadline of campaign {campaign.name}")
         counts["kept" if verdict == KEEP else "revoked"] += 1
     campaign.status, campaign.closed_at, campaign.version = CLOSED, ctx.now, campaign.version + 1
-    due.cancel(s, timers.REMIND, campaign.id)
-    due.cancel(s, timers.DEADLINE, campaign.id)
-    happened(s, ctx, "review.closed", subject_type="review_campaign", subject_id=campaign.id,
+    due.cancel(s, ReviewKind.REMIND, campaign.id)
+    due.cancel(s, ReviewKind.DEADLINE, campaign.id)
+    happened(s, ctx, ReviewEvent.CLOSED, subject_type="review_campaign", subject_id=campaign.id,
              detail={"campaign": campaign.name, "default_action": verdict, **counts}, notify=True)
     return counts["revoked"] > 0
 
@@ -106,7 +108,7 @@ def _escalate(s: Session, ctx: Ctx, campaign: ReviewCampaignRun) -> None:
     campaign.escalated = True
     campaign.due_at = hours.next_opening(ctx.now + policy.escalation_period, ctx.catalog.settings)
     campaign.version += 1
-    due.schedule(s, timers.DEADLINE, campaign.id, campaign.due_at, now=ctx.now)
-    happened(s, ctx, "review.escalated", subject_type="review_campaign", subject_id=campaign.id,
+    due.schedule(s, ReviewKind.DEADLINE, campaign.id, campaign.due_at, now=ctx.now)
+    happened(s, ctx, ReviewEvent.ESCALATED, subject_type="review_campaign", subject_id=campaign.id,
              detail={"campaign": campaign.name, "items": moved, "due_at": campaign.due_at}, notify=True)
-    emit(s, ctx, "review.reminded", review_campaign_id=campaign.id, reviewer_ids=sorted(reviewers))
+    emit(s, ctx, ReviewEvent.REMINDED, review_campaign_id=campaign.id, reviewer_ids=sorted(reviewers))

@@ -2,7 +2,7 @@
 
 Authorised against the item's current reviewer as stored (never what a button said), compare-and-set
 on the item's row (locked; only a pending item can be decided), so a double click makes one decision.
-A revoke goes through the ordinary revoke path (bot.workflow.end_grant): provisioning, connectors,
+A revoke goes through the ordinary revoke path (bot.ledger.end_grant): provisioning, connectors,
 retries, covering grants respected.
 """
 
@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import EndReason, GrantStatus
 from bot.domain.errors import DomainError, InvalidState, MissingJustification, NotAuthorized, NotFoundError
+from bot.ledger import end_grant
+from bot.ledger.context import Ctx
+from bot.ledger.events import emit, happened
 from bot.reviews import orphans
+from bot.reviews.events import ReviewEvent
 from bot.reviews.start import OPEN
 from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
-from bot.workflow import end_grant
-from bot.workflow.context import Ctx
-from bot.workflow.events import emit, happened
 
 KEEP, REVOKE = "keep", "revoke"
 STILL_HELD = (GrantStatus.ACTIVE, GrantStatus.PROVISIONING)
@@ -78,7 +79,7 @@ def decide(s: Session, ctx: Ctx, *, item_id: int, reviewer: Person, verdict: str
 
 def progressed(s: Session, ctx: Ctx, campaign_id: int) -> None:
     """The campaign's message for IT is redrawn with the new count (once per operation, not per item)."""
-    emit(s, ctx, "review.progressed", review_campaign_id=campaign_id)
+    emit(s, ctx, ReviewEvent.PROGRESSED, review_campaign_id=campaign_id)
 
 
 def apply_decision(s: Session, ctx: Ctx, item: ReviewItem, verdict: str, *, by: Person | None, how: str,
@@ -101,7 +102,7 @@ def _settle(s: Session, ctx: Ctx, item: ReviewItem, status: str, *, by: Person |
     item.decided_by_id = by.id if by else None
     item.version += 1
     holder = s.get(Person, item.holder_id)
-    happened(s, ctx, "review.decided", subject_type="review_item", subject_id=item.id, person_email=holder.email,
+    happened(s, ctx, ReviewEvent.DECIDED, subject_type="review_item", subject_id=item.id, person_email=holder.email,
              detail={"campaign_id": item.campaign_id, "kind": item.kind, "grant_id": item.grant_id,
                      "subject_ref": item.subject_ref, "action_id": item.action_id, "entitlement": item.entitlement,
                      "decision": status, "how": how, "reason": reason,
@@ -147,7 +148,7 @@ def reassign(s: Session, ctx: Ctx, *, item_id: int, reviewer: Person, to: Person
         raise DomainError(f"{to.email} is not active.")
     before = item.reviewer_id
     item.reviewer_id, item.version = to.id, item.version + 1
-    happened(s, ctx, "review.reassigned", subject_type="review_item", subject_id=item.id,
+    happened(s, ctx, ReviewEvent.REASSIGNED, subject_type="review_item", subject_id=item.id,
              detail={"campaign_id": item.campaign_id, "from_id": before, "to": to.email, "by": reviewer.email})
-    emit(s, ctx, "review.reminded", review_campaign_id=item.campaign_id, reviewer_ids=[to.id])
+    emit(s, ctx, ReviewEvent.REMINDED, review_campaign_id=item.campaign_id, reviewer_ids=[to.id])
     return item

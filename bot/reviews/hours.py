@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.timers.business_hours import window, zone_for
+from bot.ledger.business_hours import window, zone_for
 
 DAYS_AHEAD = 14  # a week with at least one business day has an opening within this
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 from bot.domain.errors import InvalidState
-from bot.reviews import deadline, timers
+from bot.ledger import due
+from bot.reviews import deadline
 from bot.reviews.start import campaign_policy, start_campaign
-from bot.workflow import due
+from bot.reviews.timers import ReviewKind
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ def start_recurring(s, ctx, job, deps) -> bool:
         log.warning("review campaign %s is still open at its next start; starting it next time", job.ref_id)
         following = campaign_policy(ctx, job.ref_id).next_start(ctx.now)
         if following is not None:
-            due.schedule(s, timers.START, job.ref_id, following, now=ctx.now)
+            due.schedule(s, ReviewKind.START, job.ref_id, following, now=ctx.now)
     return False
 
 
@@ -32,4 +33,4 @@ def at_deadline(s, ctx, job, deps) -> bool:
     return deadline.at_deadline(s, ctx, campaign_id=int(job.ref_id))
 
 
-HANDLERS = {timers.START: start_recurring, timers.REMIND: remind, timers.DEADLINE: at_deadline}
+HANDLERS = {ReviewKind.START: start_recurring, ReviewKind.REMIND: remind, ReviewKind.DEADLINE: at_deadline}

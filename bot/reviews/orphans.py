@@ -22,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionKind, GrantStatus
-from bot.provisioning import queue
+from bot.ledger import queue
 from bot.store.models import Grant, OrphanFinding, Person, ReviewItem
-from bot.workflow.context import Ctx
+from bot.ledger.context import Ctx
 
 KIND = "orphan"
 PREFIX = "orphan_finding:"

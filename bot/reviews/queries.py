@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.domain import csv_cells
 from bot.domain.enums import ActionStatus, GrantStatus
+from bot.reviews.events import ReviewEvent
 from bot.store.models import AuditEvent, Grant, Person, ProvisioningAction, ReviewCampaignRun, ReviewItem
 
 
@@ -114,7 +115,7 @@ REPORT_FIELDS = ("item_id", "kind", "grant_id", "holder", "entitlement", "connec
 def report_rows(s: Session, campaign: ReviewCampaignRun) -> list[dict]:
     holder, reviewer, decider = aliased(Person), aliased(Person), aliased(Person)
     seqs = dict(s.execute(select(AuditEvent.subject_id, func.max(AuditEvent.seq)).where(
-        AuditEvent.action == "review.decided", AuditEvent.subject_type == "review_item")
+        AuditEvent.action == ReviewEvent.DECIDED, AuditEvent.subject_type == "review_item")
         .group_by(AuditEvent.subject_id)).all())
     rows = []
     for item, h, r, d, grant, action in s.execute(

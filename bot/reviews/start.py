@@ -9,14 +9,16 @@ from sqlalchemy.orm import Session
 from bot.directory import service as directory
 from bot.domain.enums import GrantStatus
 from bot.domain.errors import InvalidState, NotFoundError
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import emit, happened
+from bot.ledger.manual_tasks import require_it_admin
 from bot.lifecycle import birthright
-from bot.reviews import hours, orphans, timers
+from bot.reviews import hours, orphans
 from bot.reviews.assign import ReviewerFinder
+from bot.reviews.events import ReviewEvent
+from bot.reviews.timers import ReviewKind
 from bot.store.models import Grant, Person, ReviewCampaignRun, ReviewItem
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import emit, happened
-from bot.workflow.manual_tasks import require_it_admin
 from policies.context import entitlement_value, person_value
 from policies.reviews import ReviewCampaign
 
@@ -57,18 +59,18 @@ def start_campaign(s: Session, ctx: Ctx, *, name: str, by: Person | None) -> Rev
     rows = list(_items(s, ctx, policy, run.id, unassigned))
     _insert_items(s, rows)
     reviewers = sorted({row[REVIEWER] for row in rows})
-    happened(s, ctx, "review.started", subject_type="review_campaign", subject_id=run.id,
+    happened(s, ctx, ReviewEvent.STARTED, subject_type="review_campaign", subject_id=run.id,
              detail={"campaign": name, "items": len(rows), "reviewers": len(reviewers),
                      "unassigned_grant_ids": unassigned[:1000], "unassigned": len(unassigned),
                      "due_at": run.due_at, "at_deadline": run.at_deadline})
-    emit(s, ctx, "review.started", review_campaign_id=run.id, reviewer_ids=reviewers)
-    due.schedule(s, timers.DEADLINE, run.id, run.due_at, now=ctx.now)
+    emit(s, ctx, ReviewEvent.STARTED, review_campaign_id=run.id, reviewer_ids=reviewers)
+    due.schedule(s, ReviewKind.DEADLINE, run.id, run.due_at, now=ctx.now)
     for index, before in enumerate(policy.reminders):
         at = hours.reminder_at(run.due_at - before, run.due_at, ctx.catalog.settings)
-        due.schedule(s, timers.REMIND, run.id, at, now=ctx.now, suffix=str(index))
+        due.schedule(s, ReviewKind.REMIND, run.id, at, now=ctx.now, suffix=str(index))
     following = policy.next_start(ctx.now)
     if following is not None:
-        due.schedule(s, timers.START, name, following, now=ctx.now)
+        due.schedule(s, ReviewKind.START, name, following, now=ctx.now)
     return run
 
 

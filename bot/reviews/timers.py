@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-START = "review.start"  # ref: catalog campaign name; a recurring campaign's next run
-REMIND = "review.remind"  # ref: campaign id; suffix: reminder index
-DEADLINE = "review.deadline"  # ref: campaign id; the default action for what is left
+from bot.ledger.due import TimerKind
+
+
+class ReviewKind(TimerKind):
+    START = "review.start"  # ref: catalog campaign name; a recurring campaign's next run
+    REMIND = "review.remind"  # ref: campaign id; suffix: reminder index
+    DEADLINE = "review.deadline"  # ref: campaign id; the default action for what is left

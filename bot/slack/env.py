@@ -12,13 +12,13 @@ from typing import Any
 from bot.audit.throttle import RefusalThrottle
 from bot.deps import Deps
 from bot.domain.errors import DomainError
+from bot.ledger.context import Actor
 from bot.operations import perform, record_refusal
 from bot.slack import errors
 from bot.slack.errors import on_unexpected_error
 from bot.slack.home import HomePublisher
 from bot.slack.identity import Identity
 from bot.slack.work_pool import WorkPool
-from bot.workflow.context import Actor
 
 log = logging.getLogger(__name__)
 

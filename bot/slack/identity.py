@@ -24,9 +24,9 @@ from sqlalchemy import select
 
 from bot.directory import service as directory
 from bot.domain.enums import Trigger
+from bot.ledger.context import Actor
 from bot.store.db import Store
 from bot.store.models import Person
-from bot.workflow.context import Actor
 
 log = logging.getLogger(__name__)
 

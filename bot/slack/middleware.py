@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.enums import Trigger
 from bot.domain.errors import UnknownPerson
+from bot.ledger.context import Actor
 from bot.slack import errors
 from bot.slack.env import SlackEnv
 from bot.slack.notify import DELIVERY_KEY_PREFIX
 from bot.slack.views import common as ui
 from bot.store.models import DeliveryKey
-from bot.workflow.context import Actor
 
 log = logging.getLogger(__name__)
 

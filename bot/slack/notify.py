@@ -32,6 +32,7 @@ from datetime import timedelta
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 
+from bot.ledger.events import EventName, checked
 from bot.slack import outbox
 from bot.slack.delivery import Outbound
 from bot.slack.outbox import Event
@@ -64,10 +65,10 @@ class Handlers:
     def __init__(self) -> None:
         self._by_type: dict[str, list[Handler]] = defaultdict(list)
 
-    def add(self, event_type: str, handler: Handler) -> None:
-        self._by_type[event_type].append(handler)
+    def add(self, event_type: EventName, handler: Handler) -> None:
+        self._by_type[str(checked(event_type))].append(handler)
 
-    def on(self, *event_types: str) -> Callable[[Handler], Handler]:
+    def on(self, *event_types: EventName) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             for event_type in event_types:
                 self.add(event_type, handler)

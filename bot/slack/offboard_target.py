@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.domain.errors import InvalidState
+from bot.ledger.context import Actor
 from bot.lifecycle.people import end_of_day, zone_of
+from bot.offboarding.confirm import target_of
 from bot.slack.listeners.common import person_of
 from bot.slack.mentioned import mentioned_person
 from bot.slack.offboard_command import Offboard
 from bot.slack.views import mrkdwn as md
-from bot.workflow.admin_offboard import target_of
-from bot.workflow.context import Actor
 
 
 @dataclass(frozen=True)

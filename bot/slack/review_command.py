@@ -11,11 +11,11 @@ from __future__ import annotations
 import html
 
 from bot.domain.errors import DomainError
+from bot.ledger.manual_tasks import require_it_admin
 from bot.reviews import admin
 from bot.slack import errors
 from bot.slack.listeners.common import person_of
 from bot.slack.views import mrkdwn as md
-from bot.workflow.manual_tasks import require_it_admin
 
 USAGE = ("*Access reviews* (IT admins)\n"
          "• `/access-admin review start CAMPAIGN`: snapshot what is in scope and ask every reviewer.\n"

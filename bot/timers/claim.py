@@ -11,7 +11,6 @@ the work is rolled back, so its effects land once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,30 +18,13 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import ActionStatus
+from bot.ledger.due import PAYLOAD_VERSION, DueJob
 from bot.store import claims
 from bot.store.db import Store
 from bot.store.models import DueAction, ProvisioningAction
-from bot.workflow.due import PAYLOAD_VERSION
 
 LEASE = timedelta(minutes=5)
 SCHEDULED, CLAIMED, DONE, FAILED = "scheduled", "claimed", "done", "failed"
-
-
-@dataclass(frozen=True)
-class DueJob:
-    """A claimed row, detached from any session (jobs get ids and values, never ORM objects)."""
-
-    id: int
-    kind: str
-    key: str
-    ref_id: str
-    due_at: datetime
-    attempts: int
-    payload_version: int
-    payload: dict[str, Any] = field(default_factory=dict)
-
-    def upgraded(self, payload: dict[str, Any]) -> DueJob:
-        return replace(self, payload=payload, payload_version=PAYLOAD_VERSION)
 
 
 def _due(now: datetime, dead: set[str]):

@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import Trigger
+from bot.ledger import due
+from bot.ledger.context import Actor, Ctx
+from bot.ledger.due import DueJob
+from bot.ledger.event_names import TimerEvent
+from bot.ledger.events import happened
+from bot.ledger.outcomes import backoff
 from bot.logs import log_context
-from bot.provisioning.outcomes import backoff
 from bot.timers import claim, versions
-from bot.timers.claim import DueJob
 from bot.timers.jobs import CONNECTOR_WORK, IN_TRANSACTION, KNOWN_KINDS, PREPARE
-from bot.workflow import due
-from bot.workflow.context import Actor, Ctx
-from bot.workflow.events import happened
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -138,7 +139,7 @@ def _give_up(deps: Deps, job: DueJob, replica_id: str, now: datetime, reason: st
     log.error("due action %s failed for good: %s", job.key, reason)
     with deps.store.uow() as s:
         if claim.fail(s, job, replica_id, now, reason):
-            happened(s, Ctx(deps.catalog, now, TIMER), "timer.failed", subject_type="due_action", subject_id=job.id,
+            happened(s, Ctx(deps.catalog, now, TIMER), TimerEvent.FAILED, subject_type="due_action", subject_id=job.id,
                      detail={"kind": job.kind, "key": job.key, "ref_id": job.ref_id, "reason": reason,
                              "attempts": job.attempts, "due_at": job.due_at}, notify=True)
     return Fired("failed")

@@ -1,6 +1,6 @@
 """Payload versions: a deploy never strands a row written by the previous release.
 
-Each row carries the ``payload_version`` of the code that wrote it (bot.workflow.due.PAYLOAD_VERSION).
+Each row carries the ``payload_version`` of the code that wrote it (bot.ledger.due.PAYLOAD_VERSION).
 When the shape of a kind's payload changes, bump PAYLOAD_VERSION and add an upgrader here keyed by
 (kind, old version); rows are upgraded one version at a time just before they run. A version with
 no upgrader for a kind means that kind's payload did not change: the row runs as it is. Rows from
@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.timers.claim import DueJob
-from bot.workflow.due import PAYLOAD_VERSION
+from bot.ledger.due import DueJob, PAYLOAD_VERSION
 
 Upgrader = Callable[[dict[str, Any]], dict[str, Any]]
 

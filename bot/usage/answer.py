@@ -2,7 +2,7 @@
 
 Authorised against the ask as stored (the person it was put to, never what a button said); the ask's
 row is locked and only an open ask can be answered, so a double click makes one decision. Release
-goes through the ordinary revoke path (bot.workflow.end_grant): provisioning, retries, covering grants.
+goes through the ordinary revoke path (bot.ledger.end_grant): provisioning, retries, covering grants.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from bot.store.models import Grant, Person, UsageAsk
 from bot.usage.evaluate import first_owner
 from bot.usage.events import UsageEvent
 from bot.usage.timers import UsageTimer
-from bot.workflow import due, end_grant
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due, end_grant
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 from policies.usage import ASK_OWNER
 
 STILL_HELD = (GrantStatus.ACTIVE, GrantStatus.PROVISIONING)

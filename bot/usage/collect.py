@@ -17,9 +17,9 @@ from bot.store.models import UsageCollection
 from bot.usage import ledger
 from bot.usage.events import UsageEvent
 from bot.usage.timers import COLLECT_EVERY, RETRY_FAILED_AFTER, UsageTimer
-from bot.workflow import due
-from bot.workflow.context import Actor, Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.context import Actor, Ctx
+from bot.ledger.events import happened
 from connectors.errors import ConnectorError, RateLimited
 
 log = logging.getLogger(__name__)

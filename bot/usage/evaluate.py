@@ -19,9 +19,9 @@ from bot.store.models import Grant, Person, UsageAsk
 from bot.usage import ledger
 from bot.usage.events import UsageEvent
 from bot.usage.timers import UsageTimer
-from bot.workflow import due
-from bot.workflow.context import Ctx
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.context import Ctx
+from bot.ledger.events import happened
 from policies.usage import InactivityPolicy
 
 

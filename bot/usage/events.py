@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from bot.ledger.events import EventName
 
 
-class UsageEvent(StrEnum):
+class UsageEvent(EventName):
     COLLECTED = "usage.collected"  # a connector's pass finished
     COLLECTION_FAILED = "usage.collection_failed"  # a pass stopped on an error: its data is not used
     STALE = "usage.stale"  # evaluation skipped a connector whose data is too old (no action, said so)

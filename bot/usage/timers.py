@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import StrEnum
+
+from bot.ledger.due import TimerKind
 
 
-class UsageTimer(StrEnum):
+class UsageTimer(TimerKind):
     COLLECT = "usage.collect"  # ref: connector name; the next page or the next pass
     EVALUATE = "usage.evaluate"  # ref: connector name; after a complete pass
     DEADLINE = "usage.deadline"  # ref: ask id; no answer → the policy's action

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.domain.enums import PersonStatus
+from bot.ledger import due
+from bot.lifecycle.timers import LifecycleKind
 from bot.offboarding import engine
 from bot.store.models import LifecycleEvent
-from bot.workflow import due
 from tests.http.conftest import SCIM_TOKEN
 from tests.lifecycle.helpers import drain, live, offboardings, person, wait_for_offboarding
 from tests.support.deps import due_rows
@@ -105,7 +106,7 @@ def test_a_department_change_is_a_mover_with_a_grace_period(client, deps, world)
     drain(deps)
     assert live(deps, "nina@acme.test")["salesforce:user"] == "active"
     assert live(deps, "nina@acme.test")["github:member"] == "active"  # until the grace period ends
-    [pending] = due_rows(deps.store, due.POLICY_REVOKE)
+    [pending] = due_rows(deps.store, LifecycleKind.POLICY_REVOKE)
     assert pending.payload["reason"].startswith("no birthright rule gives GitHub member")
 
 

@@ -9,12 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.directory import service as directory
+from bot.domain.enums import Trigger
+from bot.ledger import due, grants
+from bot.ledger.context import Actor
 from bot.lifecycle import intake, jobs
 from bot.lifecycle.events import HrEvent
+from bot.offboarding import jobs as offboarding_jobs
 from bot.store.models import Grant, Offboarding, OutboxEvent, PersonChange
-from bot.workflow import due, grants
-from bot.workflow.context import Actor
-from bot.domain.enums import Trigger
 from tests.support.deps import due_rows, fire_due
 from tests.support.waiting import wait_until
 
@@ -83,7 +84,7 @@ def wait_for_offboarding(deps, email: str, timeout: float = 30.0) -> Offboarding
 def start_scheduled_grants(deps) -> None:
     """What the grant.start timer does (bot/timers): hand due scheduled grants to provisioning."""
     ctx = deps.ctx(Actor.system("timer", Trigger.TIMER))
-    for row in due_rows(deps.store, due.GRANT_START):
+    for row in due_rows(deps.store, due.LedgerKind.GRANT_START):
         if row.due_at <= deps.clock.now():
             with deps.store.uow() as s:
                 grants.start(s, ctx, s.get(Grant, int(row.ref_id)))
@@ -111,4 +112,4 @@ def drain(deps, timeout: float = 30.0) -> None:
 
 
 def fire(deps) -> list[str]:
-    return fire_due(deps, jobs.HANDLERS)
+    return fire_due(deps, {**jobs.HANDLERS, **offboarding_jobs.HANDLERS})

@@ -17,7 +17,7 @@ from bot.domain.errors import (
     SeparationOfDuties,
 )
 from bot.store.models import AuditEvent
-from bot.workflow import admin_grant
+from bot.admin import grant as admin_grant
 from tests.lifecycle.helpers import drain, live
 
 FOUR_HOURS = timedelta(hours=4)

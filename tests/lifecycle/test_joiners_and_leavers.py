@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.domain.enums import PersonStatus
 from bot.domain.errors import UnknownPerson
 from bot.store.models import DeliveryKey, LifecycleEvent
-from bot.workflow import due
+from bot.ledger import due
 from tests.lifecycle.helpers import (
     changes,
     drain,
@@ -24,6 +24,7 @@ from tests.lifecycle.helpers import (
     start_scheduled_grants,
     wait_for_offboarding,
 )
+from bot.offboarding.timers import OffboardingKind
 from tests.support.deps import due_rows
 
 UTC = timezone.utc
@@ -88,7 +89,7 @@ def test_end_of_day_termination_waits_for_the_end_of_the_day_where_the_person_wo
     hr(deps, "leaver", "nina@acme.test", termination="end_of_day", effective_at=world.clock.now())
 
     # 2 Nov 2026 ends in New York at 05:00 UTC on 3 Nov (EST, UTC-5).
-    [row] = due_rows(deps.store, due.OFFBOARD)
+    [row] = due_rows(deps.store, OffboardingKind.OFFBOARD)
     assert row.due_at == datetime(2026, 11, 3, 5, 0, tzinfo=UTC)
     world.clock.set(datetime(2026, 11, 3, 4, 59, tzinfo=UTC))
     assert fire(deps) == [] and world.holds("nina@acme.test", "gh-members")
@@ -130,12 +131,12 @@ def test_a_contractor_loses_access_at_the_end_of_the_contract_without_any_hr_eve
     hr(deps, "joiner", "zoe@acme.test", department="Engineering", employment_type="contractor",
        end_date="2026-11-30")
     drain(deps)
-    [row] = due_rows(deps.store, due.OFFBOARD)
+    [row] = due_rows(deps.store, OffboardingKind.OFFBOARD)
     assert row.due_at == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # end of 30 Nov in London (GMT)
     assert row.payload["origin"] == "end_date"
 
     hr(deps, "mover", "zoe@acme.test", end_date="2026-12-31")  # the contract is extended
-    [row] = due_rows(deps.store, due.OFFBOARD)
+    [row] = due_rows(deps.store, OffboardingKind.OFFBOARD)
     assert row.due_at == datetime(2027, 1, 1, 0, 0, tzinfo=UTC)
     world.clock.set(datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
     assert fire(deps) == [] and world.holds("zoe@acme.test", "gh-members")
@@ -149,6 +150,6 @@ def test_a_contractor_loses_access_at_the_end_of_the_contract_without_any_hr_eve
 def test_clearing_the_end_date_cancels_the_offboarding_it_had_scheduled(world, deps):
     hr(deps, "joiner", "zoe@acme.test", department="Sales", employment_type="contractor", end_date="2026-11-30")
     hr(deps, "mover", "zoe@acme.test", employment_type="employee", end_date=None)
-    assert due_rows(deps.store, due.OFFBOARD) == []
+    assert due_rows(deps.store, OffboardingKind.OFFBOARD) == []
     assert [r.status for r in offboardings(deps, "zoe@acme.test")] == ["cancelled"]
     assert [o["reason"] for o in outbox(deps, "offboarding.cancelled")] == ["end date removed"]

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from bot.domain.enums import EndReason, GrantStatus, Verdict
 from bot.domain.errors import NotAuthorized
+from bot.ledger import due
+from bot.lifecycle.timers import LifecycleKind
 from bot.store.models import ApprovalStep, LifecycleEvent
-from bot.workflow import due
 from tests.lifecycle.helpers import changes, drain, fire, grants_of, hr, live, outbox, person
 from tests.support.deps import due_rows
 
@@ -58,11 +59,11 @@ def test_a_transfer_ends_what_the_new_role_does_not_allow_after_the_grace_period
 def test_moving_back_within_the_grace_period_keeps_the_access(world, deps):
     _engineer(world, deps)
     hr(deps, "mover", "nina@acme.test", department="Sales")
-    assert len(due_rows(deps.store, due.POLICY_REVOKE)) == 2
+    assert len(due_rows(deps.store, LifecycleKind.POLICY_REVOKE)) == 2
     world.advance(days=1)
     hr(deps, "mover", "nina@acme.test", department="Engineering")
     # Both pending revocations were withdrawn; Salesforce (a Sales birthright) now waits to go instead.
-    [salesforce] = due_rows(deps.store, due.POLICY_REVOKE)
+    [salesforce] = due_rows(deps.store, LifecycleKind.POLICY_REVOKE)
     assert next(g.entitlement for g in grants_of(deps, "nina@acme.test")
                 if g.id == int(salesforce.ref_id)) == "salesforce:user"
     world.advance(days=3)

@@ -15,8 +15,8 @@ from bot.http.app import create_app
 from bot.http.hooks import hooks_plugin, sign
 from bot.offboarding import engine, report
 from bot.store.models import AuditEvent, ManualTask, Person, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.manual_tasks import complete_task
+from bot.ledger import due
+from bot.ledger.manual_tasks import complete_task
 from connectors.errors import TransientError
 from connectors.manual import ManualConnector
 from connectors.memory import MemoryConnector
@@ -31,6 +31,7 @@ from tests.lifecycle.helpers import (
     person,
     wait_for_offboarding,
 )
+from bot.lifecycle.timers import LifecycleKind
 from tests.support.deps import close, deps_for, due_rows
 from tests.support.waiting import wait_until
 from tests.support.world import make_world
@@ -199,7 +200,7 @@ def test_a_rehire_starting_later_reactivates_on_the_start_date(world, deps, hr):
     drain(deps)
 
     assert suspended(world) == {"mem", "idp", "mail"} and reactivations(deps) == {}
-    [row] = due_rows(deps.store, due.REACTIVATE)
+    [row] = due_rows(deps.store, LifecycleKind.REACTIVATE)
     assert row.due_at.date().isoformat() == "2026-11-16" and row.ref_id == str(person(deps, NINA).id)
     assert "reactivated on the start date (2026-11-16" in " ".join(answer["notes"])
     assert engine.current_report(deps, NINA).rehire.status == "scheduled"
@@ -209,7 +210,7 @@ def test_a_rehire_starting_later_reactivates_on_the_start_date(world, deps, hr):
     deps.clock.advance(timedelta(days=13))
     assert fire(deps) == []  # not yet
     deps.clock.advance(timedelta(days=1))
-    assert due.REACTIVATE in " ".join(fire(deps))
+    assert LifecycleKind.REACTIVATE in " ".join(fire(deps))
     drain(deps)
     assert suspended(world) == {"idp"}
     assert engine.current_report(deps, NINA).rehire.status == "done"

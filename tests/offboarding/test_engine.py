@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, GrantStatus, PersonStatus, RequestStatus, Trigger
 from bot.domain.errors import NotEligible
+from bot.ledger.context import Actor
 from bot.offboarding import engine
+from bot.offboarding.timers import OffboardingKind
 from bot.store.models import AuditEvent, DueAction, Offboarding, OutboxEvent, ProvisioningAction
-from bot.workflow.context import Actor
 from connectors.errors import AuthError
 from tests.offboarding.conftest import holding
 from tests.support.deps import close, deps_for
@@ -176,7 +177,7 @@ def test_in_a_split_deployment_the_web_process_hands_the_offboarding_to_the_work
     from bot.offboarding import prepare
     from bot.timers.service import TimerService
     from bot.worker import web_deps
-    from bot.workflow import due
+    from bot.ledger import due
 
     holding(world, "alice@acme.test", *ALICE_GRANTS)
     web = web_deps(deps_for(world))
@@ -187,7 +188,7 @@ def test_in_a_split_deployment_the_web_process_hands_the_offboarding_to_the_work
         assert engine.drive_later(web, [record_id]) is None
         assert {r.status for r in _rows(web)} == {ActionStatus.QUEUED}  # nothing ran in the web process
         with web.store.uow() as s:  # a resume row due now waits for the worker
-            row = s.scalar(select(DueAction).where(DueAction.key == due.key_of(due.OFFBOARDING_RESUME, record_id)))
+            row = s.scalar(select(DueAction).where(DueAction.key == due.key_of(OffboardingKind.OFFBOARDING_RESUME, record_id)))
             assert row.status == "scheduled" and row.due_at == world.clock.now() and row.payload[engine.FIRST_DRIVE]
     finally:
         close(web)

@@ -9,9 +9,10 @@ from typer.testing import CliRunner
 
 from bot.cli.offboard import offboard_app
 from bot.domain.enums import ActionStatus
+from bot.ledger import due
+from bot.offboarding.timers import OffboardingKind
 from bot.provisioning.runner import ProvisioningRunner
 from bot.timers.service import TimerService
-from bot.workflow import due
 from connectors.errors import TransientError
 from connectors.registry import ConnectorSet
 from connectors.webhook import WebhookConnector
@@ -46,7 +47,7 @@ def test_a_retry_that_succeeds_later_finishes_a_partial_offboarding(world, deps)
         deps.runner.run(call)
     shown = _report(deps)
     assert shown.startswith("Offboarding #1 of alice@acme.test: done\n") and "0 failed, 0 pending" in shown, shown
-    assert due_rows(world.store, due.OFFBOARDING_RESUME) == []  # nothing left to come back for
+    assert due_rows(world.store, OffboardingKind.OFFBOARDING_RESUME) == []  # nothing left to come back for
 
 
 def test_an_asynchronous_target_confirming_the_last_removal_finishes_it(store, clock, tmp_path):

@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 
 from bot.cli.offboard import offboard_app
 from bot.directory import service as directory
-from bot.lifecycle import jobs
+from bot.ledger import due
+from bot.offboarding import jobs
+from bot.offboarding.timers import OffboardingKind
 from bot.store.models import AuditEvent, Offboarding
-from bot.workflow import due
 from tests.lifecycle.helpers import hr
 from tests.offboarding.conftest import holding
 from tests.support.deps import fire_due
@@ -122,13 +123,13 @@ def test_cancel_by_id_removes_the_due_run_and_a_started_one_cannot_be_cancelled(
     scheduled = _invoke(deps, "offboard", "run", "alice@acme.test", "--at", "2026-11-30T17:00")
     assert scheduled.exit_code == 0, scheduled.output
     with deps.store.uow() as s:
-        assert len(due.pending(s, due.OFFBOARD, _record(deps, 1).person_id)) == 1
+        assert len(due.pending(s, OffboardingKind.OFFBOARD, _record(deps, 1).person_id)) == 1
     bob = _invoke(deps, "offboard", "cancel", "1", "--as", "bob@acme.test")
     assert bob.exit_code == 1 and "Only IT admins" in bob.output and _record(deps, 1).status == "scheduled"
     cancelled = _invoke(deps, "offboard", "cancel", "#1", "--as", "ivan@acme.test", "--reason", "contract extended")
     assert cancelled.exit_code == 0 and "Offboarding #1 of alice@acme.test cancelled." in cancelled.output
     with deps.store.uow() as s:
-        assert due.pending(s, due.OFFBOARD, _record(deps, 1).person_id) == []
+        assert due.pending(s, OffboardingKind.OFFBOARD, _record(deps, 1).person_id) == []
     [event] = _audit(deps, "offboarding.cancelled")
     assert event.detail["reason"] == "contract extended" and event.detail["was"] == "scheduled"
     world.clock.set(datetime(2026, 12, 1, tzinfo=timezone.utc))
@@ -147,7 +148,7 @@ def test_the_timer_does_not_run_an_offboarding_cancelled_after_it_was_claimed(wo
     holding(world, "alice@acme.test", "wiki:editor")
     assert _invoke(deps, "offboard", "run", "alice@acme.test", "--at", "2026-11-30T17:00").exit_code == 0
     with deps.store.uow() as s:
-        [row] = due.pending(s, due.OFFBOARD, _record(deps, 1).person_id)
+        [row] = due.pending(s, OffboardingKind.OFFBOARD, _record(deps, 1).person_id)
         payload, ref_id = dict(row.payload), row.ref_id
     assert _invoke(deps, "offboard", "cancel", "alice@acme.test").exit_code == 0
     jobs.offboard_scheduled(deps, ref_id, payload)

@@ -11,10 +11,10 @@ import pytest
 import respx
 
 from bot.domain.enums import Trigger
+from bot.ledger.context import Actor
 from bot.offboarding import engine
 from connectors.memory import MemoryConnector
 from connectors.okta import OktaConnector
-from bot.workflow.context import Actor
 from tests.offboarding.conftest import holding
 from tests.support.vendors.okta import ORG_URL, TOKEN, OktaFake
 from tests.support.world import CATALOG_HEADER, make_world

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 
 from bot.directory import service as directory
 from bot.domain.enums import Trigger
-from bot.lifecycle import jobs
-from bot.offboarding import engine, plan, prepare
+from bot.ledger import due
+from bot.ledger.context import Actor
+from bot.offboarding import engine, jobs, plan, prepare
+from bot.offboarding.timers import OffboardingKind
 from bot.store.models import AuditEvent, Offboarding, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.context import Actor
 from connectors.errors import TransientError
 from tests.offboarding.conftest import holding
 from tests.support.deps import due_rows, fire_due
@@ -66,7 +66,7 @@ def test_a_scheduled_offboarding_runs_at_its_time(world, deps):
     assert world.holds("alice@acme.test", "wiki-editors")
     world.advance(hours=8)
 
-    assert fire_due(deps, jobs.HANDLERS) == [f"{due.OFFBOARD}:{_person_id(deps)}"]
+    assert fire_due(deps, jobs.HANDLERS) == [f"{OffboardingKind.OFFBOARD}:{_person_id(deps)}"]
 
     with deps.store.uow() as s:
         record = s.get(Offboarding, record_id)
@@ -93,7 +93,7 @@ def test_a_transient_failure_is_retried_in_the_background_and_the_report_follows
     report = engine.run(deps, email="alice@acme.test", actor=IT)
     [failed] = [i for x in report.systems for i in x.items if i.state == "failed"]
     assert "503 from the target" in failed.reason and "retrying at" in failed.reason
-    [resume] = due_rows(deps.store, due.OFFBOARDING_RESUME)
+    [resume] = due_rows(deps.store, OffboardingKind.OFFBOARDING_RESUME)
     with deps.store.uow() as s:
         assert resume.due_at == s.get(ProvisioningAction, failed.action_id).next_attempt_at
 
@@ -102,7 +102,7 @@ def test_a_transient_failure_is_retried_in_the_background_and_the_report_follows
 
     latest = engine.current_report(deps, "alice@acme.test")
     assert latest.status == "done" and latest.count("failed") == 0
-    assert due_rows(deps.store, due.OFFBOARDING_RESUME) == []
+    assert due_rows(deps.store, OffboardingKind.OFFBOARDING_RESUME) == []
     assert not world.holds("alice@acme.test", "wiki-editors")
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from bot.directory import service as directory
 from bot.domain.enums import RequestStatus, Trigger
-from bot.workflow.context import Actor, Ctx
-from bot.workflow.submit import submit
+from bot.ledger.context import Actor, Ctx
+from bot.requests.submit import submit
 from policies.on_call import OnCallStatus
 from tests.oncall.support import ON_CALL_CATALOG
 from tests.support.world import make_world

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.enums import GrantStatus
+from bot.ledger.end_grant import expire
 from bot.reconcile.run import reconcile, render
-from bot.workflow.end_grant import expire
 from connectors.errors import TransientError
 from connectors.memory import MemoryConnector
 from connectors.registry import ConnectorSet

@@ -14,8 +14,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.enums import Trigger
+from bot.ledger.context import Actor
 from bot.offboarding import engine
-from bot.workflow.context import Actor
 from connectors.errors import TransientError
 from tests.lifecycle.helpers import hr, wait_for_offboarding
 

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from bot.directory import service as directory
 from bot.domain.enums import GrantStatus, Trigger
 from bot.domain.errors import InvalidState, MissingJustification, NotAuthorized
+from bot.ledger.context import Actor
 from bot.operations import perform
 from bot.reviews import decide as decisions
-from bot.reviews import queries, timers
+from bot.reviews import queries
 from bot.reviews.start import start_campaign
+from bot.reviews.timers import ReviewKind
 from bot.store.models import AuditEvent, Grant, ReviewCampaignRun, ReviewItem
 from bot.timers.service import TimerService
-from bot.workflow.context import Actor
 from tests.reviews.conftest import holding
 from tests.support.deps import due_rows
 
@@ -59,7 +60,7 @@ def test_owner_reviews_and_an_owner_holding_it_goes_to_their_manager(world, deps
         run = s.get(ReviewCampaignRun, campaign)
         assert queries.progress(s, run).line().startswith("#1 github-owners (open): 0 of 2 reviewed")
     keys = {row.key for row in due_rows(world.store) if row.kind.startswith("review.")}
-    assert keys == {f"{timers.DEADLINE}:{campaign}", f"{timers.REMIND}:{campaign}:0"}
+    assert keys == {f"{ReviewKind.DEADLINE}:{campaign}", f"{ReviewKind.REMIND}:{campaign}:0"}
 
 
 def test_a_second_run_of_an_open_campaign_is_refused_and_audited(world, deps):
@@ -196,7 +197,7 @@ def test_cel_scope_and_the_next_quarterly_run(world, deps):
     holding(world, "bob@acme.test", "github:member")  # Sales: out of scope
     campaign = _start(deps, "engineering-quarterly")
     assert set(_by_holder(world, campaign)) == {"alice@acme.test github:member"}
-    [nxt] = [row for row in due_rows(world.store) if row.kind == timers.START]
+    [nxt] = [row for row in due_rows(world.store) if row.kind == ReviewKind.START]
     assert nxt.ref_id == "engineering-quarterly" and nxt.due_at.day == 5 and nxt.due_at > world.clock.now()
 
 

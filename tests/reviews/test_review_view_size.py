@@ -7,12 +7,12 @@ from sqlalchemy import insert
 
 from bot.directory import service as directory
 from bot.domain.enums import GrantStatus, Trigger
+from bot.ledger.context import Actor
 from bot.operations import perform
 from bot.reviews.start import start_campaign
 from bot.slack.readmodels.review import review_page
 from bot.slack.views.review import render_review_modal
 from bot.store.models import Grant
-from bot.workflow.context import Actor
 from tests.support.blockkit import view_errors
 
 

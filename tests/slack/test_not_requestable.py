@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from bot.domain.enums import GrantStatus, Trigger
 from bot.domain.errors import NotEligible
+from bot.ledger.context import Actor
 from bot.operations import perform
+from bot.requests.extend import extend
 from bot.store.models import AccessRequest, Grant, Person
-from bot.workflow.context import Actor
-from bot.workflow.extend import extend
 from tests.slack.harness import ALICE, IVAN, harness_document, running_bot
 from tests.support.builders import auto, dump
 

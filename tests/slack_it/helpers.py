@@ -4,8 +4,8 @@ event the way the timers (a separate part of the bot) write it."""
 from __future__ import annotations
 
 from bot.domain.enums import GrantStatus, Trigger
-from bot.workflow.context import Actor
-from bot.workflow.events import emit
+from bot.ledger.context import Actor
+from bot.ledger.events import EventName, emit
 from tests.support.builders import granted
 from tests.support.world import PEOPLE
 
@@ -20,7 +20,7 @@ def holding(bot, email: str, ref: str) -> int:
     return grant_id
 
 
-def timer_event(bot, event_type: str, **payload) -> None:
+def timer_event(bot, event_type: EventName, **payload) -> None:
     """An outbox event as bot/timers writes it (its own transaction), then let the notifier run."""
     with bot.store.uow() as s:
         emit(s, bot.deps.ctx(Actor.system("timer", Trigger.TIMER)), event_type, **payload)

@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from bot.directory import service as directory
 from bot.domain.enums import GrantStatus, RequestStatus
+from bot.ledger.end_grant import relinquish
+from bot.requests.cancel import cancel
 from bot.store.models import ApprovalStep, ApprovalStepApprover
-from bot.workflow.cancel import cancel
-from bot.workflow.end_grant import relinquish
+from bot.ledger.event_names import RequestEvent
 from connectors.errors import AuthError
 from tests.slack.harness import ALICE, BOB, DANA, ERIN, IVAN, action_ids
 from tests.slack_it.conftest import IT_CHANNEL
@@ -45,12 +46,12 @@ def test_a_reminder_points_approvers_at_the_card_they_have_and_posts_no_second_c
     request_id = bot.world.submit("alice@acme.test", "github:admin")
     bot.settle()
     card = bot.card_for(DANA, request_id)
-    timer_event(bot, "request.reminder", request_id=request_id, approver_ids=[])
+    timer_event(bot, RequestEvent.REMINDER, request_id=request_id, approver_ids=[])
     dms = bot.fake.dm(DANA)
     assert [m.ts for m in dms if f"Access request #{request_id}:" in m.visible_text] == [card.ts]
     [reminder] = [m for m in dms if "Reminder:" in m.visible_text]
     assert f"request #{request_id}" in reminder.visible_text and "on the card I sent you" in reminder.visible_text
-    timer_event(bot, "request.reminder", request_id=request_id, approver_ids=[])  # a second reminder, a second nudge
+    timer_event(bot, RequestEvent.REMINDER, request_id=request_id, approver_ids=[])  # a second reminder, a second nudge
     assert len([m for m in bot.fake.dm(DANA) if "Reminder:" in m.visible_text]) == 2
 
 
@@ -62,7 +63,7 @@ def test_an_escalation_gives_the_new_approver_the_card(bot):
         step = s.scalar(select(ApprovalStep).where(ApprovalStep.request_id == request_id))
         step.approver_ids = [*step.approver_ids, erin]
         s.add(ApprovalStepApprover(step_id=step.id, person_id=erin))
-    timer_event(bot, "request.escalated", request_id=request_id, added_approver_ids=[erin])
+    timer_event(bot, RequestEvent.ESCALATED, request_id=request_id, added_approver_ids=[erin])
     card = bot.card_for(ERIN, request_id)
     assert action_ids(card.blocks) == ["approve", "deny"]
 

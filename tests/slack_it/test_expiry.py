@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.enums import GrantStatus
-from bot.workflow.end_grant import expire
+from bot.ledger.end_grant import expire
+from bot.ledger.event_names import GrantEvent
 from tests.slack.harness import ALICE, DANA, action_ids
 from tests.slack_it.helpers import grant_status, holding, timer_event
 
 
 def _warning(bot, grant_id: int):
-    timer_event(bot, "grant.expiring", grant_id=grant_id, minutes_left=60, can_extend=True)
+    timer_event(bot, GrantEvent.EXPIRING, grant_id=grant_id, minutes_left=60, can_extend=True)
     return bot.fake.wait_until(lambda: [m for m in bot.fake.dm(ALICE) if "ends soon" in m.text],
                                what="the warning")[-1]
 
@@ -87,5 +88,5 @@ def test_a_warning_for_a_grant_that_already_ended_is_not_sent(bot):
     bot.world.advance(hours=5)
     with bot.store.uow() as s:
         assert expire(s, bot.world.ctx(), grant_id=grant_id)
-    timer_event(bot, "grant.expiring", grant_id=grant_id, minutes_left=0, can_extend=False)
+    timer_event(bot, GrantEvent.EXPIRING, grant_id=grant_id, minutes_left=0, can_extend=False)
     assert not [m for m in bot.fake.dm(ALICE) if "ends soon" in m.text]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.directory import service as directory
-from bot.workflow import due
-from bot.workflow.events import happened
+from bot.ledger import due
+from bot.ledger.events import happened
+from bot.lifecycle.timers import LifecycleKind
+from bot.lifecycle.event_names import LifecycleEventName
+from bot.offboarding.events import ReactivationEvent
 from tests.slack.harness import ALICE, DANA
 from tests.slack_it.conftest import IT_CHANNEL
 from tests.slack_it.helpers import holding
@@ -16,10 +19,10 @@ def test_after_a_move_the_person_and_their_manager_hear_what_ends_and_when(bot):
     grant_id = holding(bot, "alice@acme.test", "wiki:editor")
     kept = holding(bot, "alice@acme.test", "github:member")
     at = bot.world.clock.now() + timedelta(days=7)
-    with bot.store.uow() as s:  # what bot.lifecycle.access_review writes after a move
+    with bot.store.uow() as s:  # what bot.lifecycle.mover_recheck writes after a move
         alice = directory.require(s, "alice@acme.test")
-        due.schedule(s, due.POLICY_REVOKE, grant_id, at, now=bot.world.clock.now(), payload={"reason": "moved"})
-        happened(s, bot.world.ctx(), "lifecycle.access_ending", subject_type="person", subject_id=alice.id,
+        due.schedule(s, LifecycleKind.POLICY_REVOKE, grant_id, at, now=bot.world.clock.now(), payload={"reason": "moved"})
+        happened(s, bot.world.ctx(), LifecycleEventName.ACCESS_ENDING, subject_type="person", subject_id=alice.id,
                  person_email=alice.email, notify=True,
                  detail={"grants": [{"grant_id": grant_id, "entitlement": "wiki:editor", "revoke_at": at},
                                     {"grant_id": kept, "entitlement": "github:member", "revoke_at": at}]})
@@ -33,7 +36,7 @@ def test_after_a_move_the_person_and_their_manager_hear_what_ends_and_when(bot):
 def test_what_the_bot_could_not_do_by_itself_reaches_the_it_channel(bot):
     with bot.store.uow() as s:
         bob = directory.require(s, "bob@acme.test")
-        happened(s, bot.world.ctx(), "birthright.skipped", subject_type="person", subject_id=bob.id,
+        happened(s, bot.world.ctx(), LifecycleEventName.BIRTHRIGHT_SKIPPED, subject_type="person", subject_id=bob.id,
                  person_email=bob.email, notify=True,
                  detail={"entitlement": "erp:payments-approve", "rule": "finance",
                          "reason": "conflicts with erp:payments-create (payments-four-eyes)", "channel": IT_CHANNEL})
@@ -44,7 +47,7 @@ def test_what_the_bot_could_not_do_by_itself_reaches_the_it_channel(bot):
 
 def test_it_hears_which_accounts_a_rehire_brings_back_and_that_old_access_is_not_restored(bot):
     with bot.store.uow() as s:  # what bot.offboarding.reactivation.plan writes
-        happened(s, bot.world.ctx(), "lifecycle.reactivation_planned", subject_type="offboarding", subject_id=7,
+        happened(s, bot.world.ctx(), ReactivationEvent.PLANNED, subject_type="offboarding", subject_id=7,
                  person_email="bob@acme.test", notify=True,
                  detail={"person_email": "bob@acme.test", "systems": ["okta", "google"], "channel": IT_CHANNEL,
                          "left_suspended": [{"system": "entra", "reason": "disabled by <someone> else"}]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.enums import GrantStatus
+from bot.ledger.event_names import TaskEvent
 from tests.slack.harness import ALICE, BOB, IVAN, action_ids
 from tests.slack_it.conftest import DESK_CHANNEL
 from tests.slack_it.helpers import grant_status, timer_event
@@ -27,7 +28,7 @@ def test_done_by_it_activates_the_grant_and_redraws_every_copy_while_others_are_
     assert f"Request #{request_id}" in card.visible_text and action_ids(card.blocks) == ["task_done", "task_cannot"]
     task_id = int(card.visible_text.split("Manual task #")[1].split(":")[0])
 
-    timer_event(bot, "manual_task.reposted", task_id=task_id, escalate=True)
+    timer_event(bot, TaskEvent.REPOSTED, task_id=task_id, escalate=True)
     first, again = _cards(bot)
     [ping] = [m for m in bot.fake.messages_in(DESK_CHANNEL) if m.thread_ts == again.ts]
     assert "<@U0IVAN0001>" in ping.visible_text and "Please pick it up" in ping.visible_text

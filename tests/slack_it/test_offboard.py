@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli.offboard import offboard_app
 from bot.domain.enums import GrantStatus
-from bot.lifecycle import jobs
+from bot.offboarding import jobs
 from bot.store.models import Offboarding
 from connectors.errors import AuthError
 from tests.slack.harness import BOB, IVAN, action_ids

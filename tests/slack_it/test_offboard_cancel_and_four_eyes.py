@@ -10,9 +10,10 @@ import pytest
 
 from bot.domain.enums import GrantStatus
 from bot.http.hooks import hooks_plugin, sign
-from bot.lifecycle import jobs
+from bot.ledger import due
+from bot.offboarding import jobs
+from bot.offboarding.timers import OffboardingKind
 from bot.store.models import Offboarding
-from bot.workflow import due
 from tests.slack.harness import BOB, IVAN, action_ids
 from tests.slack_it.conftest import IT_CHANNEL, KIM, it_bot
 from tests.slack_it.helpers import holding
@@ -39,7 +40,7 @@ def _told(bot, user: str, text: str) -> str:
 
 def _due_runs(bot, person_id: int) -> int:
     with bot.store.uow() as s:
-        return len(due.pending(s, due.OFFBOARD, person_id))
+        return len(due.pending(s, OffboardingKind.OFFBOARD, person_id))
 
 
 def test_a_scheduled_offboarding_is_cancelled_from_its_message_by_an_it_admin_only(bot):

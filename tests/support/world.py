@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from bot.directory import service as directory
 from bot.domain.enums import Trigger, Verdict
+from bot.ledger.context import Actor, Ctx
 from bot.provisioning.runner import ProvisioningRunner
+from bot.requests.decide import decide
+from bot.requests.submit import USE_DEFAULT, submit
 from bot.store.models import AccessRequest, Grant, ProvisioningAction
-from bot.workflow.context import Actor, Ctx
-from bot.workflow.decide import decide
-from bot.workflow.submit import USE_DEFAULT, submit
 from connectors.memory import MemoryConnector
 from connectors.registry import ConnectorSet
 from policies import load_catalog

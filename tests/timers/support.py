@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from bot.deps import Deps
 from bot.directory import service as directory
 from bot.domain.enums import GrantStatus
+from bot.ledger import grants as ledger
 from bot.settings import Settings
 from bot.store.db import Store, create_engine_for
 from bot.store.models import AuditEvent, Grant, OutboxEvent
-from bot.workflow import grants as ledger
 from connectors.registry import ConnectorSet
 
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.domain.enums import GrantStatus
+from bot.ledger import due
 from bot.store.models import DueAction
 from bot.timers import claim, versions
 from bot.timers.fire import MAX_ATTEMPTS, fire, fire_together
-from bot.workflow import due
 from tests.timers.support import audit_subjects, outbox, revokes_per_target, seed_active_grants
 
 
@@ -26,16 +26,28 @@ def _add_row(world, kind, ref, *, version=due.PAYLOAD_VERSION, payload=None) -> 
         return row.key
 
 
+def _add_foreign_row(world, kind: str, ref) -> str:
+    """A row of a kind this release does not know (written by a newer release, or by hand):
+    ``due.schedule`` refuses to write one."""
+    now = world.clock.now()
+    with world.store.uow() as s:
+        row = DueAction(kind=kind, key=f"{kind}:{ref}", ref_id=str(ref), due_at=now, status="scheduled",
+                        payload={}, payload_version=due.PAYLOAD_VERSION, created_at=now)
+        s.add(row)
+        s.flush()
+        return row.key
+
+
 def test_a_claim_left_by_a_dead_replica_is_recovered_when_its_lease_runs_out(world, timers):
     [gid] = seed_active_grants(world, 1, world.clock.now() + timedelta(hours=2))
     world.advance(hours=2)
     claimed = claim.claim_due(world.store, now=world.clock.now(), replica_id="dead-replica")
-    assert [j.kind for j in claimed] == [due.GRANT_WARN, due.GRANT_EXPIRE]  # ...and then the replica died
+    assert [j.kind for j in claimed] == [due.LedgerKind.GRANT_WARN, due.LedgerKind.GRANT_EXPIRE]  # ...and then the replica died
     assert timers.sweep_once() == 0, "a live lease is respected"
     assert world.holds("alice@acme.test", "erp-pay-create-0")
     world.clock.advance(claim.LEASE + timedelta(seconds=1))
     assert timers.sweep_once() == 2
-    row = _row(world, due.key_of(due.GRANT_EXPIRE, gid))
+    row = _row(world, due.key_of(due.LedgerKind.GRANT_EXPIRE, gid))
     assert (row.status, row.claimed_by, row.attempts) == ("done", "replica-a", 2)
     assert revokes_per_target(world) == {"erp-pay-create-0": 1}
     assert world.grants_of("alice@acme.test")[0].status == GrantStatus.EXPIRED
@@ -55,7 +67,7 @@ def test_a_replica_that_comes_back_after_losing_its_lease_changes_nothing(world,
 
 
 def test_an_unknown_kind_is_marked_failed_and_reported_not_dropped(world, timers):
-    key = _add_row(world, "grant.teleport", 7)
+    key = _add_foreign_row(world, "grant.teleport", 7)
     assert timers.sweep_once() == 1
     row = _row(world, key)
     assert row.status == "failed" and "unknown kind 'grant.teleport'" in row.last_error
@@ -66,7 +78,7 @@ def test_an_unknown_kind_is_marked_failed_and_reported_not_dropped(world, timers
 
 
 def test_a_failing_handler_is_retried_with_backoff_then_reported(world, timers):
-    key = _add_row(world, due.GRANT_EXPIRE, 999_999)  # a grant that does not exist
+    key = _add_row(world, due.LedgerKind.GRANT_EXPIRE, 999_999)  # a grant that does not exist
     timers.sweep_once()
     for attempt in range(1, MAX_ATTEMPTS):
         row = _row(world, key)
@@ -86,11 +98,11 @@ def test_a_row_written_by_an_older_release_still_runs_and_is_upgraded(world, tim
     world.advance(hours=2)
     timers.sweep_once()
     assert world.grants_of("alice@acme.test")[0].status == GrantStatus.EXPIRED
-    assert _row(world, due.key_of(due.GRANT_EXPIRE, gid)).payload_version == due.PAYLOAD_VERSION
+    assert _row(world, due.key_of(due.LedgerKind.GRANT_EXPIRE, gid)).payload_version == due.PAYLOAD_VERSION
 
 
 def test_a_row_written_by_a_newer_release_waits_for_a_replica_that_knows_it(world, timers):
-    key = _add_row(world, due.GRANT_EXPIRE, 1, version=due.PAYLOAD_VERSION + 1)
+    key = _add_row(world, due.LedgerKind.GRANT_EXPIRE, 1, version=due.PAYLOAD_VERSION + 1)
     assert timers.sweep_once() == 0
     assert _row(world, key).status == "scheduled"
     with world.store.uow() as s:
@@ -111,7 +123,7 @@ def test_rows_run_together_land_once_even_when_one_of_them_is_no_longer_ours(wor
     ids = seed_active_grants(world, 3, lambda i: world.clock.now() + timedelta(minutes=5, seconds=i))
     world.advance(minutes=6)
     stale = claim.claim_due(world.store, now=world.clock.now(), replica_id="paused-replica")
-    assert [j.kind for j in stale] == [due.GRANT_EXPIRE] * 3
+    assert [j.kind for j in stale] == [due.LedgerKind.GRANT_EXPIRE] * 3
     world.clock.advance(claim.LEASE + timedelta(seconds=1))
     [taken_over] = claim.claim_due(world.store, now=world.clock.now(), replica_id="replica-b", limit=1)
 
@@ -125,7 +137,7 @@ def test_rows_run_together_land_once_even_when_one_of_them_is_no_longer_ours(wor
 
 def test_a_failing_row_in_a_group_does_not_hold_back_the_others(world, timers):
     ids = seed_active_grants(world, 3, lambda i: world.clock.now() + timedelta(minutes=5, seconds=i))
-    broken = _add_row(world, due.GRANT_EXPIRE, 999_999)  # a grant that does not exist
+    broken = _add_row(world, due.LedgerKind.GRANT_EXPIRE, 999_999)  # a grant that does not exist
     world.advance(minutes=6)
     assert timers.sweep_once() == 4
     assert audit_subjects(world.store, "grant.expired") == {str(gid): 1 for gid in ids}

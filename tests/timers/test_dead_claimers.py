@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, GrantStatus
+from bot.ledger import grants as ledger
 from bot.slack import outbox
 from bot.store.models import DueAction, Grant, OutboxEvent, ProvisioningAction
 from bot.timers.service import TimerService
-from bot.workflow import grants as ledger
 from tests.support.waiting import wait_until
 from tests.support.world import write_catalog
 from tests.timers.support import database_url, make_deps, seed_active_grants

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from bot.directory import service as directory
 from bot.domain.enums import ActionStatus, GrantStatus, PersonStatus, RequestStatus
 from bot.domain.errors import InvalidDuration
-from bot.provisioning import outcomes
+from bot.ledger import due, outcomes
+from bot.ledger.manual_tasks import complete_task
+from bot.offboarding.timers import OffboardingKind
+from bot.requests.extend import extend
 from bot.store.models import DueAction, ProvisioningAction
-from bot.workflow import due
-from bot.workflow.extend import extend
-from bot.workflow.manual_tasks import complete_task
 from connectors.base import ActionResult, Capabilities, Outcome
 from connectors.memory import MemoryConnector
 from tests.timers.support import outbox, seed_active_grants
@@ -41,7 +41,7 @@ def test_an_undecided_request_times_out_and_the_requester_is_told(world, timers)
     [told] = outbox(world.store, "request.timed_out")
     assert told["request_id"] == rid and told["reason"] == "nobody decided in time"
     with world.store.uow() as s:
-        assert due.pending(s, due.REQUEST_REMIND, rid) == [], "no reminders for a closed request"
+        assert due.pending(s, due.LedgerKind.REQUEST_REMIND, rid) == [], "no reminders for a closed request"
 
 
 def test_a_request_decided_in_time_does_not_time_out(world, timers):
@@ -128,7 +128,7 @@ def test_a_scheduled_offboarding_runs_at_its_time(world, timers):
     grant = _approved_grant(world, timers, duration=timedelta(hours=8))
     with world.store.uow() as s:
         alice = directory.require(s, "alice@acme.test")
-        due.schedule(s, due.OFFBOARD, alice.id, world.clock.now() + timedelta(hours=1), now=world.clock.now(),
+        due.schedule(s, OffboardingKind.OFFBOARD, alice.id, world.clock.now() + timedelta(hours=1), now=world.clock.now(),
                      payload={"reason": "last day"})
     world.advance(hours=1)
     timers.sweep_once()
@@ -152,14 +152,14 @@ def test_an_open_manual_task_is_reposted_and_escalated_once(world, timers):
     [escalated] = outbox(world.store, "manual_task.escalated")
     assert escalated["open_seconds"] == 8 * 3600 and escalated["it_channel"] == "C0ITOPS"
     with world.store.uow() as s:
-        task_id = s.scalar(select(DueAction.ref_id).where(DueAction.kind == due.TASK_REPOST))
+        task_id = s.scalar(select(DueAction.ref_id).where(DueAction.kind == due.LedgerKind.TASK_REPOST))
         complete_task(s, world.ctx("ivan@acme.test"), task_id=int(task_id),
                       by=directory.require(s, "ivan@acme.test"), done=True)
     world.advance(hours=4)
     timers.sweep_once()
     assert len(outbox(world.store, "manual_task.reposted")) == 3, "a closed task is not reposted"
     with world.store.uow() as s:
-        assert s.scalar(select(DueAction.status).where(DueAction.kind == due.TASK_REPOST)) == "cancelled"
+        assert s.scalar(select(DueAction.status).where(DueAction.kind == due.LedgerKind.TASK_REPOST)) == "cancelled"
     assert world.request(rid).status == RequestStatus.APPROVED
 
 
@@ -202,11 +202,11 @@ def test_a_pending_grant_is_polled_by_the_timers_until_the_target_confirms(world
     assert world.grants_of("alice@acme.test")[0].status == GrantStatus.ACTIVE
     assert world.holds("alice@acme.test", "gh-members")
     with world.store.uow() as s:
-        assert s.scalar(select(DueAction.status).where(DueAction.kind == due.ACTION_POLL)) == "done"
+        assert s.scalar(select(DueAction.status).where(DueAction.kind == due.LedgerKind.ACTION_POLL)) == "done"
 
 
 def test_seeded_grants_helper_schedules_what_the_ledger_schedules(world):
     [gid] = seed_active_grants(world, 1, world.clock.now() + timedelta(hours=4))
     with world.store.uow() as s:
         kinds = sorted(s.scalars(select(DueAction.kind).where(DueAction.ref_id == str(gid))))
-    assert kinds == [due.GRANT_EXPIRE, due.GRANT_WARN]
+    assert kinds == [due.LedgerKind.GRANT_EXPIRE, due.LedgerKind.GRANT_WARN]

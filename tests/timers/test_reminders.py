@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from bot.directory import service as directory
 from bot.domain.enums import RequestStatus, Verdict
+from bot.ledger import due
 from bot.store.models import ApprovalStep, DueAction
 from bot.timers.claim import claim_due
 from bot.timers.fire import fire
 from bot.timers.service import TimerService
-from bot.workflow import due
 from tests.support.builders import dump
 from tests.support.world import make_world, world_document
 from tests.timers.support import audit_subjects, make_deps, outbox
@@ -49,7 +49,7 @@ def timers(world):
 
 def _remind_at(world, request_id) -> datetime:
     with world.store.uow() as s:
-        return s.scalar(select(DueAction.due_at).where(DueAction.key == due.key_of(due.REQUEST_REMIND, request_id),
+        return s.scalar(select(DueAction.due_at).where(DueAction.key == due.key_of(due.LedgerKind.REQUEST_REMIND, request_id),
                                                        DueAction.status == "scheduled"))
 
 

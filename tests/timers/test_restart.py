@@ -70,7 +70,7 @@ def _real_now():
 
 def test_an_overdue_retry_that_cannot_run_yet_does_not_make_the_alarm_spin(world, deps):
     from bot.domain.enums import ActionKind, ActionStatus
-    from bot.provisioning import queue
+    from bot.ledger import queue
     from bot.store.models import Grant
 
     [gid] = seed_active_grants(world, 1, world.clock.now() + timedelta(days=1))

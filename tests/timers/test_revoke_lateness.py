@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.deps import Deps
 from bot.domain.enums import GrantStatus
 from bot.http.app import create_app
-from bot.deps import Deps
+from bot.ledger import end_grant
 from bot.store.db import Store, create_engine_for
 from bot.worker import Worker
-from bot.workflow import end_grant
 from tests.timers.support import count_grants, seed_active_grants
 
 LATENESS = "accessbot_revoke_lateness_seconds"

@@ -17,7 +17,7 @@ from bot.timers.service import TimerService
 from bot.usage import answer, collect
 from bot.usage.evaluate import evaluate
 from bot.usage.timers import UsageTimer
-from bot.workflow.context import Actor
+from bot.ledger.context import Actor
 from connectors.errors import RateLimited, TransientError
 from tests.support.deps import due_rows
 from tests.usage.conftest import holding, used

@@ -1,20 +1,16 @@
-"""Every Slack listener, registered in one place. Order matters: Bolt runs the first listener that
-matches, so specific surfaces come first and fallbacks (not_yet) last."""
+"""Every Slack listener: each feature's (bot/slack/surfaces, in bot.features order), then the
+fallbacks. Order matters: Bolt runs the first listener that matches, so not_yet comes last."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import (admin, alerts, break_glass, decide, grants, home, manual_tasks, not_yet, offboard,
-                                 offboard_buttons, request)
-from bot.slack.listeners import review as review_listeners
-from bot.slack.listeners import usage as usage_listeners
-
-MODULES = [request, break_glass, decide, home, grants, manual_tasks, alerts, offboard, offboard_buttons, admin,
-           review_listeners, usage_listeners]
+from bot import features
+from bot.slack.listeners import not_yet
 
 
 def register(app: App) -> None:
-    for module in MODULES:
-        module.register(app)
+    for surface in features.slack_surfaces():
+        for module in surface.LISTENERS:
+            module.register(app)
     not_yet.register(app)

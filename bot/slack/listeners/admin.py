@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from slack_bolt import App
 
+from bot.admin.grant import push_grant, revoke_as_admin
 from bot.domain.errors import DomainError
+from bot.ledger.manual_tasks import require_it_admin
 from bot.reporting.figures import Period, compute
 from bot.reporting.headline import summary
 from bot.slack import admin_command as cmd
@@ -23,8 +25,6 @@ from bot.slack.views import mrkdwn as md
 from bot.slack.views.format import duration_text
 from bot.slack.views.person_grants import render_person_grants, render_pushed, render_revoking
 from bot.store.models import Person
-from bot.workflow.admin_grant import push_grant, revoke_as_admin
-from bot.workflow.manual_tasks import require_it_admin
 
 STATS_DAYS = 30
 

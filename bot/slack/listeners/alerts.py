@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.ledger.manual_tasks import retry_action
 from bot.offboarding import engine
+from bot.offboarding.confirm import retry_offboarding
 from bot.slack import parse
 from bot.slack.ids import Action
 from bot.slack.it_refs import ActionRef, OffboardingRef
 from bot.slack.listeners.common import person_of, raises_before_ack_only
-from bot.workflow.admin_offboard import retry_offboarding
-from bot.workflow.manual_tasks import retry_action
 
 
 @raises_before_ack_only

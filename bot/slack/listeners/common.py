@@ -9,9 +9,9 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import UnknownPerson
+from bot.ledger.context import Actor
 from bot.slack.errors import on_unexpected_error
 from bot.store.models import Person
-from bot.workflow.context import Actor
 
 
 def after_ack(listener: Callable[..., None]) -> Callable[..., None]:

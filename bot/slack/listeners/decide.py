@@ -10,13 +10,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.domain.enums import Verdict
+from bot.requests.cancel import cancel
+from bot.requests.decide import check_decider, decide
 from bot.slack import errors, parse
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.listeners.common import after_ack, person_of, raises_before_ack_only
 from bot.slack.metadata import RequestRef
 from bot.slack.views.deny_modal import render_deny_modal
-from bot.workflow.cancel import cancel
-from bot.workflow.decide import check_decider, decide
 
 
 @after_ack

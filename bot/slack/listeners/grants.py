@@ -7,6 +7,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import DomainError, InvalidState, NotAuthorized
+from bot.ledger.end_grant import load_grant, relinquish
+from bot.requests.extend import Extended, extend
 from bot.slack import errors, parse
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.listeners.common import after_ack, person_of, raises_before_ack_only
@@ -17,8 +19,6 @@ from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
 from bot.slack.views.extend_modal import render_extend_modal
 from bot.slack.views.format import time_left
-from bot.workflow.end_grant import load_grant, relinquish
-from bot.workflow.extend import Extended, extend
 
 
 @raises_before_ack_only

@@ -8,6 +8,8 @@ from slack_bolt import App
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import AlreadyDecided, NotFoundError
+from bot.ledger.context import Ctx
+from bot.ledger.manual_tasks import complete_task, require_it_admin
 from bot.slack import parse
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.it_refs import TaskRef
@@ -16,8 +18,6 @@ from bot.slack.readmodels.task import TaskView, load_task
 from bot.slack.views import common as ui
 from bot.slack.views.task_card import render_cannot_modal
 from bot.store.models import Person
-from bot.workflow.context import Ctx
-from bot.workflow.manual_tasks import complete_task, require_it_admin
 
 WHAT = "complete provisioning tasks"
 

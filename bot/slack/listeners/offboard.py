@@ -13,7 +13,9 @@ from datetime import datetime, timezone
 from slack_bolt import App
 
 from bot.domain.errors import DomainError
+from bot.ledger.manual_tasks import require_it_admin
 from bot.offboarding import engine, prepare
+from bot.offboarding.confirm import WHAT, offboard_at, offboard_now
 from bot.offboarding.plan import preview
 from bot.slack import errors, offboard_command, parse
 from bot.slack.ids import Block, Callback, Command
@@ -22,8 +24,6 @@ from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.slack.offboard_target import Target, find_target
 from bot.slack.views import mrkdwn as md
 from bot.slack.views.offboard_modal import render_loading, render_notice, render_plan, render_submitted
-from bot.workflow.admin_offboard import WHAT, offboard_at, offboard_now
-from bot.workflow.manual_tasks import require_it_admin
 
 
 @raises_before_ack_only

@@ -10,13 +10,13 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.offboarding import engine, prepare
+from bot.offboarding.confirm import cancel_offboarding, confirm_offboarding
 from bot.slack import errors, parse
 from bot.slack.ids import Action
 from bot.slack.it_refs import OffboardingRef
 from bot.slack.listeners.common import after_ack, person_of
 from bot.slack.views import mrkdwn as md
 from bot.slack.views.offboard_modal import render_notice
-from bot.workflow.admin_offboard import cancel_offboarding, confirm_offboarding
 
 
 @after_ack

@@ -23,8 +23,8 @@ from bot.slack.views.request_modal import (
     render_request_modal,
     render_submitted_modal,
 )
-from bot.workflow.bundle import BundleSubmitted, submit_bundle
-from bot.workflow.submit import USE_DEFAULT, Submitted, submit
+from bot.requests.bundle import BundleSubmitted, submit_bundle
+from bot.requests.submit import USE_DEFAULT, Submitted, submit
 
 MAX_OPTIONS = 100
 log = logging.getLogger(__name__)

@@ -4,6 +4,7 @@ shows it with its own Retry."""
 
 from __future__ import annotations
 
+from bot.ledger.event_names import GrantEvent
 from bot.slack.notices.it_channel import post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
@@ -43,6 +44,6 @@ def redraw(d: Dispatch, event: Event) -> None:
 
 
 def register(handlers: Handlers) -> None:
-    handlers.add("grant.revoke_failed", on_revoke_failed)
-    for event_type in ("grant.revoked", "grant.expired"):
+    handlers.add(GrantEvent.REVOKE_FAILED, on_revoke_failed)
+    for event_type in (GrantEvent.REVOKED, GrantEvent.EXPIRED):
         handlers.add(event_type, redraw)

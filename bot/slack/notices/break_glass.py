@@ -16,6 +16,7 @@ from bot.slack.views.break_glass import (
     render_break_glass_review,
     render_break_glass_told,
 )
+from bot.ledger.event_names import GrantEvent
 from bot.store.models import BreakGlassUse
 
 CHANNEL, TOLD, REVIEW, ESCALATION = "break_glass_channel", "break_glass_told", "break_glass_review", "escalation"
@@ -78,5 +79,5 @@ def register(handlers: Handlers) -> None:
     handlers.add(events.USED, on_used)
     handlers.add(events.REVIEWED, on_reviewed_or_overdue)
     handlers.add(events.REVIEW_OVERDUE, on_reviewed_or_overdue)
-    for event_type in ("grant.expired", "grant.revoked"):
+    for event_type in (GrantEvent.EXPIRED, GrantEvent.REVOKED):
         handlers.add(event_type, on_grant_ended)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from bot.domain.enums import GrantStatus
+from bot.ledger.event_names import GrantEvent, RequestEvent
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.expiry import ExpiryView, load_expiry
@@ -18,10 +19,10 @@ from bot.slack.views.expiry_notice import render_expiry_warning
 from bot.store.models import AccessRequest
 
 PREFIX = "expiry:"
-GRANT_EVENTS = ("grant.extended", "grant.expired", "grant.revoked", "grant.revoke_failed", "grant.cancelled")
+GRANT_EVENTS = (GrantEvent.EXTENDED, GrantEvent.EXPIRED, GrantEvent.REVOKED, GrantEvent.REVOKE_FAILED, GrantEvent.CANCELLED)
 # An extension beyond the self-service limit is a request: its fate changes what the warning says.
-REQUEST_EVENTS = ("request.submitted", "request.approved", "request.denied", "request.cancelled",
-                  "request.timed_out", "request.superseded")
+REQUEST_EVENTS = (RequestEvent.SUBMITTED, RequestEvent.APPROVED, RequestEvent.DENIED, RequestEvent.CANCELLED,
+                  RequestEvent.TIMED_OUT, RequestEvent.SUPERSEDED)
 
 
 def _load(d: Dispatch, grant_id: int) -> ExpiryView | None:
@@ -67,7 +68,7 @@ def on_request_changed(d: Dispatch, event: Event) -> None:
 
 
 def register(handlers: Handlers) -> None:
-    handlers.add("grant.expiring", on_grant_expiring)
+    handlers.add(GrantEvent.EXPIRING, on_grant_expiring)
     for event_type in GRANT_EVENTS:
         handlers.add(event_type, on_grant_changed)
     for event_type in REQUEST_EVENTS:

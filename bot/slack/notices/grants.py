@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.ledger.event_names import GrantEvent
 from bot.slack.notices.requests import sync_cards
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
@@ -12,12 +13,12 @@ from bot.slack.views import common as ui
 from bot.slack.views import notices
 
 NOTICES: dict[str, Callable[[GrantView], ui.Rendered]] = {
-    "grant.activated": notices.grant_activated,
-    "grant.failed": notices.grant_failed,
-    "grant.expired": notices.grant_ended,
-    "grant.revoked": notices.grant_ended,
+    GrantEvent.ACTIVATED: notices.grant_activated,
+    GrantEvent.FAILED: notices.grant_failed,
+    GrantEvent.EXPIRED: notices.grant_ended,
+    GrantEvent.REVOKED: notices.grant_ended,
 }
-QUIET = ("grant.extended", "grant.cancelled", "grant.revoke_failed")  # card and Home only
+QUIET = (GrantEvent.EXTENDED, GrantEvent.CANCELLED, GrantEvent.REVOKE_FAILED)  # card and Home only
 
 
 def on_grant_event(d: Dispatch, event: Event) -> None:

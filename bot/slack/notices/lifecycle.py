@@ -18,14 +18,16 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.domain.enums import GrantStatus
+from bot.ledger.event_names import RequestEvent
+from bot.lifecycle import mover_recheck
+from bot.lifecycle.event_names import LifecycleEventName
 from bot.slack.notices.it_channel import post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
 from bot.slack.readmodels.request import PersonInfo, entitlement_info
 from bot.slack.views import common as ui
 from bot.slack.views.lifecycle_notes import REHIRE_NOTES, render_access_ending, render_it_note
-from bot.store.models import DueAction, Grant, LifecycleEvent, Person
-from bot.workflow import due
+from bot.store.models import Grant, LifecycleEvent, Person
 
 STILL_HELD = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE)
 
@@ -49,8 +51,7 @@ def _ending(s, catalog, grant_ids: list[int]) -> list[tuple[str, datetime]]:
     ending = []
     for grant in s.scalars(select(Grant).where(Grant.id.in_(grant_ids), Grant.status.in_(STILL_HELD))
                            .order_by(Grant.id)):
-        when = s.scalar(select(DueAction.due_at).where(
-            DueAction.kind == due.POLICY_REVOKE, DueAction.ref_id == str(grant.id), DueAction.status == "scheduled"))
+        when = mover_recheck.revoke_due_at(s, grant.id)
         if when is not None:
             ending.append((entitlement_info(catalog, grant.entitlement).label, when))
     return ending
@@ -73,7 +74,7 @@ def _email_of(d: Dispatch, payload: dict) -> str:
 
 def on_it_note(d: Dispatch, event: Event) -> None:
     p = event.payload
-    email = _email_of(d, p) if event.type in ("birthright.skipped", "lifecycle.rejected") else ""
+    email = _email_of(d, p) if event.type in (LifecycleEventName.BIRTHRIGHT_SKIPPED, LifecycleEventName.REJECTED) else ""
     subject = ("event", event.id)
     if not d.out.has(subject, "it_note"):
         post_to_it(d, render_it_note(event.type, p, email), subject=subject, purpose="it_note",
@@ -81,6 +82,6 @@ def on_it_note(d: Dispatch, event: Event) -> None:
 
 
 def register(handlers: Handlers) -> None:
-    handlers.add("lifecycle.access_ending", on_access_ending)
-    for event_type in ("birthright.skipped", "lifecycle.rejected", "request.reroute_failed", *REHIRE_NOTES):
+    handlers.add(LifecycleEventName.ACCESS_ENDING, on_access_ending)
+    for event_type in (LifecycleEventName.BIRTHRIGHT_SKIPPED, LifecycleEventName.REJECTED, RequestEvent.REROUTE_FAILED, *REHIRE_NOTES):
         handlers.add(event_type, on_it_note)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.ledger.event_names import ProvisioningEvent
+from bot.offboarding.events import OffboardingEvent
 from bot.slack.notices.it_channel import post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
@@ -14,11 +16,11 @@ from bot.slack.views.offboard_report import render_offboard_report
 from bot.store.models import OutboxEvent
 
 REPORT = "offboarding_report"
-EVENTS = ("offboarding.awaiting_confirmation", "offboarding.scheduled", "offboarding.started", "offboarding.resumed", "offboarding.progress",
-          "offboarding.finished", "offboarding.cancelled")
+EVENTS = (OffboardingEvent.AWAITING_CONFIRMATION, OffboardingEvent.SCHEDULED, OffboardingEvent.STARTED, OffboardingEvent.RESUMED, OffboardingEvent.PROGRESS,
+          OffboardingEvent.FINISHED, OffboardingEvent.CANCELLED)
 # One call of an offboarding finished outside a run (an IT task answered, a background retry): the
 # report follows. During a run the engine's per-system progress is enough (and far fewer updates).
-CALL_EVENTS = tuple(f"provisioning.{kind}.{outcome}" for kind in ("revoke", "suspend", "end_sessions")
+CALL_EVENTS = tuple(ProvisioningEvent.of(kind, outcome) for kind in ("revoke", "suspend", "end_sessions")
                     for outcome in ("done", "failed"))
 
 

@@ -4,6 +4,7 @@ which only posts copies that do not exist yet)."""
 
 from __future__ import annotations
 
+from bot.ledger.event_names import RequestEvent
 from bot.slack.notices.requests import APPROVER_CARD, CHANNEL_CARD, sync_cards
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
@@ -50,6 +51,6 @@ def on_new_approvers(d: Dispatch, event: Event) -> None:
 
 
 def register(handlers: Handlers) -> None:
-    handlers.add("request.reminder", on_reminder)
-    handlers.add("request.escalated", on_new_approvers)
-    handlers.add("request.rerouted", on_new_approvers)
+    handlers.add(RequestEvent.REMINDER, on_reminder)
+    handlers.add(RequestEvent.ESCALATED, on_new_approvers)
+    handlers.add(RequestEvent.REROUTED, on_new_approvers)

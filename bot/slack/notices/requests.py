@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.domain.enums import StepStatus
+from bot.ledger.event_names import RequestEvent
 from bot.slack.delivery import Copy
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
@@ -24,9 +25,9 @@ APPROVER_CARD, CHANNEL_CARD, REQUESTER_CARD = "approver_card", "channel_card", "
 CARD_AUDIENCES = {APPROVER_CARD: Audience.APPROVER, CHANNEL_CARD: Audience.CHANNEL, REQUESTER_CARD: Audience.REQUESTER}
 
 # Events after which new copies may be due (a new request, a step that now needs other people).
-POSTING_EVENTS = ("request.submitted", "request.step_activated")
-UPDATING_EVENTS = ("request.step_approved", "request.step_denied", "request.approved", "request.denied",
-                   "request.cancelled", "request.superseded", "request.timed_out")
+POSTING_EVENTS = (RequestEvent.SUBMITTED, RequestEvent.STEP_ACTIVATED)
+UPDATING_EVENTS = (RequestEvent.STEP_APPROVED, RequestEvent.STEP_DENIED, RequestEvent.APPROVED, RequestEvent.DENIED,
+                   RequestEvent.CANCELLED, RequestEvent.SUPERSEDED, RequestEvent.TIMED_OUT)
 
 
 def load_card(d: Dispatch, request_id: int) -> RequestCard | None:
@@ -105,11 +106,11 @@ def tell_requester(d: Dispatch, event: Event, render: Callable[[RequestCard], ui
 def on_request_event(d: Dispatch, event: Event) -> None:
     card = sync_cards(d, int(event.payload["request_id"]), post_missing=event.type in POSTING_EVENTS)
     match event.type:
-        case "request.approved":
+        case RequestEvent.APPROVED:
             tell_requester(d, event, notices.request_approved, card)
-        case "request.denied":
+        case RequestEvent.DENIED:
             tell_requester(d, event, notices.request_denied, card)
-        case "request.timed_out":
+        case RequestEvent.TIMED_OUT:
             tell_requester(d, event, notices.request_timed_out, card)
 
 

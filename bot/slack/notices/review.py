@@ -4,6 +4,7 @@ campaign's message for IT (redrawn after each decision and as it escalates or cl
 from __future__ import annotations
 
 from bot.reviews import queries
+from bot.reviews.events import ReviewEvent
 from bot.slack.notices.it_channel import post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
@@ -68,9 +69,9 @@ def on_decided(d: Dispatch, event: Event) -> None:
 
 
 def register(handlers: Handlers) -> None:
-    handlers.add("review.started", on_started)
-    handlers.add("review.reminded", on_reminded)
-    handlers.add("review.closed", on_campaign_changed)
-    handlers.add("review.escalated", on_campaign_changed)
-    handlers.add("review.progressed", on_campaign_changed)  # after each decision: "34 of 120 reviewed"
-    handlers.add("review.decided", on_decided)
+    handlers.add(ReviewEvent.STARTED, on_started)
+    handlers.add(ReviewEvent.REMINDED, on_reminded)
+    handlers.add(ReviewEvent.CLOSED, on_campaign_changed)
+    handlers.add(ReviewEvent.ESCALATED, on_campaign_changed)
+    handlers.add(ReviewEvent.PROGRESSED, on_campaign_changed)  # after each decision: "34 of 120 reviewed"
+    handlers.add(ReviewEvent.DECIDED, on_decided)

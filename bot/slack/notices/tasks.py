@@ -8,6 +8,7 @@ Copies are MessageRefs of subject ("task", id): the first post has purpose ``tas
 
 from __future__ import annotations
 
+from bot.ledger.event_names import TaskEvent
 from bot.slack.notices.it_channel import mentions, post_to_it
 from bot.slack.notify import Dispatch, Handlers
 from bot.slack.outbox import Event
@@ -86,8 +87,8 @@ def _tell_person(d: Dispatch, event: Event, task: TaskView) -> None:
 
 
 def register(handlers: Handlers) -> None:
-    handlers.add("manual_task.opened", on_task_opened)
-    handlers.add("manual_task.reposted", on_task_reposted)
-    handlers.add("manual_task.escalated", on_task_escalated)
-    handlers.add("manual_task.done", on_task_answered)
-    handlers.add("manual_task.cannot", on_task_answered)
+    handlers.add(TaskEvent.OPENED, on_task_opened)
+    handlers.add(TaskEvent.REPOSTED, on_task_reposted)
+    handlers.add(TaskEvent.ESCALATED, on_task_escalated)
+    handlers.add(TaskEvent.DONE, on_task_answered)
+    handlers.add(TaskEvent.CANNOT, on_task_answered)

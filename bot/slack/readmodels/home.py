@@ -10,10 +10,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import GrantStatus, RequestStatus, StepStatus
-from bot.slack.readmodels.review import open_reviews
+from bot.ledger import bundle_round
 from bot.slack.readmodels.request import EntitlementInfo, PersonInfo, entitlement_info, request_info
+from bot.slack.readmodels.review import open_reviews
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Grant, Person
-from bot.workflow import bundle_round
 
 SHOWN_GRANT_STATUSES = (GrantStatus.SCHEDULED, GrantStatus.PROVISIONING, GrantStatus.ACTIVE, GrantStatus.REVOKING,
                         GrantStatus.REVOKE_FAILED)

@@ -9,8 +9,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.enums import LIVE_GRANT_STATUSES, GrantStatus, RequestStatus, StepStatus
+from bot.ledger import bundle_round
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Grant, Person
-from bot.workflow import bundle_round
 from policies.schema import RISKS
 
 

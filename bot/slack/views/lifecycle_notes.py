@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.lifecycle.event_names import LifecycleEventName
+from bot.offboarding.events import ReactivationEvent
 from bot.slack.readmodels.request import PersonInfo
 from bot.slack.views import common as ui
 from bot.slack.views import mrkdwn as md
 
-REHIRE_NOTES = ("lifecycle.reactivation_planned", "lifecycle.reactivation_scheduled",
-                "lifecycle.rehire_kept_offboarding", "lifecycle.reactivation_failed")
+REHIRE_NOTES = (ReactivationEvent.PLANNED, LifecycleEventName.REACTIVATION_SCHEDULED,
+                LifecycleEventName.REHIRE_KEPT_OFFBOARDING, ReactivationEvent.FAILED)
 NOT_RESTORED = "Earlier access is not restored: they request what they need again with /access."
 
 
@@ -27,12 +29,12 @@ def render_access_ending(ending: list[tuple[str, datetime]], of: PersonInfo | No
 def render_it_note(kind: str, p: dict, email: str = "") -> ui.Rendered:
     """``p``: the event's payload; ``email``: the person it is about (birthright and HR notes)."""
     match kind:
-        case "birthright.skipped":
+        case LifecycleEventName.BIRTHRIGHT_SKIPPED:
             text = (f"⚠️ Birthright access *{md.escape(p.get('entitlement', ''))}* was not given to "
                     f"{md.escape(email)}: {md.escape(p.get('reason', ''))}")
         case _ if kind in REHIRE_NOTES:
             text = _rehire_text(kind, p)
-        case "lifecycle.rejected":
+        case LifecycleEventName.REJECTED:
             text = (f"⚠️ HR event `{md.escape(p.get('event_id', ''))}` for {md.escape(email)} "
                     f"was not applied: {md.escape(p.get('reason', ''))}. Fix the directory, then have HR send it again.")
         case _:
@@ -44,13 +46,13 @@ def render_it_note(kind: str, p: dict, email: str = "") -> ui.Rendered:
 
 def _rehire_text(kind: str, p: dict) -> str:
     who = md.escape(p.get("person_email", "someone"))
-    if kind == "lifecycle.reactivation_failed":
+    if kind == ReactivationEvent.FAILED:
         return (f"⚠️ Could not reactivate {who}'s *{md.escape(p.get('connector', ''))}* account after their re-hire: "
                 f"{md.escape(p.get('detail', ''))}. Reactivate it by hand.")
-    if kind == "lifecycle.rehire_kept_offboarding":
+    if kind == LifecycleEventName.REHIRE_KEPT_OFFBOARDING:
         return (f"↩️ {who} was re-hired, but an offboarding IT scheduled for them is still planned "
                 f"({md.escape(str(p.get('at', ''))[:16])} UTC). Cancel it if the re-hire replaces it.")
-    if kind == "lifecycle.reactivation_scheduled":
+    if kind == LifecycleEventName.REACTIVATION_SCHEDULED:
         return (f"↩️ {who} was re-hired: the accounts accessbot suspended are reactivated on their start date "
                 f"({md.escape(str(p.get('reactivate_at', ''))[:10])}). {NOT_RESTORED}")
     systems = ", ".join(md.escape(s) for s in p.get("systems", [])) or "none"

@@ -2,7 +2,7 @@
 
 A claim whose claimer died is taken over at once (bot/store/liveness.py) instead of when its
 lease runs out, which needs the claimer's id on every claimed row. A grant's end is counted from
-the first attempt of its grant call (bot/workflow/grants.py), which a retry must not overwrite.
+the first attempt of its grant call (bot/ledger/grants.py), which a retry must not overwrite.
 
 Revision ID: 0006
 Revises: 0005

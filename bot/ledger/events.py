@@ -1,0 +1,45 @@
+"""Record what happened: an audit event always, and an outbox event when someone must be told.
+
+Both are written in the operation's transaction, so a change, its audit trail and its
+notification commit or vanish together.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.audit import log as audit_log
+from bot.ledger.context import Ctx
+from bot.store.models import OutboxEvent
+
+
+class EventName(StrEnum):
+    """Base of every feature's enum of domain event names.
+
+    ``happened``, ``emit`` and the notifier's subscriptions take only members, so a misspelt name
+    fails where it is written instead of recording an action nobody subscribes to. Values are
+    stored (audit actions, outbox types): renaming one is a data migration.
+    """
+
+
+def checked(name: EventName) -> EventName:
+    if not isinstance(name, EventName):
+        raise TypeError(f"domain event {name!r} is not an EventName member")
+    return name
+
+
+def happened(s: Session, ctx: Ctx, action: EventName, *, subject_type: str, subject_id: Any,
+             person_email: str | None = None, detail: dict[str, Any] | None = None,
+             notify: bool = False) -> None:
+    audit_log.append(s, now=ctx.now, actor=ctx.actor.label, action=str(checked(action)), subject_type=subject_type,
+                     subject_id=subject_id, trigger=ctx.actor.trigger, person_email=person_email,
+                     detail=detail)
+    if notify:
+        emit(s, ctx, action, **{f"{subject_type}_id": subject_id, **(detail or {})})
+
+
+def emit(s: Session, ctx: Ctx, type_: EventName, **payload: Any) -> None:
+    s.add(OutboxEvent(type=str(checked(type_)), payload=audit_log._jsonable(payload), created_at=ctx.now))
