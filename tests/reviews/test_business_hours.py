@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
-from bot.reviews import hours, timers
+from bot.reviews import hours
+from bot.reviews.timers import ReviewKind
 from bot.store.models import Grant, ReviewCampaignRun
 from bot.timers.service import TimerService
 from policies.settings import BusinessHours
@@ -22,7 +23,7 @@ def test_a_reminder_due_in_the_evening_moves_to_the_next_morning(world, deps):
     holding(world, "alice@acme.test", "github:member")
     world.clock.advance(hours=11)  # Monday 2 November 2026, 20:00 UTC: after hours
     campaign = _start(deps, "github-owners")  # 10 days, a reminder 3 days before the deadline
-    [remind] = due_rows(world.store, timers.REMIND)
+    [remind] = due_rows(world.store, ReviewKind.REMIND)
     # The deadline minus 3 days is Monday 9 November 20:00: the reminder goes out on Tuesday at 09:00.
     assert remind.ref_id == str(campaign) and remind.due_at == datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 
