@@ -122,9 +122,17 @@ def cancel(s: Session, kind: TimerKind, ref: Any, suffix: str | None = None) -> 
 
 def cancel_kinds(s: Session, kinds: tuple[TimerKind, ...], ref: Any) -> int:
     """Cancel every scheduled row of these kinds for ``ref``, in one statement."""
+    return cancel_kinds_of(s, kinds, [ref])
+
+
+def cancel_kinds_of(s: Session, kinds: tuple[TimerKind, ...], refs: list[Any]) -> int:
+    """`cancel_kinds` for many refs, in one statement."""
+    if not refs:
+        return 0
     kinds = tuple(str(checked(kind)) for kind in kinds)
     return s.execute(update(DueAction).where(DueAction.status == "scheduled", DueAction.kind.in_(kinds),
-                                             DueAction.ref_id == str(ref)).values(status="cancelled")).rowcount
+                                             DueAction.ref_id.in_([str(ref) for ref in refs]))
+                     .values(status="cancelled")).rowcount
 
 
 def pending(s: Session, kind: TimerKind, ref: Any) -> list[DueAction]:

@@ -40,11 +40,18 @@ def load_grant(s: Session, grant_id: int, *, lock: bool = True) -> Grant:
 
 def expire(s: Session, ctx: Ctx, *, grant_id: int) -> bool:
     """Called when ``ends_at`` is reached. Re-reads the grant: an extension or a manual revoke wins."""
-    grant = load_grant(s, grant_id)
-    if grant.status != GrantStatus.ACTIVE or grant.ends_at is None or grant.ends_at > ctx.now:
-        return False
-    person = s.get(Person, grant.person_id)
-    return grants.begin_end(s, ctx, grant, EndReason.EXPIRED, person_email=person.email)
+    return expire_all(s, ctx, grant_ids=[grant_id])[0]
+
+
+def expire_all(s: Session, ctx: Ctx, *, grant_ids: list[int]) -> list[bool]:
+    """`expire` for a group of grants (in that order) with each statement once for the group; lock
+    them first (lock_grants) when there are several."""
+    loaded = [load_grant(s, grant_id) for grant_id in grant_ids]
+    due_now = [g for g in loaded if g.status == GrantStatus.ACTIVE and g.ends_at is not None and g.ends_at <= ctx.now]
+    # s.get asks the database only for holders lock_grants did not load
+    holders = {person_id: s.get(Person, person_id) for person_id in {g.person_id for g in due_now}}
+    started = iter(grants.begin_end_all(s, ctx, [(g, holders[g.person_id].email) for g in due_now], EndReason.EXPIRED))
+    return [next(started) if g in due_now else False for g in loaded]
 
 
 def revoke(s: Session, ctx: Ctx, *, grant_id: int, by: Person | None, reason: str,

@@ -14,6 +14,7 @@ FEATURE = Feature(
     in_transaction={LedgerKind.GRANT_START: jobs.start_grant, LedgerKind.GRANT_EXPIRE: jobs.expire_grant,
                     LedgerKind.TASK_REPOST: jobs.repost_manual_task},
     prepare={LedgerKind.GRANT_EXPIRE: jobs.lock_expiring},
+    in_transaction_group={LedgerKind.GRANT_EXPIRE: jobs.expire_grants},
     connector_work={LedgerKind.ACTION_POLL: jobs.poll_action, LedgerKind.ACTION_RETRY: jobs.retry_action},
     slack="bot.slack.surfaces.ledger",
 )

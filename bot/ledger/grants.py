@@ -133,31 +133,76 @@ def begin_end(s: Session, ctx: Ctx, grant: Grant, reason: EndReason, *, person_e
         happened(s, ctx, GrantEvent.CANCELLED, subject_type="grant", subject_id=grant.id, person_email=person_email,
                  detail={"entitlement": grant.entitlement, "reason": reason, "note": note}, notify=True)
         return True
-    if grant.status not in (GrantStatus.ACTIVE, GrantStatus.PROVISIONING, GrantStatus.REVOKE_FAILED):
+    if grant.status not in _ENDABLE:
         return False
+    _mark_ending(grant, reason, ended_by_id)
+    due.cancel_kinds(s, _END_KINDS, grant.id)
+    _drop_unsent_grant_actions(s, [grant.id])
+    _ending(s, ctx, grant, person_email, note)
+    _queue_revoke(s, ctx, grant, covering_grant(s, grant, ctx.catalog), person_email, offboarding_id)
+    s.flush()
+    return True
+
+
+_ENDABLE = (GrantStatus.ACTIVE, GrantStatus.PROVISIONING, GrantStatus.REVOKE_FAILED)
+_END_KINDS = (due.LedgerKind.GRANT_EXPIRE, due.LedgerKind.GRANT_WARN)
+
+
+def begin_end_all(s: Session, ctx: Ctx, ending: list[tuple[Grant, str]], reason: EndReason) -> list[bool]:
+    """`begin_end` (by the system, no note) for a group of live grants, each with its holder's email,
+    with each statement once for the whole group instead of once per grant: the outcome, the audit
+    events and the revokes are those of calling `begin_end` on each in turn (a grant ended earlier in
+    the group no longer covers a later one), in the caller's transaction."""
+    live = [grant for grant, _ in ending if grant.status in _ENDABLE]
+    others = other_live_grants_of(s, live)  # its autoflush writes what the transaction did before
+    with s.no_autoflush:  # from here on only these grants change, and the new rows are flushed at the end
+        due.cancel_kinds_of(s, _END_KINDS, [grant.id for grant in live])
+        _drop_unsent_grant_actions(s, [grant.id for grant in live])
+        started = []
+        for grant, person_email in ending:
+            if grant.status not in _ENDABLE:  # not live, or twice in the group
+                started.append(False)
+                continue
+            _mark_ending(grant, reason, None)
+            _ending(s, ctx, grant, person_email, "")
+            cover = _first_cover(ctx.catalog, grant, [o for o in others[grant.id] if o.status in _COVERING])
+            _queue_revoke(s, ctx, grant, cover, person_email, None)
+            started.append(True)
+    s.flush()
+    return started
+
+
+def _mark_ending(grant: Grant, reason: EndReason, ended_by_id: int | None) -> None:
     grant.status = GrantStatus.REVOKING
     grant.end_reason = reason
     grant.ended_by_id = ended_by_id
     grant.version += 1
-    due.cancel_kinds(s, (due.LedgerKind.GRANT_EXPIRE, due.LedgerKind.GRANT_WARN), grant.id)
-    _drop_unsent_grant_actions(s, grant)
+
+
+def _ending(s: Session, ctx: Ctx, grant: Grant, person_email: str, note: str) -> None:
     happened(s, ctx, GrantEvent.ENDING, subject_type="grant", subject_id=grant.id, person_email=person_email,
-             detail={"entitlement": grant.entitlement, "reason": reason, "note": note, "ends_at": grant.ends_at})
-    cover = covering_grant(s, grant, ctx.catalog)
+             detail={"entitlement": grant.entitlement, "reason": grant.end_reason, "note": note,
+                     "ends_at": grant.ends_at})
+
+
+def _queue_revoke(s: Session, ctx: Ctx, grant: Grant, cover: Grant | None, person_email: str,
+                  offboarding_id: int | None) -> None:
+    """Queue the revoke (unflushed), or settle it as skipped while ``cover`` still gives the access."""
     if cover is not None:
         queue.enqueue_for_grant(s, ctx, grant, ActionKind.REVOKE, offboarding_id=offboarding_id,
-                                status=ActionStatus.SKIPPED, note=f"still covered by grant #{cover.id}")
+                                status=ActionStatus.SKIPPED, note=f"still covered by grant #{cover.id}", flush=False)
         finish_end(s, ctx, grant, person_email=person_email, note=f"access kept: grant #{cover.id} still covers it")
     else:
-        queue.enqueue_for_grant(s, ctx, grant, ActionKind.REVOKE, offboarding_id=offboarding_id)
-    return True
+        queue.enqueue_for_grant(s, ctx, grant, ActionKind.REVOKE, offboarding_id=offboarding_id, flush=False)
 
 
-def _drop_unsent_grant_actions(s: Session, grant: Grant) -> None:
+def _drop_unsent_grant_actions(s: Session, grant_ids: list[int]) -> None:
     # A grant call not yet sent (or waiting to be retried) is pointless once the grant is ending;
     # one already in flight is left to finish, and the revoke queued after it runs next.
+    if not grant_ids:
+        return
     s.execute(update(ProvisioningAction)
-              .where(ProvisioningAction.grant_id == grant.id, ProvisioningAction.action == ActionKind.GRANT,
+              .where(ProvisioningAction.grant_id.in_(grant_ids), ProvisioningAction.action == ActionKind.GRANT,
                      ProvisioningAction.status.in_((ActionStatus.QUEUED, ActionStatus.FAILED_RETRYABLE)))
               .values(status=ActionStatus.SKIPPED, summary="not needed: the grant ended first")
               .execution_options(synchronize_session=False))
@@ -201,9 +246,12 @@ def covering_grant(s: Session, grant: Grant, catalog: Catalog) -> Grant | None:
     permission set in the same AWS account) is other access: the revoke goes ahead and is told what
     to keep (connectors.base.Target.retained).
     """
+    return _first_cover(catalog, grant, other_live_grants(s, grant))
+
+
+def _first_cover(catalog: Catalog, grant: Grant, others: list[Grant]) -> Grant | None:
     options = target_options(catalog, grant.entitlement)
-    return next((other for other in other_live_grants(s, grant)
-                 if target_options(catalog, other.entitlement) == options), None)
+    return next((other for other in others if target_options(catalog, other.entitlement) == options), None)
 
 
 def finish_end(s: Session, ctx: Ctx, grant: Grant, *, person_email: str, note: str = "") -> None:

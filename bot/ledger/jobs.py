@@ -24,6 +24,10 @@ def expire_grant(s: Session, ctx: Ctx, job: DueJob, deps) -> bool:
     return end_grant.expire(s, ctx, grant_id=int(job.ref_id))
 
 
+def expire_grants(s: Session, ctx: Ctx, jobs: list[DueJob], deps) -> list[bool]:
+    return end_grant.expire_all(s, ctx, grant_ids=[int(job.ref_id) for job in jobs])
+
+
 def lock_expiring(s: Session, jobs: list[DueJob]) -> None:
     end_grant.lock_grants(s, [int(job.ref_id) for job in jobs])
 

@@ -17,7 +17,8 @@ from bot.store.models import Grant, ProvisioningAction
 
 def enqueue(s: Session, ctx: Ctx, *, grant: Grant | None, action: ActionKind, person_id: int,
             connector: str, target: str = "", entitlement: str = "", offboarding_id: int | None = None,
-            status: ActionStatus = ActionStatus.QUEUED, note: str = "") -> ProvisioningAction:
+            status: ActionStatus = ActionStatus.QUEUED, note: str = "", flush: bool = True) -> ProvisioningAction:
+    """``flush=False`` leaves the insert to the caller's next flush (one for a group of rows)."""
     row = ProvisioningAction(
         id=str(uuid.uuid4()), grant_id=grant.id if grant else None, person_id=person_id,
         offboarding_id=offboarding_id, connector=connector, action=action, target=target,
@@ -27,13 +28,14 @@ def enqueue(s: Session, ctx: Ctx, *, grant: Grant | None, action: ActionKind, pe
     if status != ActionStatus.QUEUED:
         row.finished_at = ctx.now
     s.add(row)
-    s.flush()
+    if flush:
+        s.flush()
     return row
 
 
 def enqueue_for_grant(s: Session, ctx: Ctx, grant: Grant, action: ActionKind, *,
                       offboarding_id: int | None = None, status: ActionStatus = ActionStatus.QUEUED,
-                      note: str = "") -> ProvisioningAction:
+                      note: str = "", flush: bool = True) -> ProvisioningAction:
     return enqueue(s, ctx, grant=grant, action=action, person_id=grant.person_id, connector=grant.connector,
                    target=grant.target, entitlement=grant.entitlement, offboarding_id=offboarding_id,
-                   status=status, note=note)
+                   status=status, note=note, flush=flush)

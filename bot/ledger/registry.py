@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 InTransaction = Callable[[Session, Ctx, DueJob, Any], bool]
 # A due row's work that calls connectors and opens its own transactions (``deps``, job).
 ConnectorWork = Callable[[Any, DueJob], None]
+# The work of several due rows of one kind, in that order, as if each ran in turn, with its
+# statements once for the group; one True/False per row. It must not schedule the rows themselves.
+InTransactionGroup = Callable[[Session, Ctx, list[DueJob], Any], list[bool]]
 # Run once before a group of rows of that kind runs in one transaction (locks, in a stable order).
 Prepare = Callable[[Session, list[DueJob]], None]
 
@@ -70,6 +73,7 @@ class Feature:
     events: tuple[type[EventName], ...] = ()
     in_transaction: Mapping[TimerKind, InTransaction] = field(default_factory=dict)
     prepare: Mapping[TimerKind, Prepare] = field(default_factory=dict)
+    in_transaction_group: Mapping[TimerKind, InTransactionGroup] = field(default_factory=dict)  # beside in_transaction
     connector_work: Mapping[TimerKind, ConnectorWork] = field(default_factory=dict)
     preconditions: Mapping[str, Precondition] = field(default_factory=dict)  # by ActionKind
     # Claim-order rules the runner turns into its claim query (it knows no feature's rule).

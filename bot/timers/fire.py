@@ -9,6 +9,7 @@ row is marked failed with the reason, audited, and reported to IT through the ou
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from bot.ledger.events import happened
 from bot.ledger.outcomes import backoff
 from bot.logs import log_context
 from bot.timers import claim, versions
-from bot.timers.jobs import CONNECTOR_WORK, IN_TRANSACTION, KNOWN_KINDS, PREPARE
+from bot.timers.jobs import CONNECTOR_WORK, IN_TRANSACTION, IN_TRANSACTION_GROUP, KNOWN_KINDS, PREPARE
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -90,8 +91,7 @@ def fire_together(deps: Deps, jobs: list[DueJob], *, replica_id: str, now: Calla
                         prepare(s, of_kind)
                 # A row whose payload was not upgraded is completed with the others in one
                 # compare-and-set at the end (an upgraded one writes its new payload itself).
-                fired = [_run_in(s, ctx, job, deps, replica_id, complete=job is not original)
-                         for job, original in zip(upgraded, jobs)]
+                fired = _run_all(s, ctx, list(zip(upgraded, jobs)), deps, replica_id)
                 unchanged = [job for job, original, f in zip(upgraded, jobs, fired)
                              if job is original and f.outcome == "done"]
                 if not claim.complete_all(s, unchanged, replica_id, ctx.now):
@@ -101,6 +101,23 @@ def fire_together(deps: Deps, jobs: list[DueJob], *, replica_id: str, now: Calla
             log.info("running %d due actions together failed (%s: %s); running each on its own",
                      len(jobs), type(error).__name__, error)
     return [fire(deps, job, replica_id=replica_id, now=now) for job in jobs]
+
+
+def _run_all(s: Session, ctx: Ctx, pairs: list[tuple[DueJob, DueJob]], deps: Deps, replica_id: str) -> list[Fired]:
+    """Each (upgraded, original) row's handler in turn, uncompleted unless upgraded; consecutive rows
+    of a kind with a group handler (expiries) are one call, which does each statement once for them."""
+    fired: list[Fired] = []
+    for kind, run in itertools.groupby(pairs, key=lambda pair: pair[0].kind):
+        run = list(run)
+        if kind not in IN_TRANSACTION_GROUP or len(run) < 2:
+            fired.extend(_run_in(s, ctx, job, deps, replica_id, complete=job is not original) for job, original in run)
+            continue
+        kicks = IN_TRANSACTION_GROUP[kind](s, ctx, [job for job, _ in run], deps)
+        for (job, original), kick in zip(run, kicks, strict=True):
+            if job is not original and not claim.complete(s, job, replica_id, ctx.now):
+                raise ClaimLost(job.key)
+            fired.append(Fired("done", kick))
+    return fired
 
 
 def _in_transaction(deps: Deps, job: DueJob, replica_id: str, now: Callable[[], datetime]) -> Fired:

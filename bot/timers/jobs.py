@@ -15,13 +15,16 @@ families of handler:
 from __future__ import annotations
 
 from bot import features
-from bot.ledger.registry import ConnectorWork, InTransaction, Prepare
+from bot.ledger.registry import ConnectorWork, InTransaction, InTransactionGroup, Prepare
 
 _registered = features.registry.registered()
 
 IN_TRANSACTION: dict[str, InTransaction] = {k: h for f in _registered for k, h in f.in_transaction.items()}
 # Run once before a group of rows of that kind runs in one transaction (fire.fire_together).
 PREPARE: dict[str, Prepare] = {k: h for f in _registered for k, h in f.prepare.items()}
+# The same work for consecutive rows of that kind in such a group, with each statement once for them.
+IN_TRANSACTION_GROUP: dict[str, InTransactionGroup] = {
+    k: h for f in _registered for k, h in f.in_transaction_group.items()}
 CONNECTOR_WORK: dict[str, ConnectorWork] = {k: h for f in _registered for k, h in f.connector_work.items()}
 
 KNOWN_KINDS = frozenset(IN_TRANSACTION) | frozenset(CONNECTOR_WORK)

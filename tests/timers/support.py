@@ -33,9 +33,11 @@ def database_url(store: Store) -> str:
 
 
 def seed_active_grants(world, count: int, ends_at: Callable[[int], datetime] | datetime,
-                       emails: Sequence[str] = ("alice@acme.test",), ref: str = "erp:payments-create") -> list[int]:
+                       emails: Sequence[str] = ("alice@acme.test",), ref: str = "erp:payments-create",
+                       target: Callable[[int], str] | None = None) -> list[int]:
     """``count`` active grants, dealt round the people in ``emails``, each on its own target (so no
-    grant covers another), with expiry and warnings scheduled by the ledger's own schedule_end."""
+    grant covers another) unless ``target`` names grant i's, with expiry and warnings scheduled by
+    the ledger's own schedule_end."""
     ent = world.catalog.entitlement(ref)
     ctx = world.ctx()
     ids = []
@@ -44,7 +46,8 @@ def seed_active_grants(world, count: int, ends_at: Callable[[int], datetime] | d
         for i in range(count):
             end = ends_at(i) if callable(ends_at) else ends_at
             person = people[i % len(people)]
-            grant = Grant(person_id=person.id, entitlement=ent.ref, connector=ent.connector, target=f"{ent.target}-{i}",
+            grant = Grant(person_id=person.id, entitlement=ent.ref, connector=ent.connector,
+                          target=target(i) if target else f"{ent.target}-{i}",
                           status=GrantStatus.ACTIVE, starts_at=ctx.now, activated_at=ctx.now, ends_at=end,
                           duration_seconds=int((end - ctx.now).total_seconds()), granted_by="seed",
                           created_at=ctx.now)
