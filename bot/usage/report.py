@@ -62,7 +62,8 @@ class LicenseReport:
         return dict(out)
 
 
-def build(s: Session, catalog, now: datetime, since: datetime, until: datetime) -> LicenseReport:
+def build(s: Session, catalog, now: datetime, since: datetime, until: datetime, *,
+          stale_after: timedelta) -> LicenseReport:
     report = LicenseReport(now, since, until)
     rows: dict[str, SeatRow] = {}
     known: dict[str, dict] = {}
@@ -74,7 +75,7 @@ def build(s: Session, catalog, now: datetime, since: datetime, until: datetime) 
             continue
         if grant.connector not in known:
             known[grant.connector] = ledger.by_person(s, grant.connector)
-            freshness[grant.connector] = ledger.freshness(s, grant.connector, now)
+            freshness[grant.connector] = ledger.freshness(s, grant.connector, now, stale_after)
         fresh, why = freshness[grant.connector]
         row = rows.setdefault(grant.entitlement, SeatRow(
             grant.entitlement, label_of(catalog, grant.entitlement), grant.connector,
