@@ -17,6 +17,7 @@ from bot.http.errors import domain_error_handler, validation_error_handler
 from bot.http.metrics import Metrics
 from bot.http.middleware import BearerGuardMiddleware, RequestIdMiddleware, metrics_token
 from bot.settings import Settings
+from bot.usage.metrics import UsageCollector
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
     app.state.settings = settings
     app.state.metrics = metrics = Metrics(deps.store)
     stops.append(metrics.watch(deps.runner))
+    metrics.registry.register(UsageCollector(deps))
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(health.router)
