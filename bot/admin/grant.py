@@ -27,7 +27,7 @@ from bot.ledger.context import Ctx
 from bot.ledger.end_grant import revoke
 from bot.ledger.event_names import RequestEvent
 from bot.ledger.events import happened
-from bot.ledger.manual_tasks import require_it_admin
+from bot.ledger.authorisation import require_it_admin
 from bot.requests.submit import check_eligible, check_separation_of_duties, lookup_entitlement
 from bot.store.models import AccessRequest, Grant, Person
 

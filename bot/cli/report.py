@@ -16,8 +16,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bot.cli.report_render import html_page, terminal
 from bot.cli.runtime import fail, opened_deps
-from bot.reporting import html_page, tables, terminal
+from bot.reporting import tables
 from bot.reporting.figures import OUT_OF_BOUNDS, Period, compute
 
 FORMATS = ("table", "csv", "json", "html")

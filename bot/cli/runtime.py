@@ -14,7 +14,7 @@ from bot.directory import service as directory
 from bot.domain.enums import Trigger
 from bot.domain.errors import DomainError, UnknownPerson
 from bot.ledger.context import Actor
-from bot.ledger.manual_tasks import require_it_admin
+from bot.ledger.authorisation import require_it_admin
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from bot.domain.enums import Trigger
 from bot.domain.limits import StorableStr
 from bot.http.admin import COMMON_ERRORS, DepsDep, RowIdPath
 from bot.ledger.context import Actor
-from bot.ledger.manual_tasks import require_it_admin
+from bot.ledger.authorisation import require_it_admin
 from bot.operations import perform
 from bot.reviews import admin, queries
 from bot.reviews import decide as decisions

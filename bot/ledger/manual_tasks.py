@@ -8,20 +8,11 @@ from sqlalchemy.orm import Session
 from bot.domain.enums import ActionKind, ActionStatus, GrantStatus
 from bot.domain.errors import AlreadyDecided, NotAuthorized, NotFoundError
 from bot.ledger import due, outcomes
+from bot.ledger.authorisation import require_it_admin
 from bot.ledger.context import Ctx
 from bot.ledger.event_names import ProvisioningEvent, TaskEvent
 from bot.ledger.events import happened
 from bot.store.models import Grant, ManualTask, Person, ProvisioningAction
-
-
-def is_it_admin(ctx: Ctx, person: Person) -> bool:
-    group = ctx.catalog.settings.it_admins_group
-    return bool(group) and person.is_active and group in (person.groups or [])
-
-
-def require_it_admin(ctx: Ctx, person: Person | None, what: str) -> None:
-    if person is None or not is_it_admin(ctx, person):
-        raise NotAuthorized(f"Only IT admins can {what}.")
 
 
 def complete_task(s: Session, ctx: Ctx, *, task_id: int, by: Person, done: bool, note: str = "") -> ManualTask:

@@ -42,6 +42,15 @@ Precondition = Callable[[Session, "ProvisioningAction"], Hold | None]
 
 
 @dataclass(frozen=True)
+class WaitsFor:
+    """A claim-order rule: an action of kind ``later`` is not claimed while an unfinished action of
+    kind ``earlier`` for the same person and connector was queued before it, or in the same instant."""
+
+    later: str  # ActionKind
+    earlier: str  # ActionKind
+
+
+@dataclass(frozen=True)
 class Settled:
     """How a provisioning action ended: ``outcome`` done, skipped or failed (for good)."""
 
@@ -63,6 +72,8 @@ class Feature:
     prepare: Mapping[TimerKind, Prepare] = field(default_factory=dict)
     connector_work: Mapping[TimerKind, ConnectorWork] = field(default_factory=dict)
     preconditions: Mapping[str, Precondition] = field(default_factory=dict)  # by ActionKind
+    # Claim-order rules the runner turns into its claim query (it knows no feature's rule).
+    claim_order: tuple[WaitsFor, ...] = ()
     on_action_settled: tuple[ActionSettled, ...] = ()
     # Run once when the timers start (a worker, or the single-process roles), with ``deps``: first
     # schedules a feature's recurring work needs (they are idempotent: rows are keyed).
@@ -91,6 +102,10 @@ def registered() -> tuple[Feature, ...]:
 
 def precondition(kind: str) -> Precondition | None:
     return next((f.preconditions[kind] for f in _features.values() if kind in f.preconditions), None)
+
+
+def claim_order() -> tuple[WaitsFor, ...]:
+    return tuple(rule for f in _features.values() for rule in f.claim_order)
 
 
 def action_settled(s: Session, ctx: Ctx, action: ProvisioningAction, settled: Settled) -> None:

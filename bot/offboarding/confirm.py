@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import AlreadyDecided, InvalidState, NotAuthorized, NotFoundError
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
-from bot.ledger.manual_tasks import require_it_admin
+from bot.ledger.authorisation import require_it_admin
 from bot.offboarding import four_eyes, prepare
 from bot.offboarding.events import OffboardingEvent
 from bot.store.models import Offboarding, Person

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.enums import ActionKind
-from bot.ledger.registry import Feature, Settled, by_ref
+from bot.ledger.registry import Feature, Settled, WaitsFor, by_ref
 from bot.offboarding import completion, jobs, reactivation
 from bot.offboarding.events import OffboardingEvent, ReactivationEvent
 from bot.offboarding.timers import OffboardingKind
@@ -21,6 +21,9 @@ FEATURE = Feature(
     events=(OffboardingEvent, ReactivationEvent),
     connector_work={kind: by_ref(handler) for kind, handler in jobs.HANDLERS.items()},
     preconditions={ActionKind.REACTIVATE: reactivation.verdict},
+    # A re-hire's reactivation never overtakes the suspend of the same account it undoes
+    # (queued in the same instant, or long before).
+    claim_order=(WaitsFor(later=ActionKind.REACTIVATE, earlier=ActionKind.SUSPEND),),
     on_action_settled=(_step_settled, reactivation.tell_failed),
     slack="bot.slack.surfaces.offboarding",
 )

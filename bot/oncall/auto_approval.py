@@ -19,6 +19,7 @@ from policies.model import AutoApproval, Entitlement
 from policies.on_call import OnCallAnswers
 
 FALLBACK = "On-call auto-approval did not apply: {problems}. Your request goes to the approvers as usual."
+FALLBACK_KEY = "on_call_fallback"  # in AccessRequest.extra: the reason, for the request card
 
 
 def answers_for(ctx: Ctx, ent: Entitlement, requester: Person) -> OnCallAnswers | None:
@@ -27,6 +28,12 @@ def answers_for(ctx: Ctx, ent: Entitlement, requester: Person) -> OnCallAnswers 
     answers = OnCallAnswers(ctx.on_call, requester.email)
     answers.load(ent.on_call_schedules)
     return answers
+
+
+def fallback_of(request: AccessRequest) -> str | None:
+    """Why on-call auto-approval did not apply to ``request`` (kept by ``settle``), or None."""
+    reason = (request.extra or {}).get(FALLBACK_KEY)
+    return reason if isinstance(reason, str) else None
 
 
 def settle(s: Session, ctx: Ctx, request: AccessRequest, requester: Person, answers: OnCallAnswers | None,
@@ -45,6 +52,7 @@ def settle(s: Session, ctx: Ctx, request: AccessRequest, requester: Person, answ
                          "auto_approved": approval is not None})
         if approval is None:
             notices.append(FALLBACK.format(problems="; ".join(answers.problems)))
+            request.extra = {**(request.extra or {}), FALLBACK_KEY: notices[-1]}
     if approval is not None and approval.ends_by is not None:
         approval = _end_with_shift(s, ctx, request, requester, approval)
         if approval is not None and request.duration_seconds is not None:

@@ -130,14 +130,14 @@ class ProvisioningRunner:
             earlier = aliased(ProvisioningAction)
             same_grant = and_(earlier.grant_id == ProvisioningAction.grant_id, earlier.grant_id.is_not(None),
                               earlier.created_at < ProvisioningAction.created_at)
-            # A re-hire's reactivation never overtakes the suspend of the same account it undoes
-            # (queued in the same instant, or long before).
-            undoes_suspend = and_(ProvisioningAction.action == ActionKind.REACTIVATE,
-                                  earlier.action == ActionKind.SUSPEND,
-                                  earlier.person_id == ProvisioningAction.person_id,
-                                  earlier.connector == ProvisioningAction.connector,
-                                  earlier.created_at <= ProvisioningAction.created_at)
-            blocked = select(earlier.id).where(or_(same_grant, undoes_suspend), earlier.status.in_(UNFINISHED)).exists()
+            # Feature rules (bot.ledger.registry.WaitsFor): a kind waits for an earlier one of the
+            # same person and connector (queued in the same instant, or long before).
+            waits = [and_(ProvisioningAction.action == rule.later, earlier.action == rule.earlier,
+                          earlier.person_id == ProvisioningAction.person_id,
+                          earlier.connector == ProvisioningAction.connector,
+                          earlier.created_at <= ProvisioningAction.created_at)
+                     for rule in registry.claim_order()]
+            blocked = select(earlier.id).where(or_(same_grant, *waits), earlier.status.in_(UNFINISHED)).exists()
             claims.hold(s, self.store, self.replica_id, now)
             in_progress = ProvisioningAction.status == ActionStatus.IN_PROGRESS
             dead = claims.dead_claimers(s, self.store, ProvisioningAction.claimed_by, in_progress,

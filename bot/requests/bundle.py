@@ -21,6 +21,7 @@ from bot.ledger import approve, bundle_round, due, reminders, routing
 from bot.ledger.context import Ctx
 from bot.ledger.event_names import RequestEvent
 from bot.ledger.events import happened
+from bot.oncall import auto_approval as on_call
 from bot.requests import submit as submit_op
 from bot.store.models import AccessRequest, Person
 from policies import RequestFacts
@@ -31,6 +32,7 @@ class BundleSubmitted:
     lead: AccessRequest  # carries the steps and the card
     requests: list[AccessRequest]  # one per entitlement, the lead first
     outcome: str  # "pending" or "approved" (no step left)
+    notices: tuple[str, ...] = ()  # for the requester: why a fast path was not taken, each once
 
 
 def lookup_bundle(catalog, name: str):
@@ -54,13 +56,15 @@ def submit_bundle(s: Session, ctx: Ctx, *, requester: Person, bundle: str, durat
             submit_op._check(s, ctx, ent, requester, facts, chosen[ent.ref], justification, ticket, None)
         except DomainError as error:
             raise type(error)(f"{ent.ref} in bundle {bundle}: {error.message}", field=error.field) from error
+    # The providers are asked before new_request locks rows; their roster cache makes a schedule that
+    # several entitlements read one call.
+    answers = {ent.ref: on_call.answers_for(ctx, ent, requester) for ent in ents}
     requests = [submit_op.new_request(s, ctx, requester=requester, ent=ent, duration=chosen[ent.ref],
                                       justification=justification, ticket=ticket, bundle=bundle,
                                       created_by=created_by) for ent in ents]
     lead = requests[0]
-    rules = {ent.ref: ent.auto_approve_rule(
-        facts, RequestFacts(duration=chosen[ent.ref], justification=justification, ticket=ticket),
-        directory.owner_departments(s, ent.owners)) for ent in ents}
+    rules, notices = _auto_approvals(s, ctx, requester, facts, ents, requests, answers,
+                                     justification, ticket, chosen)
     chain = _round(s, ctx, requester, [ent for ent in ents if rules[ent.ref] is None])
     steps = [submit_op.add_step(s, ctx, lead, position, resolved, ent.approvals_channel)
              for position, (ent, _, resolved) in enumerate(chain)]
@@ -85,10 +89,27 @@ def submit_bundle(s: Session, ctx: Ctx, *, requester: Person, bundle: str, durat
         granted_by = f"auto: bundle {bundle}"
         approve.finalise_approved(s, ctx, lead, requester, granted_by=granted_by)
         bundle_round.approve_followers(s, ctx, lead, requester, granted_by=granted_by)
-        return BundleSubmitted(lead, requests, "approved")
+        return BundleSubmitted(lead, requests, "approved", notices)
     due.schedule(s, due.LedgerKind.REQUEST_TIMEOUT, lead.id, lead.expires_at, now=ctx.now)
     reminders.schedule_reminder(s, ctx, lead, steps[0], chain[0][0].reminder_after)
-    return BundleSubmitted(lead, requests, "pending")
+    return BundleSubmitted(lead, requests, "pending", notices)
+
+
+def _auto_approvals(s: Session, ctx: Ctx, requester: Person, facts, ents, requests, answers, justification: str,
+                    ticket: str, chosen) -> tuple[dict[str, str | None], tuple[str, ...]]:
+    """Each entitlement's auto-approve reason (None: its steps join the round), as a single submit decides
+    it: on-call rules read the answers, ``ends_with_shift`` cuts that entitlement's own duration."""
+    rules, notices = {}, []
+    for ent, request in zip(ents, requests, strict=True):
+        approval = ent.auto_approval(facts, RequestFacts(chosen[ent.ref], justification, ticket),
+                                     directory.owner_departments(s, ent.owners), answers[ent.ref])
+        approval, told = on_call.settle(s, ctx, request, requester, answers[ent.ref], approval)
+        rules[ent.ref] = approval.reason if approval else None
+        notices.extend(f"{ent.ref}: {notice}" for notice in told)
+    fallbacks = [reason for r in requests if (reason := on_call.fallback_of(r))]
+    if fallbacks:  # the card shows the lead's; members keep their own for the audit trail
+        requests[0].extra = {**(requests[0].extra or {}), on_call.FALLBACK_KEY: " ".join(dict.fromkeys(fallbacks))}
+    return rules, tuple(dict.fromkeys(notices))
 
 
 def _round(s: Session, ctx: Ctx, requester: Person, ents) -> list[tuple[object, int, routing.ResolvedStep]]:

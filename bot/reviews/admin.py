@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import NotFoundError
 from bot.ledger.context import Ctx
-from bot.ledger.manual_tasks import require_it_admin
+from bot.ledger.authorisation import require_it_admin
 from bot.reviews import deadline, queries
 from bot.reviews.start import start_campaign
 from bot.store.models import Person, ReviewCampaignRun

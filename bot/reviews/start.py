@@ -12,7 +12,7 @@ from bot.domain.errors import InvalidState, NotFoundError
 from bot.ledger import due
 from bot.ledger.context import Ctx
 from bot.ledger.events import emit, happened
-from bot.ledger.manual_tasks import require_it_admin
+from bot.ledger.authorisation import require_it_admin
 from bot.lifecycle import birthright
 from bot.reviews import hours, orphans
 from bot.reviews.assign import ReviewerFinder

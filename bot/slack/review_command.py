@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from bot.domain.errors import DomainError
-from bot.ledger.manual_tasks import require_it_admin
+from bot.ledger.authorisation import require_it_admin
 from bot.reviews import admin
 from bot.slack import errors
 from bot.slack.listeners.common import person_of

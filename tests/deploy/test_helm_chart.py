@@ -26,7 +26,9 @@ EVERYTHING_ON = {
     "catalog": {"catalog.yaml": "defaults:\n  max_duration: 8h\n"},
     "connectors": "instances:\n  okta: {type: okta, org_url: 'https://acme.okta.com', api_token: {env: OKTA_API_TOKEN}}\n",
     "people": "people: []\n",
-    "secrets": {"connectorSecret": "accessbot-connectors"},
+    "onCall": "providers:\n  pd: {type: pagerduty, token: {env: PAGERDUTY_TOKEN}}\nschedules:\n"
+              "  payments: {provider: pd, schedule: PPAY001}\n",
+    "secrets": {"connectorSecret": "accessbot-connectors", "onCallSecret": "accessbot-on-call"},
     "config": {"extraEnv": {"ACCESSBOT_WORKER_THREADS": "32"}},
 }
 
@@ -91,7 +93,8 @@ def test_both_roles_probe_healthz_request_resources_and_run_as_non_root():
         env = {e["name"]: e for e in container["env"]}
         assert env["ACCESSBOT_REPLICA_ID"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
         assert env["ACCESSBOT_CATALOG"]["value"] == "/etc/accessbot/catalog"
-        assert container["envFrom"] == [{"secretRef": {"name": "accessbot-connectors"}}]
+        assert container["envFrom"] == [{"secretRef": {"name": "accessbot-connectors"}},
+                                        {"secretRef": {"name": "accessbot-on-call"}}]
         mounts = {m["mountPath"] for m in container["volumeMounts"]}
         assert {"/etc/accessbot/catalog", "/etc/accessbot/conf", "/tmp"} <= mounts
 
@@ -122,13 +125,33 @@ def test_every_secret_comes_from_a_secret_reference_never_a_value():
 def test_the_catalog_and_connector_files_are_config_maps_mounted_read_only():
     config_maps = by_kind(render(EVERYTHING_ON), "ConfigMap")
     assert config_maps["prod-accessbot-catalog"]["data"]["catalog.yaml"].startswith("defaults:")
-    assert set(config_maps["prod-accessbot-conf"]["data"]) == {"connectors.yaml", "people.yaml"}
+    assert set(config_maps["prod-accessbot-conf"]["data"]) == {"connectors.yaml", "people.yaml", "on-call.yaml"}
     assert "{env: OKTA_API_TOKEN}" in config_maps["prod-accessbot-conf"]["data"]["connectors.yaml"]
     annotations = [d["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
                    for d in by_kind(render(EVERYTHING_ON), "Deployment").values()]
     changed = {**EVERYTHING_ON, "catalog": {"catalog.yaml": "defaults:\n  max_duration: 4h\n"}}
     assert annotations[0] != by_kind(render(changed), "Deployment")["prod-accessbot-web"]["spec"]["template"][
         "metadata"]["annotations"]["checksum/config"]  # a catalog change rolls the pods
+
+
+def test_the_on_call_file_is_mounted_and_named_and_its_secret_becomes_environment_variables():
+    for deployment in by_kind(render(EVERYTHING_ON), "Deployment").values():
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env["ACCESSBOT_ON_CALL_FILE"] == "/etc/accessbot/conf/on-call.yaml"
+        assert {"name": "conf", "mountPath": "/etc/accessbot/conf", "readOnly": True} in container["volumeMounts"]
+        assert [s["secretRef"]["name"] for s in container["envFrom"]] == ["accessbot-connectors", "accessbot-on-call"]
+    only_on_call = {"onCall": EVERYTHING_ON["onCall"], "secrets": {"onCallSecret": "accessbot-on-call"}}
+    web = by_kind(render(only_on_call), "Deployment")["prod-accessbot-web"]
+    assert set(by_kind(render(only_on_call), "ConfigMap")["prod-accessbot-conf"]["data"]) == {"on-call.yaml"}
+    assert [s["secretRef"]["name"] for s in web["spec"]["template"]["spec"]["containers"][0]["envFrom"]] == [
+        "accessbot-on-call"]
+    assert "ACCESSBOT_ON_CALL_FILE" not in {e["name"] for e in by_kind(render(), "Deployment")["prod-accessbot-web"][
+        "spec"]["template"]["spec"]["containers"][0]["env"]}  # unset: nobody counts as on call
+    changed = {**EVERYTHING_ON, "onCall": EVERYTHING_ON["onCall"].replace("PPAY001", "PPAY002")}
+    assert web["spec"]["template"]["metadata"]["annotations"]["checksum/config"] != by_kind(
+        render(changed), "Deployment")["prod-accessbot-web"]["spec"]["template"]["metadata"]["annotations"][
+        "checksum/config"]  # an on-call file change rolls the pods
 
 
 def test_the_ingress_sends_everything_to_the_web_service_over_tls():

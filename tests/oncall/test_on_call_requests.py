@@ -6,24 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from bot.domain.enums import GrantStatus, RequestStatus
 from bot.oncall.events import OnCallEvent
-from tests.oncall.fakes.pagerduty import FakePagerDuty
 from tests.oncall.support import ON_CALL_CATALOG, PD_TOKEN_VARIABLE, write_on_call_file
 from tests.slack.harness import ALICE, DANA, running_bot
 
 REASON = {"justification": "payments incident INC-9: deploy the fix"}
-
-
-@pytest.fixture
-def pagerduty(monkeypatch):
-    with FakePagerDuty() as fake:
-        monkeypatch.setenv(PD_TOKEN_VARIABLE, fake.token)
-        fake.user("PALICE1", "alice@acme.test")
-        fake.user("PBOB001", "bob@acme.test")
-        yield fake
 
 
 def on_call_bot(store, clock, tmp_path, pagerduty, **file_options):
@@ -81,7 +69,10 @@ def test_provider_refusing_means_normal_approval_with_the_reason_shown_and_audit
         assert "On-call auto-approval did not apply" in shown and "PagerDuty refused the credential (401)" in shown
         [event] = bot.audit(OnCallEvent.LOOKUP_FAILED)
         assert event.detail["auto_approved"] is False and "401" in event.detail["problems"][0]
-        assert bot.card_for(DANA, request.id) is not None
+        bot.settle()
+        for user in (ALICE, DANA):  # the requester's card says why it waits, the approver's why it came
+            card = bot.card_for(user, request.id).visible_text
+            assert "On-call auto-approval did not apply: on-call schedule 'payments': PagerDuty refused" in card
 
 
 def test_provider_unreachable_means_normal_approval(store, clock, tmp_path, pagerduty):

@@ -14,6 +14,7 @@ from bot.oncall.service import build
 from tests.oncall.fakes.opsgenie import FakeOpsgenie
 from tests.oncall.fakes.pagerduty import FakePagerDuty
 from tests.oncall.support import OG_KEY_VARIABLE, PD_TOKEN_VARIABLE
+from tests.support.http_peer import Reply
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -127,11 +128,13 @@ def test_opsgenie_by_name_with_an_override_and_its_errors():
         rota.overrides.append(("alice@acme.test", NOW - timedelta(hours=1), NOW + timedelta(hours=1)))
         lookup = service(opsgenie=fake)
         alice = lookup.status("platform", "alice@acme.test")
-        assert alice.on_call and alice.level == 1 and alice.ends_at is None  # Opsgenie gives no shift end
+        assert alice.on_call and alice.level == 1 and alice.ends_at == NOW + timedelta(hours=1)  # the override's end
         assert not lookup.status("platform", "bob@acme.test").on_call
-        [asked] = fake.peer.requests
+        asked, timeline = fake.peer.requests
         assert asked.path == "/v2/schedules/platform_rota/on-calls" and "scheduleIdentifierType=name" in asked.query
-        assert asked.headers["authorization"] == f"GenieKey {fake.api_key}"
+        assert timeline.path == "/v2/schedules/platform_rota/timeline" and "identifierType=name" in timeline.query
+        assert "intervalUnit=weeks" in timeline.query
+        assert {r.headers["authorization"] for r in (asked, timeline)} == {f"GenieKey {fake.api_key}"}
 
         fake.throttled = 1
         throttled = service(opsgenie=fake).status("platform", "alice@acme.test")
@@ -140,6 +143,26 @@ def test_opsgenie_by_name_with_an_override_and_its_errors():
         assert "does not know this schedule (404)" in missing.status("platform", "alice@acme.test").problem
         refused = service(opsgenie=fake, environ={OG_KEY_VARIABLE: "wrong-key-00000000"})
         assert "401" in refused.status("platform", "alice@acme.test").problem
+
+
+def test_opsgenie_shift_ends_come_from_the_timeline_across_back_to_back_periods():
+    with FakeOpsgenie() as fake:
+        rota = fake.schedule("4f1e", "platform_rota", [])
+        rota.shifts += [("alice@acme.test", NOW - timedelta(hours=3), NOW + timedelta(hours=1)),
+                        ("alice@acme.test", NOW + timedelta(hours=1), NOW + timedelta(hours=2)),  # her next period
+                        ("bob@acme.test", NOW + timedelta(hours=2), NOW + timedelta(hours=9)),
+                        ("alice@acme.test", NOW + timedelta(hours=9), NOW + timedelta(hours=12))]
+        lookup = service(opsgenie=fake)
+        alice = lookup.status("platform", "alice@acme.test")
+        assert alice.on_call and alice.ends_at == NOW + timedelta(hours=2)  # not her shift of tonight
+        assert not lookup.status("platform", "bob@acme.test").on_call
+        broken = FakeOpsgenie()
+        with broken:  # on-calls answers, the timeline does not: never on call with an unknown end
+            broken.schedule("4f1e", "platform_rota", ["alice@acme.test"])
+            broken.peer.responder = lambda r, inner=broken._answer: (
+                Reply(500, json={"message": "boom"}) if r.path.endswith("/timeline") else inner(r))
+            answer = service(opsgenie=broken).status("platform", "alice@acme.test")
+        assert not answer.on_call and "HTTP 500" in answer.problem
 
 
 def test_opsgenie_eu_accounts_use_the_eu_host():

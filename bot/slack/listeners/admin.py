@@ -10,7 +10,7 @@ from slack_bolt import App
 
 from bot.admin.grant import push_grant, revoke_as_admin
 from bot.domain.errors import DomainError
-from bot.ledger.manual_tasks import require_it_admin
+from bot.ledger.authorisation import require_it_admin
 from bot.reporting.figures import Period, compute
 from bot.reporting.headline import summary
 from bot.slack import admin_command as cmd

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import AlreadyDecided, NotFoundError
 from bot.ledger.context import Ctx
-from bot.ledger.manual_tasks import complete_task, require_it_admin
+from bot.ledger.authorisation import require_it_admin
+from bot.ledger.manual_tasks import complete_task
 from bot.slack import parse
 from bot.slack.ids import Action, Block, Callback
 from bot.slack.it_refs import TaskRef

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from slack_bolt import App
 
 from bot.domain.errors import DomainError
-from bot.ledger.manual_tasks import require_it_admin
+from bot.ledger.authorisation import require_it_admin
 from bot.offboarding import engine, prepare
 from bot.offboarding.confirm import WHAT, offboard_at, offboard_now
 from bot.offboarding.plan import preview

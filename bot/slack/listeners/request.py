@@ -155,14 +155,14 @@ def send(env, actor, ref, duration, justification, ticket, starts_at, *,
 
 
 def submitted_text(result: Submitted | BundleSubmitted) -> str:
+    notes = "".join(md.compose("\n\nℹ️ {notice}", notice=notice) for notice in result.notices)
     if isinstance(result, BundleSubmitted):
         what = f"Bundle request #{result.lead.id} ({len(result.requests)} entitlements)"
         if result.outcome == "pending":
             return (f"✅ {what} sent: one approval for all of them. I'll DM you when it is decided; you can "
-                    "follow it (or cancel it) from the card in your DMs or the App Home.")
-        return f"✅ {what} was approved automatically by policy. I'll DM you as each access is ready."
+                    f"follow it (or cancel it) from the card in your DMs or the App Home.{notes}")
+        return f"✅ {what} was approved automatically by policy. I'll DM you as each access is ready.{notes}"
     request = result.request
-    notes = "".join(f"\n\nℹ️ {md.escape(notice)}" for notice in result.notices)
     if result.outcome == "pending":
         return (f"✅ Request #{request.id} sent. I'll DM you when it is decided; you can follow it (or cancel it) "
                 f"from the card in your DMs or the App Home.{notes}")

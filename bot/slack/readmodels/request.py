@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.enums import LIVE_GRANT_STATUSES, GrantStatus, RequestStatus, StepStatus
 from bot.ledger import bundle_round
+from bot.oncall import auto_approval as on_call
 from bot.store.models import AccessRequest, ApprovalStep, Decision, Grant, Person
 from policies.schema import RISKS
 
@@ -117,6 +118,7 @@ class RequestCard:
     held: tuple[HeldGrant, ...]
     grant: GrantInfo | None
     bundle: BundleInfo | None = None  # a bundle request: ``entitlement`` then names the bundle
+    on_call_fallback: str = ""  # why on-call auto-approval did not apply (a provider could not be asked)
 
     @property
     def pending(self) -> bool:
@@ -187,7 +189,8 @@ def load_request_card(s: Session, catalog, request_id: int) -> RequestCard | Non
         decision_reason=request.decision_reason or "", auto_approved=request.auto_approved,
         extends_grant_id=request.extends_grant_id, requester=people[request.requester_id],
         decided_by=people.get(request.decided_by_id) if request.decided_by_id else None, steps=steps,
-        held=_held(s, catalog, request, ent), grant=_grant_info(grant), bundle=_bundle(s, catalog, request))
+        held=_held(s, catalog, request, ent), grant=_grant_info(grant), bundle=_bundle(s, catalog, request),
+        on_call_fallback=on_call.fallback_of(request) or "")
 
 
 def _people(s: Session, request: AccessRequest) -> dict[int, PersonInfo]:

@@ -41,6 +41,8 @@ def render_request_card(card: RequestCard, viewer: Viewer) -> ui.Rendered:
         blocks.append(ui.section(_bundle_lines(card)))
     if card.justification:
         blocks.append(ui.section(f"*Why*\n{md.quote(md.escape(card.justification))}"))
+    if card.on_call_fallback:  # the requester learns why it waits; approvers, why it came to them
+        blocks.append(ui.context(md.compose("ℹ️ {reason}", reason=card.on_call_fallback)))
     if viewer.audience != Audience.REQUESTER:
         blocks.append(ui.section(_holdings(card)))
     blocks += _progress(card)

@@ -64,7 +64,8 @@ def card(status=RequestStatus.PENDING, **changes) -> RequestCard:
                 justification=HOSTILE, ticket=HOSTILE, created_at=NOW, expires_at=NOW + timedelta(days=1),
                 decided_at=NOW, decision_reason=HOSTILE, auto_approved=False, extends_grant_id=None, requester=EVIL,
                 decided_by=EVIL, steps=(STEP,), held=(HeldGrant(HOSTILE, HOSTILE, "active", NOW),),
-                grant=GrantInfo(3, GrantStatus.ACTIVE, NOW, NOW + timedelta(hours=4), HOSTILE))
+                grant=GrantInfo(3, GrantStatus.ACTIVE, NOW, NOW + timedelta(hours=4), HOSTILE),
+                on_call_fallback=HOSTILE)
     base.update(changes)
     return RequestCard(**base)
 

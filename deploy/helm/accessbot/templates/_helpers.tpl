@@ -54,6 +54,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: ACCESSBOT_PEOPLE_FILE
   value: /etc/accessbot/conf/people.yaml
 {{- end }}
+{{- if .Values.onCall }}
+- name: ACCESSBOT_ON_CALL_FILE
+  value: /etc/accessbot/conf/on-call.yaml
+{{- end }}
 {{- range $name, $value := .Values.config.extraEnv }}
 - name: {{ $name }}
   value: {{ $value | quote }}
@@ -76,10 +80,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "accessbot.envFrom" -}}
-{{- if .Values.secrets.connectorSecret }}
+{{- if or .Values.secrets.connectorSecret .Values.secrets.onCallSecret }}
 envFrom:
+{{- range compact (list .Values.secrets.connectorSecret .Values.secrets.onCallSecret) }}
   - secretRef:
-      name: {{ .Values.secrets.connectorSecret }}
+      name: {{ . }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
@@ -92,7 +98,7 @@ volumeMounts:
     mountPath: /etc/accessbot/catalog
     readOnly: true
 {{- end }}
-{{- if or .Values.connectors .Values.people }}
+{{- if or .Values.connectors .Values.people .Values.onCall }}
   - name: conf
     mountPath: /etc/accessbot/conf
     readOnly: true
@@ -108,7 +114,7 @@ volumes:
     configMap:
       name: {{ include "accessbot.catalogConfigMap" . }}
 {{- end }}
-{{- if or .Values.connectors .Values.people }}
+{{- if or .Values.connectors .Values.people .Values.onCall }}
   - name: conf
     configMap:
       name: {{ include "accessbot.fullname" . }}-conf

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.reporting.charts import bars, lines
+from bot.cli.report_render.charts import bars, lines
+from bot.cli.report_render.terminal import TITLES
 from bot.reporting.figures import ALL, DURATION_METRICS, Figures
 from bot.reporting.tables import duration_text, percent
-from bot.reporting.terminal import TITLES
 
 # Time-to-deprovision histogram buckets: (label, upper bound in seconds).
 DEPROVISION_BUCKETS = (("≤ 1m", 60), ("≤ 5m", 300), ("≤ 15m", 900), ("≤ 1h", 3600), ("≤ 4h", 4 * 3600),
