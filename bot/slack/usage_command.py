@@ -10,7 +10,7 @@ import html
 from datetime import timedelta
 
 from bot.domain.errors import DomainError
-from bot.ledger.manual_tasks import require_it_admin
+from bot.ledger.authorisation import require_it_admin
 from bot.slack import errors
 from bot.slack.listeners.common import person_of
 from bot.slack.views import mrkdwn as md

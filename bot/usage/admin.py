@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import InvalidState, NotFoundError
 from bot.ledger import due
+from bot.ledger.authorisation import require_it_admin
 from bot.ledger.context import Ctx
 from bot.ledger.events import happened
-from bot.ledger.manual_tasks import require_it_admin
 from bot.store.models import DueAction, Person, UsageActivity, UsageCollection
 from bot.usage import ledger
 from bot.usage.events import UsageEvent
