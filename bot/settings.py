@@ -135,6 +135,13 @@ class Settings(BaseSettings):
     worker_metrics_port: int = Field(9101, ge=0, le=65535,
                                      description="Port of the worker process's own /healthz and /metrics; 0 turns "
                                                  "them off")
+    usage_collect_every_hours: float = Field(24.0, gt=0, le=24 * 31,
+                                             description="Hours between two complete passes reading last activity "
+                                                         "from each target that can tell (docs/usage.md)")
+    usage_stale_after_hours: float = Field(72.0, gt=0, le=24 * 92,
+                                           description="Usage from a pass older than this many hours is stale: "
+                                                       "nobody is asked and nothing is released on it; must be "
+                                                       "longer than ACCESSBOT_USAGE_COLLECT_EVERY_HOURS")
     log_level: str = Field("INFO",
                            description='Log level: DEBUG, INFO, WARNING or ERROR')
     log_format: Literal["auto", "json", "human"] = Field(
@@ -154,6 +161,14 @@ class Settings(BaseSettings):
             else:
                 _warn_deprecated("ACCESSBOT_CONNECTORS", f"; it is ignored, ACCESSBOT_CONNECTORS_FILE "
                                                          f"({self.connectors_file}) is set")
+        return self
+
+    @model_validator(mode="after")
+    def _usage_windows(self) -> Settings:
+        # Stale before the next pass is due would mean no usage is ever fresh enough to act on.
+        if self.usage_stale_after_hours <= self.usage_collect_every_hours:
+            raise ValueError(f"ACCESSBOT_USAGE_STALE_AFTER_HOURS ({self.usage_stale_after_hours:g}) must be longer "
+                             f"than ACCESSBOT_USAGE_COLLECT_EVERY_HOURS ({self.usage_collect_every_hours:g})")
         return self
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "hr_webhook_secret",

@@ -13,6 +13,7 @@ import typer
 from bot.cli.report import period_from
 from bot.cli.runtime import fail, opened_deps
 from bot.usage import report as licenses_report
+from bot.usage.timers import stale_after
 
 WRITERS = {"table": licenses_report.to_text, "text": licenses_report.to_text, "csv": licenses_report.to_csv,
            "json": licenses_report.to_json}
@@ -33,7 +34,8 @@ def licenses(ctx: typer.Context,
         now = deps.clock.now()
         period = period_from(since, until, now)
         with deps.store.uow() as s:
-            text = WRITERS[fmt](licenses_report.build(s, deps.catalog, now, period.since, period.until))
+            text = WRITERS[fmt](licenses_report.build(s, deps.catalog, now, period.since, period.until,
+                                                               stale_after=stale_after(deps.settings)))
     if output is None:
         typer.echo(text, nl=False)
         return

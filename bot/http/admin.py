@@ -212,15 +212,19 @@ def report(deps: DepsDep, since: datetime | None = None, until: datetime | None 
     """The lifecycle figures (docs/metrics.md) as ``accessbot report --format json`` gives them;
     the default period is the 30 days to now. Times without an offset are UTC."""
     now = deps.clock.now()
+    with deps.store.uow() as s:
+        return as_document(compute(s, period_of(now, since, until), now))
+
+
+def period_of(now: datetime, since: datetime | None, until: datetime | None) -> Period:
+    """``since``/``until`` query parameters: default the 30 days to now; 422 for a period that is not one."""
     end = _utc(until) if until else now
     try:
-        period = Period(_utc(since) if since else end - timedelta(days=30), end)
+        return Period(_utc(since) if since else end - timedelta(days=30), end)
     except OverflowError:  # a default start before year 1
         raise HTTPException(422, OUT_OF_BOUNDS) from None
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
-    with deps.store.uow() as s:
-        return as_document(compute(s, period, now))
 
 
 def _utc(moment: datetime) -> datetime:

@@ -12,11 +12,12 @@ from fastapi.exceptions import RequestValidationError
 
 from bot.deps import Deps, build_deps
 from bot.domain.errors import DomainError
-from bot.http import admin, health, reviews
+from bot.http import admin, health, reviews, usage
 from bot.http.errors import domain_error_handler, validation_error_handler
 from bot.http.metrics import Metrics
 from bot.http.middleware import BearerGuardMiddleware, RequestIdMiddleware, metrics_token
 from bot.settings import Settings
+from bot.usage.metrics import UsageCollector
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +58,13 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None,
     app.state.settings = settings
     app.state.metrics = metrics = Metrics(deps.store)
     stops.append(metrics.watch(deps.runner))
+    metrics.registry.register(UsageCollector(deps))
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(health.router)
     app.include_router(admin.router, prefix="/api/v1")
     app.include_router(reviews.router, prefix="/api/v1")
+    app.include_router(usage.router, prefix="/api/v1")
     for plugin in plugins if plugins is not None else default_plugins(settings):
         stop = plugin(app, deps)
         if stop is not None:

@@ -5,6 +5,7 @@
     /access-admin grant @jane github:admin 4h reason…       push it without an approval round
     /access-admin stats                                     the headline lifecycle numbers (last 30 days)
     /access-admin help
+    (/access-admin review … and /access-admin usage …: bot.slack.review_command, bot.slack.usage_command)
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ USAGE = ("*accessbot administration* (IT admins)\n"
          "• `/access-admin stats`: time to approve, provision and deprovision, orphaned accounts and open "
          "requests over the last 30 days (`accessbot report` has the rest).\n"
          "• `/offboard @jane`: remove everything Jane holds, on every system.\n"
-         "• `/access-admin review help`: access-review campaigns (start, status, remind, close).")
+         "• `/access-admin review help`: access-review campaigns (start, status, remind, close).\n"
+         "• `/access-admin usage`: licenses and unused seats; `/access-admin usage collect CONNECTOR` reads "
+         "last activity now.")
 
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from bot.store.models import UsageCollection
 from bot.usage import ledger
 from bot.usage.events import UsageEvent
-from bot.usage.timers import COLLECT_EVERY, RETRY_FAILED_AFTER, UsageTimer
+from bot.usage.timers import RETRY_FAILED_AFTER, UsageTimer, collect_every
 from bot.ledger import due
 from bot.ledger.context import Actor, Ctx
 from bot.ledger.events import happened
@@ -100,7 +100,7 @@ def _fail(deps, name: str, pages: int, accounts: int, error: str) -> Pass:
 
 def _complete(s, deps, state: UsageCollection, pages: int, accounts: int, now: datetime) -> Pass:
     state.status, state.last_complete_at, state.last_error = "complete", now, None
-    due.schedule(s, UsageTimer.COLLECT, state.connector, now + COLLECT_EVERY, now=now)
+    due.schedule(s, UsageTimer.COLLECT, state.connector, now + collect_every(deps.settings), now=now)
     due.schedule(s, UsageTimer.EVALUATE, state.connector, now, now=now)
     happened(s, Ctx(deps.catalog, now, ACTOR), UsageEvent.COLLECTED, subject_type="connector",
              subject_id=state.connector, detail={"accounts": state.accounts_read, "pages": state.pages})

@@ -33,9 +33,9 @@ class Evaluation:
     counts: dict[str, int] = field(default_factory=lambda: {"active": 0, "unknown": 0, "birthright": 0, "open": 0})
 
 
-def evaluate(s: Session, ctx: Ctx, *, connector: str) -> Evaluation:
+def evaluate(s: Session, ctx: Ctx, *, connector: str, stale_after: timedelta) -> Evaluation:
     out = Evaluation(connector)
-    fresh, why = ledger.freshness(s, connector, ctx.now)
+    fresh, why = ledger.freshness(s, connector, ctx.now, stale_after)
     if not fresh:
         out.stale = why
         happened(s, ctx, UsageEvent.STALE, subject_type="connector", subject_id=connector,

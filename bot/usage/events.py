@@ -8,6 +8,7 @@ from bot.ledger.events import EventName
 class UsageEvent(EventName):
     COLLECTED = "usage.collected"  # a connector's pass finished
     COLLECTION_FAILED = "usage.collection_failed"  # a pass stopped on an error: its data is not used
+    COLLECT_REQUESTED = "usage.collect_requested"  # IT moved the next pass to now
     STALE = "usage.stale"  # evaluation skipped a connector whose data is too old (no action, said so)
     ASKED = "usage.asked"  # "keep it or release it?" sent (notified: the DM)
     KEPT = "usage.kept"  # the clock restarts

@@ -4,7 +4,7 @@ transaction; EVALUATE and DEADLINE run in the due row's transaction."""
 from __future__ import annotations
 
 from bot.usage import answer, collect, evaluate
-from bot.usage.timers import UsageTimer
+from bot.usage.timers import UsageTimer, stale_after
 
 
 def collect_job(deps, job) -> None:
@@ -12,7 +12,7 @@ def collect_job(deps, job) -> None:
 
 
 def evaluate_job(s, ctx, job, deps) -> bool:
-    evaluate.evaluate(s, ctx, connector=job.ref_id)
+    evaluate.evaluate(s, ctx, connector=job.ref_id, stale_after=stale_after(deps.settings))
     return False
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.models import Person, UsageActivity, UsageCollection
-from bot.usage.timers import STALE_AFTER
 from connectors.base import ActivityPage
 
 
@@ -41,14 +40,14 @@ def record_page(s: Session, connector: str, page: ActivityPage, now: datetime) -
     return len(items)
 
 
-def freshness(s: Session, connector: str, now: datetime) -> tuple[bool, str]:
+def freshness(s: Session, connector: str, now: datetime, stale_after: timedelta) -> tuple[bool, str]:
     state = s.get(UsageCollection, connector)
     if state is not None and state.status == "failed":
         return False, f"the last collection of {connector} failed: {state.last_error or 'unknown error'}"
     if state is None or state.last_complete_at is None:
         return False, f"no complete collection of {connector} yet"
-    if now - state.last_complete_at > STALE_AFTER:
-        return False, f"the last complete collection of {connector} is older than {STALE_AFTER}"
+    if now - state.last_complete_at > stale_after:
+        return False, f"the last complete collection of {connector} is older than {stale_after}"
     return True, ""
 
 

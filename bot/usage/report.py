@@ -62,7 +62,8 @@ class LicenseReport:
         return dict(out)
 
 
-def build(s: Session, catalog, now: datetime, since: datetime, until: datetime) -> LicenseReport:
+def build(s: Session, catalog, now: datetime, since: datetime, until: datetime, *,
+          stale_after: timedelta) -> LicenseReport:
     report = LicenseReport(now, since, until)
     rows: dict[str, SeatRow] = {}
     known: dict[str, dict] = {}
@@ -74,7 +75,7 @@ def build(s: Session, catalog, now: datetime, since: datetime, until: datetime) 
             continue
         if grant.connector not in known:
             known[grant.connector] = ledger.by_person(s, grant.connector)
-            freshness[grant.connector] = ledger.freshness(s, grant.connector, now)
+            freshness[grant.connector] = ledger.freshness(s, grant.connector, now, stale_after)
         fresh, why = freshness[grant.connector]
         row = rows.setdefault(grant.entitlement, SeatRow(
             grant.entitlement, label_of(catalog, grant.entitlement), grant.connector,
@@ -107,11 +108,15 @@ def _reclaimed(s: Session, since: datetime, until: datetime) -> list[Reclaimed]:
     return list(groups.values())
 
 
-def to_json(report: LicenseReport) -> str:
-    body = {"generated_at": report.generated_at.isoformat(), "since": report.since.isoformat(),
+def as_document(report: LicenseReport) -> dict:
+    """The JSON shape of ``--format json`` and of the admin API's GET /usage/licenses."""
+    return {"generated_at": report.generated_at.isoformat(), "since": report.since.isoformat(),
             "until": report.until.isoformat(), "seats": [asdict(r) for r in report.rows],
             "potential_monthly_cents": report.potential(), "reclaimed": [asdict(r) for r in report.reclaimed]}
-    return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+
+def to_json(report: LicenseReport) -> str:
+    return json.dumps(as_document(report), indent=2, sort_keys=True) + "\n"
 
 
 SEAT_COLUMNS = ("entitlement", "label", "connector", "seats", "active", "inactive", "unknown", "cost_cents", "currency",

@@ -13,7 +13,17 @@ class UsageTimer(TimerKind):
     DEADLINE = "usage.deadline"  # ref: ask id; no answer → the policy's action
 
 
-COLLECT_EVERY = timedelta(hours=24)
-# Usage older than this (or a pass that failed since) is stale: nothing is asked or released on it.
-STALE_AFTER = timedelta(hours=72)
+
+
+def collect_every(settings) -> timedelta:
+    """ACCESSBOT_USAGE_COLLECT_EVERY_HOURS: from one complete pass to the next."""
+    return timedelta(hours=settings.usage_collect_every_hours)
+
+
+def stale_after(settings) -> timedelta:
+    """ACCESSBOT_USAGE_STALE_AFTER_HOURS: usage older than this (or a pass that failed since) is stale,
+    and nothing is asked or released on it."""
+    return timedelta(hours=settings.usage_stale_after_hours)
+
+
 RETRY_FAILED_AFTER = timedelta(hours=1)

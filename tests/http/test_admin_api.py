@@ -44,7 +44,9 @@ def test_without_the_right_bearer_token_every_route_answers_401(api):
               ("get", "/api/v1/people/alice@acme.test/grants", None),
               ("post", "/api/v1/people/alice@acme.test/grants",
                {"actor": "ivan@acme.test", "entitlement": "github:member", "duration": "1h", "reason": "x"}),
-              ("post", "/api/v1/grants/1/revoke", {"actor": "ivan@acme.test", "reason": "x"})]
+              ("post", "/api/v1/grants/1/revoke", {"actor": "ivan@acme.test", "reason": "x"}),
+              ("get", "/api/v1/usage/licenses", None), ("get", "/api/v1/people/alice@acme.test/usage", None),
+              ("post", "/api/v1/usage/mem/collect", {"actor": "ivan@acme.test"})]
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
         for method, path, body in routes:
             answer = api.request(method, path, json=body, headers=headers)
@@ -158,7 +160,8 @@ def test_the_openapi_document_declares_the_bearer_scheme_and_every_answer(api):
         "type": "http", "scheme": "bearer", "description": "ACCESSBOT_ADMIN_API_TOKEN"}
     operations = {(path, method): op for path, item in document["paths"].items() if path.startswith("/api/v1")
                   for method, op in item.items()}
-    assert len(operations) == 14  # the admin routes and the access-review routes (docs/reviews.md)
+    # the admin routes, the access-review routes (docs/reviews.md) and the usage routes (docs/usage.md)
+    assert len(operations) == 17
     for (path, method), op in operations.items():
         assert op["security"] == [{"HTTPBearer": []}], path
         assert {"401", "404", "422"} <= set(op["responses"]), path

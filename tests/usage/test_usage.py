@@ -16,10 +16,10 @@ from bot.store.models import AuditEvent, Grant, UsageActivity, UsageAsk, UsageCo
 from bot.timers.service import TimerService
 from bot.usage import answer, collect
 from bot.usage.evaluate import evaluate
-from bot.usage.timers import UsageTimer
+from bot.usage.timers import UsageTimer, stale_after
 from bot.ledger.context import Actor
 from connectors.errors import RateLimited, TransientError
-from tests.support.deps import due_rows
+from tests.support.deps import close, deps_for, due_rows
 from tests.usage.conftest import holding, used
 
 
@@ -88,7 +88,7 @@ def test_a_failed_pass_is_stale_and_releases_nothing(world, deps):
     assert _pass(world, deps).status == "failed"
     with world.store.uow() as s:
         assert s.get(UsageCollection, "mem").status == "failed"
-        result = evaluate(s, world.ctx(), connector="mem")
+        result = evaluate(s, world.ctx(), connector="mem", stale_after=stale_after(deps.settings))
     assert "failed" in result.stale and not result.asked
     assert _audit(world, "usage.collection_failed") and _audit(world, "usage.stale")
     assert "nothing is released" in _audit(world, "usage.stale")[0].detail["note"]
@@ -181,3 +181,26 @@ def test_start_up_schedules_one_first_pass_per_target_that_can_tell_and_moves_no
     collect.schedule_collections(deps)  # a restart: the row stays where it was
     [row] = due_rows(world.store, UsageTimer.COLLECT)
     assert row.ref_id == "mem" and row.due_at == world.clock.now() - timedelta(hours=1)
+
+
+def test_the_collection_interval_and_the_stale_window_come_from_the_settings(world):
+    deps = deps_for(world, usage_collect_every_hours=6, usage_stale_after_hours=12)
+    try:
+        holding(world, "alice@acme.test", "salesforce:sales-cloud")
+        world.advance(days=60)
+        used(world, "alice@acme.test", 45)
+        assert collect.collect(deps, "mem").status == "complete"
+        [row] = due_rows(world.store, UsageTimer.COLLECT)
+        assert row.due_at == world.clock.now() + timedelta(hours=6)
+        world.advance(hours=13)  # older than the 12-hour window: stale, nobody is asked
+        with world.store.uow() as s:
+            result = evaluate(s, world.ctx(), connector="mem", stale_after=stale_after(deps.settings))
+        assert "older than 12:00:00" in result.stale and not result.asked
+    finally:
+        close(deps)
+
+
+def test_a_stale_window_shorter_than_the_interval_is_refused():
+    from bot.settings import Settings
+    with pytest.raises(ValueError, match="USAGE_STALE_AFTER_HOURS"):
+        Settings(database_url="sqlite://", usage_collect_every_hours=24, usage_stale_after_hours=12)

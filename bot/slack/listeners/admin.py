@@ -1,4 +1,4 @@
-"""/access-admin stats | grants | revoke | grant (IT admins only). Everyone else is refused privately and the
+"""/access-admin stats | grants | revoke | grant (IT admins only; review and usage have their own modules). Everyone else is refused privately and the
 refusal is audited; the admin check comes before the mentioned person is even looked up, so the
 command tells a non-admin nothing about anyone. Answers are ephemeral."""
 
@@ -14,7 +14,7 @@ from bot.ledger.authorisation import require_it_admin
 from bot.reporting.figures import Period, compute
 from bot.reporting.headline import summary
 from bot.slack import admin_command as cmd
-from bot.slack import errors, review_command
+from bot.slack import errors, review_command, usage_command
 from bot.slack.ids import Command
 from bot.slack.listeners.common import person_of, raises_before_ack_only
 from bot.slack.mentioned import mentioned_person
@@ -33,6 +33,8 @@ STATS_DAYS = 30
 def on_admin_command(ack, body, client, respond, env, actor) -> None:
     if review_command.handles(body.get("text", "")):
         return review_command.on_review_command(ack, body, respond, env, actor)
+    if usage_command.handles(body.get("text", "")):
+        return usage_command.on_usage_command(ack, body, respond, env, actor)
     parsed = cmd.parse(body.get("text", ""))
     if isinstance(parsed, cmd.Help | cmd.Problem):
         ack(text=parsed.text)
