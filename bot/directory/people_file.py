@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bot.directory import service as directory
 from bot.domain.enums import PersonStatus
+from bot.store.connector_host import advisory_lock_id
 from bot.store.models import Person
 from policies.people_file import PersonRecord, read_people
 
@@ -35,6 +37,11 @@ def record_to_input(record: PersonRecord, *, with_manager: bool = True) -> direc
 def sync_people_file(s: Session, path: Path, *, now: datetime) -> list[tuple[Person, dict]]:
     """Returns every person with the fields that changed (empty dict: unchanged or new)."""
     records = read_people(path)
+    # A web front and a worker started together (compose, Kubernetes) both sync the file at start: on
+    # PostgreSQL they would both see a person missing and both insert (SQLite's BEGIN IMMEDIATE already
+    # serialises writers), so the second waits for the first and then finds everyone.
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": advisory_lock_id("people-file-sync")})
     # Two passes: everyone exists before anyone's manager is pointed at them.
     for record in records:
         directory.upsert(s, record_to_input(record, with_manager=False), source="file", now=now)
