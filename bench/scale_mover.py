@@ -28,7 +28,7 @@ from bench.bench_figures import Meter, QueryCounter, profiled, scale_parser  # n
 from bench.scale_catalog import DEPARTMENTS  # noqa: E402
 from bench.scale_fixture import NOW, open_fixture  # noqa: E402
 from bot.domain.enums import Trigger  # noqa: E402
-from bot.lifecycle import access_review, apply, policy_sweep  # noqa: E402
+from bot.lifecycle import apply, mover_recheck, policy_sweep  # noqa: E402
 from bot.lifecycle.events import LifecycleInput  # noqa: E402
 from bot.store.models import Grant, Person  # noqa: E402
 from bot.ledger.context import Actor, Ctx  # noqa: E402
@@ -45,7 +45,7 @@ def movers(s, count: int, seed: int) -> list[tuple[str, str]]:
 
 def reorg(store, catalog, moves: list[tuple[str, str]]) -> dict:
     review_meter = {"wall": 0.0, "cpu": 0.0}
-    original = access_review.review
+    original = mover_recheck.review
 
     def timed_review(*args, **kwargs):  # only the policy part of a move: the grants checked and their timers
         meter = Meter()
@@ -55,7 +55,7 @@ def reorg(store, catalog, moves: list[tuple[str, str]]) -> dict:
             review_meter["wall"] += meter.elapsed
             review_meter["cpu"] += meter.cpu_used
 
-    access_review.review = timed_review
+    mover_recheck.review = timed_review
     notes: Counter = Counter()
     meter = Meter()
     try:
@@ -69,7 +69,7 @@ def reorg(store, catalog, moves: list[tuple[str, str]]) -> dict:
                     result = apply.receive(s, Ctx(catalog, at, Actor.system("reorg", Trigger.HR)), event)
                 notes.update(note.split(":")[0].split(" [")[0] for note in result.notes)
     finally:
-        access_review.review = original
+        mover_recheck.review = original
     return {"meter": str(meter), "queries": queries.count, "review": review_meter, "notes": dict(notes)}
 
 
@@ -83,8 +83,8 @@ def main() -> None:
         moves = movers(s, args.movers, args.seed)
         checked = s.scalar(select(func.count()).select_from(Grant).join(Person, Person.id == Grant.person_id)
                            .where(Person.email.in_([m[0] for m in moves]),
-                                  Grant.status.in_(access_review.REVIEWED)))
-        live = s.scalar(select(func.count()).select_from(Grant).where(Grant.status.in_(access_review.REVIEWED)))
+                                  Grant.status.in_(mover_recheck.REVIEWED)))
+        live = s.scalar(select(func.count()).select_from(Grant).where(Grant.status.in_(mover_recheck.REVIEWED)))
     print(f"{store.dialect}: {fixture.info['counts']['people']} people, {live} live or scheduled grants; "
           f"{len(moves)} movers holding {checked}", flush=True)
     with profiled(args.profile):
