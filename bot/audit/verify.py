@@ -25,6 +25,7 @@ import orjson
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
+from bot.audit import rows
 from bot.audit.log import GENESIS, HASHED, canonical, compute_hash
 from bot.store.models import AuditEvent
 
@@ -40,20 +41,6 @@ class VerifyResult:
         if self.ok:
             return f"OK: {self.checked} audit events, hash chain intact"
         return f"TAMPERED at event #{self.seq}: {self.problem} ({self.checked} events checked before it)"
-
-
-# The timestamp as ``datetime.isoformat(timespec="microseconds")`` writes it for the UTC datetime an
-# ordinary read gives, or NULL where that is not certain (then the reference path decides).
-_PG_OCCURRED = ("CASE WHEN occurred_at BETWEEN '0001-01-01 00:00:00+00' AND '9999-12-31 23:59:59.999999+00' "
-                "THEN to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"') END")
-# SQLite keeps SQLAlchemy's text "YYYY-MM-DD HH:MM:SS.ffffff" (naive UTC).
-_DIGITS = "[0-9][0-9]"
-_SQLITE_SHAPE = f"{_DIGITS}{_DIGITS}-{_DIGITS}-{_DIGITS} {_DIGITS}:{_DIGITS}:{_DIGITS}.{_DIGITS * 3}"
-_SQLITE_OCCURRED = (f"CASE WHEN typeof(occurred_at) = 'text' AND occurred_at GLOB '{_SQLITE_SHAPE}' "
-                    "THEN substr(occurred_at, 1, 10) || 'T' || substr(occurred_at, 12) || '+00:00' END")
-# The columns in HASHED order, then the stored hash.
-_COLUMNS = ("seq, {occurred}, actor, action, subject_type, subject_id, person_email, trigger, "
-            "CAST(detail AS TEXT), prev_hash, hash")
 
 
 def verify(s: Session, batch: int = 5000, up_to: int | None = None) -> VerifyResult:
@@ -120,26 +107,11 @@ def _reference_hash(row: Any) -> str:
 
 
 def _rows(s: Session, batch: int, up_to: int | None) -> Iterator[tuple]:
-    """(seq, occurred_at as ISO text or None, actor, action, subject_type, subject_id, person_email,
-    trigger, detail as JSON text, prev_hash, hash) in seq order, read straight from the driver."""
-    dialect = s.get_bind().dialect.name
-    limit = "" if up_to is None else " WHERE seq <= {}".format("%s" if dialect == "postgresql" else "?")
-    params = () if up_to is None else (up_to,)
-    if dialect == "postgresql":
-        sql = f"SELECT {_COLUMNS.format(occurred=_PG_OCCURRED)} FROM audit_events{limit} ORDER BY seq"
-        cursor = s.connection().connection.driver_connection.cursor(name="accessbot_audit_verify")
-        cursor.itersize = batch
-    elif dialect == "sqlite":
-        sql = f"SELECT {_COLUMNS.format(occurred=_SQLITE_OCCURRED)} FROM audit_events{limit} ORDER BY seq"
-        cursor = s.connection().connection.driver_connection.cursor()
-    else:  # another database: the same rows through SQLAlchemy, the timestamp formatted here
-        query = _reference_query() if up_to is None else _reference_query().where(AuditEvent.seq <= up_to)
-        for row in s.execute(query.execution_options(yield_per=batch)):
-            yield (row[0], row[1].isoformat(timespec="microseconds"), *row[2:])
+    """rows.COLUMNS (the detail as JSON text, the timestamp as ISO text or None) in seq order."""
+    if rows.supported(s):
+        yield from rows.stream(s, batch=batch, up_to=up_to, name="accessbot_audit_verify")
         return
-    try:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(batch):
-            yield from rows
-    finally:
-        cursor.close()
+    # another database: the same rows through SQLAlchemy, the timestamp formatted here
+    query = _reference_query() if up_to is None else _reference_query().where(AuditEvent.seq <= up_to)
+    for row in s.execute(query.execution_options(yield_per=batch)):
+        yield (row[0], row[1].isoformat(timespec="microseconds"), *row[2:])
