@@ -173,3 +173,23 @@ def test_a_rechained_forgery_is_found_at_the_next_honest_event(store):
         row.hash = compute_hash(row)  # re-hashed, but event 4 still names the old hash
     result = _both(store)
     assert not result.ok and result.seq == 4
+
+
+def test_an_intact_chain_is_read_once_however_hostile_its_content(store):
+    # Non-ASCII and DEL miss the fast candidate; the reference form from the values already read proves
+    # them, without a query per event.
+    from sqlalchemy import event
+
+    n = _history(store)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        with store.uow() as s:
+            assert verify(s, batch=3) == VerifyResult(True, n)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert not [q for q in statements if "audit_events" in q]
