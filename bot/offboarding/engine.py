@@ -105,7 +105,7 @@ def _drive(deps, record_ids: list[int], *, per_system: int, on_progress: Progres
     CallDesk(deps.runner, _lanes(tracker), per_system, settled=tracker.done_many,
              not_claimed=lambda rows: _not_claimed(deps, tracker, rows)).run()
     _settle(deps, record_ids, settle_seconds, tracker)
-    return [finish(deps, record_id) for record_id in record_ids]
+    return finish_many(deps, record_ids)
 
 
 def _discover_accounts(deps, ctx: Ctx, record_ids: list[int], per_system: int) -> None:
@@ -238,8 +238,9 @@ def _announce_systems(deps, finished: list[tuple[int, str]]) -> None:
         by_record[record_id].append(connector)
     ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
     with deps.store.uow() as s:
+        built = reports.build_many(s, list(s.scalars(select(Offboarding).where(Offboarding.id.in_(list(by_record))))))
         for record_id, connectors in by_record.items():
-            report = reports.build(s, s.get(Offboarding, record_id))
+            report = built[record_id]
             for system in [x for x in report.systems if x.system in connectors]:
                 emit(s, ctx, OffboardingEvent.PROGRESS, offboarding_id=record_id, person_email=report.person_email,
                      system=system.system, state=system.state, mark=system.mark,
@@ -252,12 +253,26 @@ def _announce_systems(deps, finished: list[tuple[int, str]]) -> None:
 
 def finish(deps, record_id: int) -> reports.OffboardReport:
     """Store the report, announce it, and come back later for whatever is still retrying."""
+    return finish_many(deps, [record_id])[0]
+
+
+FINISH_GROUP = 50  # reports stored per transaction at the end of a bulk run
+
+
+def finish_many(deps, record_ids: list[int]) -> list[reports.OffboardReport]:
+    """``finish`` for every offboarding of a run, a group of them per transaction (locked in id order),
+    not one each: 200 leavers' final reports were 200 transactions after the last call (issue 17.4)."""
     ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
-    with deps.store.uow() as s:
-        record = s.scalar(select(Offboarding).where(Offboarding.id == record_id).with_for_update())
-        report = completion.refresh(s, ctx, record)
+    done: dict[int, reports.OffboardReport] = {}
+    ordered = sorted(set(record_ids))
+    for group in (ordered[i:i + FINISH_GROUP] for i in range(0, len(ordered), FINISH_GROUP)):
+        with deps.store.uow() as s:
+            records = s.scalars(select(Offboarding).where(Offboarding.id.in_(group))
+                                .order_by(Offboarding.id).with_for_update()).all()
+            for record in records:
+                done[record.id] = completion.refresh(s, ctx, record)
     deps.wake()
-    return report
+    return [done[record_id] for record_id in record_ids]
 
 
 def resume(deps, record_id: int, *, settle_seconds: float = 0) -> reports.OffboardReport:
