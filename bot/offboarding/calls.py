@@ -83,6 +83,13 @@ class CallDesk:
             worker.start()
         try:
             self._desk()
+        except BaseException:  # no desk to record outcomes: start no more calls (their rows keep their lease)
+            with self._cond:
+                for lane in self._lanes:
+                    lane.next, lane.claiming = len(lane.jobs), False
+                    lane.ready.clear()
+                self._cond.notify_all()
+            raise
         finally:
             for worker in workers:
                 worker.join()

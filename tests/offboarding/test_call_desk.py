@@ -153,3 +153,57 @@ def _prepare_statements(deps, email: str) -> int:
 def _minutes(n: int):
     from datetime import timedelta
     return timedelta(minutes=n)
+
+
+class _Row:
+    def __init__(self, id_):
+        self.id, self.offboarding_id = id_, 1
+
+
+class _Runner:
+    """Claims every row but ``refused``; an attempt is the call itself (no database)."""
+
+    def __init__(self, refused=()):
+        self.refused, self.called, self.recorded = set(refused), [], []
+
+    def claim(self, limit, only):
+        return [type("Call", (), {"action_id": i})() for i in only if i not in self.refused][:limit]
+
+    def attempt(self, call):
+        self.called.append(call.action_id)
+        return type("Attempt", (), {"call": call})()
+
+    def record(self, attempts):
+        self.recorded += [a.call.action_id for a in attempts]
+        return attempts
+
+
+def test_every_claimed_call_runs_once_and_its_outcome_is_recorded_before_it_counts_as_settled():
+    from bot.offboarding.calls import CallDesk
+
+    runner = _Runner(refused={"b3"})
+    lanes = {"a": [[_Row(f"a{i}")] for i in range(9)], "b": [[_Row("b0"), _Row("b1")]] + [[_Row(f"b{i}")]
+                                                                                        for i in range(2, 6)]}
+    settled, missed = [], []
+    CallDesk(runner, lanes, 2, settled=lambda rows: settled.extend(r.id for r in rows),
+             not_claimed=lambda rows: missed.extend(r.id for r in rows)).run()
+    everything = {f"a{i}" for i in range(9)} | {f"b{i}" for i in range(6)}
+    assert sorted(runner.called) == sorted(everything - {"b3"})  # each once
+    assert sorted(settled) == sorted(runner.recorded) == sorted(runner.called)
+    assert missed == ["b3"]
+    assert runner.called.index("b0") < runner.called.index("b1")  # a job's rows in order
+
+
+def test_when_the_desk_fails_the_workers_stop_instead_of_waiting_for_it():
+    import pytest
+
+    from bot.offboarding.calls import CallDesk
+
+    def broken(rows):
+        raise RuntimeError("database gone")
+
+    runner = _Runner(refused={"a8"})  # not in the first claim: the desk fails while the workers run
+    lanes = {"a": [[_Row(f"a{i}")] for i in range(20)]}
+    with pytest.raises(RuntimeError):
+        CallDesk(runner, lanes, 2, settled=lambda rows: None, not_claimed=broken).run()
+    assert "a0" in runner.called and "a8" not in runner.called and len(runner.called) < 19
