@@ -148,11 +148,13 @@ _ENDABLE = (GrantStatus.ACTIVE, GrantStatus.PROVISIONING, GrantStatus.REVOKE_FAI
 _END_KINDS = (due.LedgerKind.GRANT_EXPIRE, due.LedgerKind.GRANT_WARN)
 
 
-def begin_end_all(s: Session, ctx: Ctx, ending: list[tuple[Grant, str]], reason: EndReason) -> list[bool]:
-    """`begin_end` (by the system, no note) for a group of live grants, each with its holder's email,
-    with each statement once for the whole group instead of once per grant: the outcome, the audit
-    events and the revokes are those of calling `begin_end` on each in turn (a grant ended earlier in
-    the group no longer covers a later one), in the caller's transaction."""
+def begin_end_all(s: Session, ctx: Ctx, ending: list[tuple[Grant, str]], reason: EndReason, *,
+                  offboarding_id: int | None = None, note: str = "") -> list[bool]:
+    """`begin_end` (by the system) for a group of live grants, each with its holder's email, with each
+    statement once for the whole group instead of once per grant: the outcome, the audit events and
+    the revokes are those of calling `begin_end` on each in turn (a grant ended earlier in the group
+    no longer covers a later one), in the caller's transaction. A scheduled grant in the group is
+    cancelled by `begin_end` itself (it has no revoke)."""
     live = [grant for grant, _ in ending if grant.status in _ENDABLE]
     others = other_live_grants_of(s, live)  # its autoflush writes what the transaction did before
     with s.no_autoflush:  # from here on only these grants change, and the new rows are flushed at the end
@@ -160,13 +162,17 @@ def begin_end_all(s: Session, ctx: Ctx, ending: list[tuple[Grant, str]], reason:
         _drop_unsent_grant_actions(s, [grant.id for grant in live])
         started = []
         for grant, person_email in ending:
+            if grant.status == GrantStatus.SCHEDULED:
+                started.append(begin_end(s, ctx, grant, reason, person_email=person_email,
+                                         offboarding_id=offboarding_id, note=note))
+                continue
             if grant.status not in _ENDABLE:  # not live, or twice in the group
                 started.append(False)
                 continue
             _mark_ending(grant, reason, None)
-            _ending(s, ctx, grant, person_email, "")
+            _ending(s, ctx, grant, person_email, note)
             cover = _first_cover(ctx.catalog, grant, [o for o in others[grant.id] if o.status in _COVERING])
-            _queue_revoke(s, ctx, grant, cover, person_email, None)
+            _queue_revoke(s, ctx, grant, cover, person_email, offboarding_id)
             started.append(True)
     s.flush()
     return started

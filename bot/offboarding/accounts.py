@@ -72,8 +72,10 @@ def look_up(connector: Connector, subject: Subject) -> tuple[bool, str | None]:
 
 def record_lookups(store: Store, ctx: Ctx, lookups: list[Lookup]) -> None:
     with store.uow() as s:
+        records = {r.id: r for r in s.scalars(select(Offboarding).where(
+            Offboarding.id.in_({lookup.offboarding_id for lookup in lookups})))}
         for lookup in lookups:
-            record = s.get(Offboarding, lookup.offboarding_id)
+            record = records[lookup.offboarding_id]
             if not lookup.found:
                 report = dict(record.report or {})
                 report["no_account"] = sorted({*report.get("no_account", []), lookup.connector})
@@ -83,4 +85,4 @@ def record_lookups(store: Store, ctx: Ctx, lookups: list[Lookup]) -> None:
                 queue.enqueue(s, ctx, grant=None, action=kind, person_id=lookup.person_id,
                               connector=lookup.connector, offboarding_id=lookup.offboarding_id,
                               note=f"account lookup failed ({lookup.error}); the call will retry it"
-                              if lookup.error else "")
+                              if lookup.error else "", flush=False)  # one flush at the commit

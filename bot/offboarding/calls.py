@@ -1,18 +1,28 @@
-"""How the offboarding engine claims its connector calls and records their outcomes.
+"""How the offboarding engine runs its connector calls: lane workers that never wait for the database.
 
-Claimed and recorded one at a time, a call cost two transactions of its own (its claim, with the
-liveness and dead-claimer checks; then its outcome with its audit event), and those transactions,
-not the connectors, decided how long an offboarding took: profiled in bench/offboard.py (one leaver,
-62 calls at 200 ms on 6 systems), a claim waited 58 ms and an outcome 159 ms on average for 8-9 ms
-of CPU each, queued behind the GIL and the audit chain's lock (issue 17.4). Now:
+Profiled in bench/offboard.py (one leaver, 62 calls at 200 ms on 6 systems, 4 in flight per system;
+each connector call's start and end timed per lane thread, SQLite, load average 6): the calls took
+1.45 s from the first start to the last end against a critical path of 0.60 s, and a lane thread
+waited 104 ms on average (up to 528 ms) between the end of one call and the start of its next. That
+wait was the database, on the lane's own thread: the job that began a lane's round claimed the
+round in a transaction of its own (6-12 ms of CPU, 20-530 ms of wall), queued behind the outcome
+recorder's transactions for SQLite's write lock (whose busy handler sleeps, then retries) and the
+GIL; the other jobs of the round waited on its lock meanwhile. Claims and records competed with each
+other instead of with the connectors.
 
-* ``LaneClaims``: the job that starts a lane's next round claims the rows of that round (``ahead``
-  jobs, the lane's parallelism) in one transaction. A row is claimed only about one round before
-  its call, so its lease never waits on a long lane.
-* ``Recorder``: outcomes are recorded on one thread as they come in; everything that arrived
-  while the previous batch was being written shares the next transaction (the runner's own
-  ``record``: if a batch fails each outcome is recorded alone). A lane's next call therefore
-  starts as soon as the connector answered, not after its outcome is written.
+So the database work of a run has one desk (``CallDesk``), on the engine's thread, and the lanes
+never touch the database:
+
+* claims go ahead of the workers: every lane gets two rounds (``2 × per_lane`` jobs) claimed before
+  the first call, and whenever a lane has less than a round claimed and not started, the desk claims
+  its next ones (every lane running low in one transaction). A row is still claimed at most about two
+  rounds before its call, so its lease never waits on a long lane.
+* outcomes are recorded in batches: everything that arrived while the previous transaction was
+  written shares the next one (the runner's own ``record``: if a batch fails each outcome is
+  recorded alone), then the engine is told which rows settled.
+* a lane worker (``per_lane`` threads per system) takes the lane's next claimed job the moment it is
+  free and calls the connector; its outcome goes to the desk. One writer also means the engine's
+  claims and records never wait for each other's SQLite write lock.
 
 Nothing about a call's guarantees changes: it is a claimed runner row, written before the call,
 and its outcome and audit event are one durable commit, made before it counts as settled.
@@ -21,70 +31,150 @@ and its outcome and audit event are one durable commit, made before it counts as
 from __future__ import annotations
 
 import logging
-import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 
+from bot.logs import log_context
 from bot.provisioning.runner import Attempt, Call, ProvisioningRunner
 
 log = logging.getLogger(__name__)
 
-_STOP = object()
+Rows = Callable[[list], None]
 
 
-class LaneClaims:
-    """The calls of one lane's jobs (``items``: each a list of rows run in order), claimed a round ahead."""
+class _Lane:
+    def __init__(self, name: str, jobs: Sequence[Sequence], workers: int):
+        self.name, self.jobs, self.workers = name, jobs, workers
+        self.next = 0  # the first job not claimed yet
+        self.claiming = False  # the desk is claiming this lane's next jobs
+        self.ready: deque[list[tuple[object, Call]]] = deque()  # claimed, not started
 
-    def __init__(self, runner: ProvisioningRunner, items: Sequence[Sequence], ahead: int):
-        self.runner, self.items, self.ahead = runner, items, max(1, ahead)
-        self._lock = threading.Lock()
-        self._calls: dict[str, Call] = {}
-        self._next = 0  # the first job whose rows were not claimed yet
-
-    def calls_for(self, index: int) -> list[tuple[object, Call | None]]:
-        """Each row of job ``index`` with its claimed call (None: not claimable now: another worker
-        runs it, it waits on an earlier call of its grant, or it already settled)."""
-        with self._lock:
-            if index >= self._next:
-                end = min(len(self.items), index + self.ahead)
-                ids = [row.id for item in self.items[self._next:end] for row in item]
-                self._next = end
-                self._calls.update((call.action_id, call) for call in self.runner.claim(limit=len(ids), only=ids))
-            return [(row, self._calls.pop(row.id, None)) for row in self.items[index]]
+    @property
+    def unclaimed(self) -> bool:
+        return self.next < len(self.jobs)
 
 
-class Recorder:
-    """Records outcomes in batches on a thread of its own; ``settled`` gets the rows whose outcome
-    was written (in the recording thread, after the commit)."""
+class CallDesk:
+    """Runs the calls of every lane (``lanes``: per system, its jobs, each a list of rows run in order
+    on one worker), at most ``per_lane`` at once per system. ``settled`` gets the rows whose outcome
+    was written (after the commit); ``not_claimed`` the rows that could not be claimed (another worker
+    runs them, they wait on an earlier call of their grant, or they already settled)."""
 
-    def __init__(self, runner: ProvisioningRunner, settled: Callable[[list], None]):
-        self.runner, self.settled = runner, settled
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._loop, name="offboard-record", daemon=True)
-        self._thread.start()
+    def __init__(self, runner: ProvisioningRunner, lanes: Mapping[str, Sequence[Sequence]], per_lane: int, *,
+                 settled: Rows, not_claimed: Rows):
+        self.runner, self.settled, self.not_claimed = runner, settled, not_claimed
+        self.per_lane = max(1, per_lane)
+        self._lanes = [_Lane(name, jobs, min(self.per_lane, len(jobs))) for name, jobs in lanes.items() if jobs]
+        self._cond = threading.Condition()
+        self._outcomes: list[tuple[object, Attempt]] = []
+        self._working = 0  # lane workers still running
+        self._errors: list[BaseException] = []
+        self.transactions = {"claims": 0, "records": 0}
 
-    def put(self, row, attempt: Attempt) -> None:
-        self._queue.put((row, attempt))
+    def run(self) -> None:
+        """Run every job; returns when every call has run and its outcome was recorded (or could not
+        be: the engine's settle runs it again). A worker's unexpected exception propagates after."""
+        self._claim(self._low())
+        workers = [threading.Thread(target=self._work, args=(lane,), name=f"offboard-{lane.name}"[:36] + f"-{i}",
+                                    daemon=True) for lane in self._lanes for i in range(lane.workers)]
+        self._working = len(workers)
+        for worker in workers:
+            worker.start()
+        try:
+            self._desk()
+        except BaseException:  # no desk to record outcomes: start no more calls (their rows keep their lease)
+            with self._cond:
+                for lane in self._lanes:
+                    lane.next, lane.claiming = len(lane.jobs), False
+                    lane.ready.clear()
+                self._cond.notify_all()
+            raise
+        finally:
+            for worker in workers:
+                worker.join()
+        if self._errors:
+            raise self._errors[0]
 
-    def close(self) -> None:
-        """Record everything put so far, then stop."""
-        self._queue.put(_STOP)
-        self._thread.join()
-
-    def _loop(self) -> None:
+    # -- the desk: every transaction of the run, on the caller's thread --------------------------
+    def _desk(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            while not self._queue.empty():
-                batch.append(self._queue.get())
-            done = [item for item in batch if item is not _STOP]
-            if done:
-                self._record(done)
-            if len(done) < len(batch):
-                return
+            with self._cond:
+                while not self._outcomes and not self._low() and self._working:
+                    self._cond.wait()
+                outcomes, self._outcomes = self._outcomes, []
+                low = self._low()
+                if not outcomes and not low and not self._working:
+                    return
+            if low:  # first: a worker may be waiting for it
+                self._claim(low)
+            if outcomes:
+                self._record(outcomes)
+
+    def _low(self) -> list[_Lane]:
+        return [lane for lane in self._lanes if lane.unclaimed and not lane.claiming
+                and len(lane.ready) < self.per_lane]
+
+    def _claim(self, lanes: list[_Lane]) -> None:
+        if not lanes:
+            return
+        window = []
+        with self._cond:
+            for lane in lanes:
+                end = min(len(lane.jobs), lane.next + 2 * self.per_lane - len(lane.ready))
+                window.append((lane, lane.jobs[lane.next:end]))
+                lane.next, lane.claiming = end, True
+        rows = [row for _, jobs in window for job in jobs for row in job]
+        try:
+            self.transactions["claims"] += 1
+            calls = {call.action_id: call for call in self.runner.claim(limit=len(rows), only=[r.id for r in rows])}
+        except Exception:  # the desk's boundary: what was not claimed is run by the engine's settle
+            log.exception("claiming %d offboarding calls failed", len(rows))
+            calls = {}
+        with self._cond:
+            for lane, jobs in window:
+                lane.claiming = False
+                lane.ready.extend(claimed for job in jobs
+                                  if (claimed := [(row, calls[row.id]) for row in job if row.id in calls]))
+            self._cond.notify_all()
+        if missed := [row for row in rows if row.id not in calls]:
+            self.not_claimed(missed)
 
     def _record(self, done: list[tuple[object, Attempt]]) -> None:
         try:
+            self.transactions["records"] += 1
             recorded = {attempt.call.action_id for attempt in self.runner.record([a for _, a in done])}
             self.settled([row for row, attempt in done if attempt.call.action_id in recorded])
-        except Exception:  # the recorder's boundary: an unsettled row is run again by the engine's settle
+        except Exception:  # the desk's boundary: an unsettled row is run again by the engine's settle
             log.exception("recording %d offboarding outcomes failed", len(done))
+
+    # -- a lane worker: take the next claimed job, call the connector, hand the outcome over -----
+    def _work(self, lane: _Lane) -> None:
+        try:
+            while (job := self._next_job(lane)) is not None:
+                try:
+                    for row, call in job:
+                        with log_context(offboarding_id=row.offboarding_id):
+                            attempt = self.runner.attempt(call)
+                        with self._cond:
+                            self._outcomes.append((row, attempt))
+                            self._cond.notify_all()
+                except Exception as error:  # a bug, not a ConnectorError: the row keeps its lease
+                    log.exception("an offboarding call on %s failed unexpectedly", lane.name)
+                    with self._cond:
+                        self._errors.append(error)
+        finally:
+            with self._cond:
+                self._working -= 1
+                self._cond.notify_all()
+
+    def _next_job(self, lane: _Lane) -> list[tuple[object, Call]] | None:
+        with self._cond:
+            while not lane.ready and (lane.unclaimed or lane.claiming):
+                self._cond.wait()
+            if not lane.ready:
+                return None
+            job = lane.ready.popleft()
+            if lane.unclaimed and len(lane.ready) < self.per_lane:
+                self._cond.notify_all()  # the desk claims this lane's next jobs
+            return job

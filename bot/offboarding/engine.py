@@ -29,7 +29,7 @@ from bot.ledger.context import Actor, Ctx
 from bot.ledger.events import emit
 from bot.logs import log_context
 from bot.offboarding import accounts, completion, prepare
-from bot.offboarding.calls import LaneClaims, Recorder
+from bot.offboarding.calls import CallDesk
 from bot.offboarding import report as reports
 from bot.offboarding.events import OffboardingEvent
 from bot.offboarding.lanes import run_lanes
@@ -102,13 +102,10 @@ def _drive(deps, record_ids: list[int], *, per_system: int, on_progress: Progres
     ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
     _discover_accounts(deps, ctx, record_ids, per_system)
     tracker = _Tracker(deps, record_ids, on_progress)
-    recorder = Recorder(deps.runner, tracker.done_many)
-    try:
-        run_lanes(_lanes(deps, tracker, recorder, per_system), per_system)
-    finally:
-        recorder.close()  # every outcome written before the settle looks at what is still open
+    CallDesk(deps.runner, _lanes(tracker), per_system, settled=tracker.done_many,
+             not_claimed=lambda rows: _not_claimed(deps, tracker, rows)).run()
     _settle(deps, record_ids, settle_seconds, tracker)
-    return [finish(deps, record_id) for record_id in record_ids]
+    return finish_many(deps, record_ids)
 
 
 def _discover_accounts(deps, ctx: Ctx, record_ids: list[int], per_system: int) -> None:
@@ -172,10 +169,10 @@ class _Tracker:
             _announce_systems(self.deps, systems_done)
 
 
-def _lanes(deps, tracker: _Tracker, recorder: Recorder, per_system: int) -> dict[str, list[Callable[[], None]]]:
-    """Per system: each person's account calls first (suspend, then end sessions, as one job so the
-    sessions end after the account is disabled), then the revocations; claimed a round at a time
-    and recorded in batches (calls.py)."""
+def _lanes(tracker: _Tracker) -> dict[str, list[list]]:
+    """Per system, its jobs in order: each person's account calls first (suspend, then end sessions,
+    as one job so the sessions end after the account is disabled), then the revocations (calls.py
+    claims and runs them)."""
     chains: dict[tuple[str, int], list] = defaultdict(list)
     revokes: dict[str, list] = defaultdict(list)
     for row in sorted(tracker.rows, key=lambda r: (ACCOUNT_FIRST.get(r.action, 9), r.created_at)):
@@ -185,26 +182,22 @@ def _lanes(deps, tracker: _Tracker, recorder: Recorder, per_system: int) -> dict
             chains[(row.connector, row.offboarding_id)].append(row)
         else:
             revokes[row.connector].append(row)
-    items: dict[str, list[list]] = defaultdict(list)
+    lanes: dict[str, list[list]] = defaultdict(list)
     for (connector, _), rows in chains.items():
-        items[connector].append(rows)
+        lanes[connector].append(rows)
     for connector, rows in revokes.items():
-        items[connector] += [[row] for row in rows]
-    lanes = {}
-    for connector, jobs in items.items():
-        claims = LaneClaims(deps.runner, jobs, per_system)
-        lanes[connector] = [lambda i=i, claims=claims: _run_job(deps, tracker, recorder, claims, i)
-                            for i in range(len(jobs))]
+        lanes[connector] += [[row] for row in rows]
     return lanes
 
 
-def _run_job(deps, tracker: _Tracker, recorder: Recorder, claims: LaneClaims, index: int) -> None:
-    for row, call in claims.calls_for(index):
-        with log_context(offboarding_id=row.offboarding_id):
-            if call is not None:
-                recorder.put(row, deps.runner.attempt(call))
-            elif _status(deps, row.id) not in (ActionStatus.QUEUED, ActionStatus.IN_PROGRESS):
-                tracker.done(row)  # settled by someone else, or waiting for a retry or a target
+def _not_claimed(deps, tracker: _Tracker, rows: list) -> None:
+    """Rows the desk could not claim: those that settled (someone else ran them) count as done; the
+    others (another worker runs them, a retry or an earlier call of the grant waits) are the settle's."""
+    with deps.store.uow() as s:
+        statuses = dict(s.execute(select(ProvisioningAction.id, ProvisioningAction.status)
+                                  .where(ProvisioningAction.id.in_([row.id for row in rows]))).all())
+    tracker.done_many([row for row in rows if statuses.get(row.id) not in (ActionStatus.QUEUED,
+                                                                          ActionStatus.IN_PROGRESS)])
 
 
 def _execute(deps, tracker: _Tracker, row) -> None:
@@ -245,8 +238,9 @@ def _announce_systems(deps, finished: list[tuple[int, str]]) -> None:
         by_record[record_id].append(connector)
     ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
     with deps.store.uow() as s:
+        built = reports.build_many(s, list(s.scalars(select(Offboarding).where(Offboarding.id.in_(list(by_record))))))
         for record_id, connectors in by_record.items():
-            report = reports.build(s, s.get(Offboarding, record_id))
+            report = built[record_id]
             for system in [x for x in report.systems if x.system in connectors]:
                 emit(s, ctx, OffboardingEvent.PROGRESS, offboarding_id=record_id, person_email=report.person_email,
                      system=system.system, state=system.state, mark=system.mark,
@@ -259,12 +253,26 @@ def _announce_systems(deps, finished: list[tuple[int, str]]) -> None:
 
 def finish(deps, record_id: int) -> reports.OffboardReport:
     """Store the report, announce it, and come back later for whatever is still retrying."""
+    return finish_many(deps, [record_id])[0]
+
+
+FINISH_GROUP = 50  # reports stored per transaction at the end of a bulk run
+
+
+def finish_many(deps, record_ids: list[int]) -> list[reports.OffboardReport]:
+    """``finish`` for every offboarding of a run, a group of them per transaction (locked in id order),
+    not one each: 200 leavers' final reports were 200 transactions after the last call (issue 17.4)."""
     ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
-    with deps.store.uow() as s:
-        record = s.scalar(select(Offboarding).where(Offboarding.id == record_id).with_for_update())
-        report = completion.refresh(s, ctx, record)
+    done: dict[int, reports.OffboardReport] = {}
+    ordered = sorted(set(record_ids))
+    for group in (ordered[i:i + FINISH_GROUP] for i in range(0, len(ordered), FINISH_GROUP)):
+        with deps.store.uow() as s:
+            records = s.scalars(select(Offboarding).where(Offboarding.id.in_(group))
+                                .order_by(Offboarding.id).with_for_update()).all()
+            for record in records:
+                done[record.id] = completion.refresh(s, ctx, record)
     deps.wake()
-    return report
+    return [done[record_id] for record_id in record_ids]
 
 
 def resume(deps, record_id: int, *, settle_seconds: float = 0) -> reports.OffboardReport:

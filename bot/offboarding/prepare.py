@@ -112,8 +112,9 @@ def _end_everything(s: Session, ctx: Ctx, person: Person, record: Offboarding) -
     rerouted = reroute.away_from(s, ctx, person, reason=f"{person.email} is leaving")
     held = s.scalars(select(Grant).where(Grant.person_id == person.id, Grant.status.in_(ENDABLE))
                      .order_by(Grant.id).with_for_update()).all()
-    for grant in held:
-        grants.begin_end(s, ctx, grant, EndReason.OFFBOARDED, person_email=person.email,
+    # One group: each statement once for all of them (profiled: four statements and an autoflush per
+    # grant made ending 50 grants most of an offboarding's preparation, before any call could start).
+    grants.begin_end_all(s, ctx, [(grant, person.email) for grant in held], EndReason.OFFBOARDED,
                          offboarding_id=record.id, note=record.reason)
     return {"requests_cancelled": [r.id for r in pending], "approvals_rerouted": rerouted,
             "grants": [g.id for g in held]}

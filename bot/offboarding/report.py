@@ -136,9 +136,31 @@ def _what(action: ProvisioningAction) -> str:
 
 
 def build(s: Session, record: Offboarding) -> OffboardReport:
-    person = s.get(Person, record.person_id)
-    actions = sorted(s.scalars(select(ProvisioningAction).where(ProvisioningAction.offboarding_id == record.id)),
-                     key=lambda a: (a.connector, ORDER.get(a.action, 9), a.created_at, a.entitlement))
+    return build_many(s, [record])[record.id]
+
+
+def build_many(s: Session, records: list[Offboarding]) -> dict[int, OffboardReport]:
+    """``build`` for several offboardings (by id) in three queries, not two per offboarding: the engine
+    announces the systems a batch of outcomes finished for many leavers at once (issue 17.4)."""
+    if not records:
+        return {}
+    ids = [record.id for record in records]
+    people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_({r.person_id for r in records})))}
+    actions_of: dict[int, list[ProvisioningAction]] = {record_id: [] for record_id in ids}
+    for action in s.scalars(select(ProvisioningAction).where(ProvisioningAction.offboarding_id.in_(ids))):
+        actions_of[action.offboarding_id].append(action)
+    ending_of: dict[int, list[int]] = {person_id: [] for person_id in people}
+    for person_id, grant_id in s.execute(select(Grant.person_id, Grant.id).where(
+            Grant.person_id.in_(list(people)), Grant.status.in_((GrantStatus.REVOKING, GrantStatus.REVOKE_FAILED)))
+            .order_by(Grant.id)):
+        ending_of[person_id].append(grant_id)
+    return {record.id: _built(s, record, people[record.person_id], actions_of[record.id],
+                              ending_of[record.person_id]) for record in records}
+
+
+def _built(s: Session, record: Offboarding, person: Person, actions: list[ProvisioningAction],
+           ending: list[int]) -> OffboardReport:
+    actions = sorted(actions, key=lambda a: (a.connector, ORDER.get(a.action, 9), a.created_at, a.entitlement))
     by_system: dict[str, list[Item]] = {}
     for action in actions:
         by_system.setdefault(action.connector, []).append(Item(
@@ -146,8 +168,6 @@ def build(s: Session, record: Offboarding) -> OffboardReport:
             reason=_reason(action), attempts=action.attempts))
     systems = [SystemResult(name, _worst(items), items) for name, items in sorted(by_system.items())]
     linked = {a.grant_id for a in actions if a.grant_id}
-    ending = s.scalars(select(Grant.id).where(
-        Grant.person_id == person.id, Grant.status.in_((GrantStatus.REVOKING, GrantStatus.REVOKE_FAILED)))).all()
     still_ending = [grant_id for grant_id in ending if grant_id not in linked]
     prepared = record.report or {}
     return OffboardReport(
