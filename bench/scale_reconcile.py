@@ -151,7 +151,8 @@ def main() -> None:
               f"{recorded} findings recorded", flush=True)
         print(f"critical path: {slowest}'s {pages[slowest]} pages, {lanes} at a time (its largest target alone "
               f"{biggest} pages, one after another), x {args.page_delay}s = {critical:.2f}s; "
-              f"wall / critical path = {wall / max(critical, 1e-9):.2f}", flush=True)
+              + (f"wall / critical path = {wall / critical:.2f}" if critical else "no page delay: our own time alone"),
+              flush=True)
         deps.close()
     finally:
         store.dispose()

@@ -165,17 +165,17 @@ def _read_ledger(deps, names: list[str]) -> Ledger:
     if not names:
         return ledger
     with deps.store.uow() as s:
-        rows = s.execute(select(Grant.id, Grant.person_id, Grant.connector, Grant.target, Grant.status).where(
+        conn = s.connection().execution_options(yield_per=10_000)  # plain rows, streamed: no ORM loading
+        rows = conn.execute(select(Grant.id, Grant.person_id, Grant.connector, Grant.target, Grant.status).where(
             Grant.connector.in_(names), Grant.target != "account", Grant.status.in_(EXPLAINING + ENDED))
-            .order_by(Grant.id).execution_options(yield_per=10_000))
+            .order_by(Grant.id))
         explaining = set(EXPLAINING)
         for grant_id, person_id, connector, target, status in rows:
             if status in explaining:
                 ledger.holders[(connector, target)].append(Holder(grant_id, person_id, status))
             else:
                 ledger.ended[(connector, target)].add(person_id)
-        people = s.execute(select(Person.id, Person.email, Person.name, Person.slack_user_id, Person.attributes)
-                           .execution_options(yield_per=10_000))
+        people = conn.execute(select(Person.id, Person.email, Person.name, Person.slack_user_id, Person.attributes))
         for person_id, email, name, slack_user_id, attributes in people:
             known = Known(person_id, email, directory.subject_of(person_id, email, name, slack_user_id, attributes))
             ledger.people[person_id] = known
