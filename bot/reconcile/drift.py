@@ -283,7 +283,9 @@ class _SystemReader:
         with self.lock:
             self.pages += pages
             self.memberships += memberships
-            self.orphans, self.missing, self.errors = self.orphans + orphans, self.missing + missing, self.errors + errors
+            self.orphans += orphans
+            self.missing += missing
+            self.errors += errors
             snapshot = self._snapshot()
         if self.progress is not None:
             self.progress(snapshot)
