@@ -151,7 +151,7 @@ def _copy(url: str, folder: Path) -> str:
         shutil.copyfile(source, target)
         return f"sqlite:///{target}"
     name = url.rsplit("/", 1)[1]
-    copy = f"{name[:40]}_run"
+    copy = f"{name[:40]}_{os.getpid()}_run"  # one per process: two benches at once never drop each other's copy
     admin = _admin(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))

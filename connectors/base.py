@@ -23,7 +23,7 @@ Guarantees every implementation gives, so callers never special-case a vendor:
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -212,6 +212,13 @@ class Connector(abc.ABC):
         Must raise rather than return a partial list: callers treat the result as complete.
         """
         raise Unsupported(f"{self.kind} cannot list members")
+
+    def member_pages(self, target: Target) -> Iterator[Sequence[PrincipalRef]]:
+        """The same listing, page by page as the target sends it, so a caller can count and show
+        progress without waiting for the whole list. A page that fails raises mid-way: the pages
+        already yielded are then a partial list, which the caller must discard (reconcile reports
+        the target as not listed). Vendors that page override this; the default is one page."""
+        yield list(self.list_members(target))
 
     # -- account-wide actions (capability-gated) ---------------------------------------------
     def suspend(self, principal: PrincipalRef, *, action_id: str, dry_run: bool = False) -> ActionResult:

@@ -67,7 +67,7 @@ from connectors.errors import (
 )
 from connectors.http import ApiClient, raise_for_status
 from connectors.targets import EntraTarget
-from connectors.vendor_http import BearerTokenAuth, json_body, paged, segment
+from connectors.vendor_http import BearerTokenAuth, json_body, pages, segment
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
 
@@ -347,6 +347,9 @@ class EntraConnector(Connector):
         return any(member.get("id") == principal.id for member in response.json().get("value", []))
 
     def list_members(self, target: Target) -> Iterator[PrincipalRef]:
+        return iter([member for page in self.member_pages(target) for member in page])
+
+    def member_pages(self, target: Target) -> Iterator[list[PrincipalRef]]:
         def read_page(response: httpx.Response) -> tuple[list[Any], str | None]:
             data = response.json()
             return data.get("value", []), data.get("@odata.nextLink")
@@ -357,9 +360,9 @@ class EntraConnector(Connector):
 
         first = odata(f"groups/{segment(target.ref)}/members", select="id,userPrincipalName,mail,displayName",
                       top=self.config.page_size)
-        members = list(paged(self.api, first, read_page, what=f"list members of Entra group {target.ref}",
-                             on_status=group_missing))
-        return iter([PrincipalRef(id=m["id"], display=self._member_label(m)) for m in members])
+        for members in pages(self.api, first, read_page, what=f"list members of Entra group {target.ref}",
+                             on_status=group_missing):
+            yield [PrincipalRef(id=m["id"], display=self._member_label(m)) for m in members]
 
     @staticmethod
     def _member_label(member: dict[str, Any]) -> str:

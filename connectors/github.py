@@ -45,7 +45,7 @@ from connectors.base import ActionResult, Capabilities, Check, Connector, Outcom
 from connectors.errors import InvalidRequest, ManagedExternally, NotFound, PrincipalNotFound, TargetNotFound
 from connectors.http import ApiClient, parse_retry_after, raise_for_status
 from connectors.targets import GitHubTarget
-from connectors.vendor_http import json_body, paged, segment
+from connectors.vendor_http import json_body, pages, segment
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
 
@@ -335,6 +335,9 @@ class GitHubConnector(Connector):
                     and (role == "member" or current.get("role") == role))
 
     def list_members(self, target: Target) -> Iterator[PrincipalRef]:
+        return iter([member for page in self.member_pages(target) for member in page])
+
+    def member_pages(self, target: Target) -> Iterator[list[PrincipalRef]]:
         role, slug = self._role(target), self._team_slug(target)
         path = f"orgs/{self._org}/teams/{segment(slug)}/members" if slug else f"orgs/{self._org}/members"
         role_filter = role if role in ELEVATED else "all"
@@ -346,9 +349,9 @@ class GitHubConnector(Connector):
         def read_page(response: httpx.Response) -> tuple[list[Any], str | None]:
             return response.json(), response.links.get("next", {}).get("url")
 
-        users = list(paged(self.api, path, read_page, params={"per_page": self.config.page_size, "role": role_filter},
-                           what=f"list members of {target.ref}", on_status=missing))
-        return iter([PrincipalRef(id=u["login"], display=u["login"]) for u in users])
+        for users in pages(self.api, path, read_page, params={"per_page": self.config.page_size, "role": role_filter},
+                           what=f"list members of {target.ref}", on_status=missing):
+            yield [PrincipalRef(id=u["login"], display=u["login"]) for u in users]
 
     def describe(self, target: Target) -> str:
         return f"{self.name}: GitHub {self.config.org} {target.ref}"

@@ -66,7 +66,7 @@ from connectors.errors import (
 )
 from connectors.http import ApiClient, parse_retry_after, raise_for_status
 from connectors.targets import GoogleTarget
-from connectors.vendor_http import BearerTokenAuth, json_body, paged, segment
+from connectors.vendor_http import BearerTokenAuth, json_body, pages, segment
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
 
@@ -359,6 +359,9 @@ class GoogleConnector(Connector):
         return member is not None and ROLE_RANK.get(str(member.get("role")), 0) >= ROLE_RANK[self._role(target.options)]
 
     def list_members(self, target: Target) -> Iterator[PrincipalRef]:
+        return iter([member for page in self.member_pages(target) for member in page])
+
+    def member_pages(self, target: Target) -> Iterator[list[PrincipalRef]]:
         def read_page(response: httpx.Response) -> tuple[list[Any], str | None]:
             data = response.json()
             token = data.get("nextPageToken")
@@ -369,15 +372,14 @@ class GoogleConnector(Connector):
             if response.status_code == 404:
                 raise self._missing(response, group=target.ref, member="")
 
-        members = list(paged(self.api, f"groups/{segment(target.ref)}/members", read_page,
-                             params={"maxResults": self.config.page_size}, what=f"list members of {target.ref}",
-                             on_status=group_missing))
         least = ROLE_RANK[self._role(target.options)]  # a MANAGER entitlement is held by managers and owners
-        members = [m for m in members if ROLE_RANK.get(str(m.get("role", "MEMBER")), 0) >= least]
-        return iter([PrincipalRef(id=str(m.get("email") or m["id"]).lower(),
-                                  display=m.get("email", "") if m.get("type", "USER") == "USER"
-                                  else f"{m.get('type', '').lower()}:{m.get('email') or m['id']}")
-                     for m in members])
+        for members in pages(self.api, f"groups/{segment(target.ref)}/members", read_page,
+                             params={"maxResults": self.config.page_size}, what=f"list members of {target.ref}",
+                             on_status=group_missing):
+            yield [PrincipalRef(id=str(m.get("email") or m["id"]).lower(),
+                                display=m.get("email", "") if m.get("type", "USER") == "USER"
+                                else f"{m.get('type', '').lower()}:{m.get('email') or m['id']}")
+                   for m in members if ROLE_RANK.get(str(m.get("role", "MEMBER")), 0) >= least]
 
     # -- account-wide --------------------------------------------------------------------------
     def _set_suspended(self, principal: PrincipalRef, suspended: bool, action_id: str,

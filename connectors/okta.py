@@ -57,7 +57,7 @@ from connectors.errors import (
 from connectors.http import ApiClient, epoch_reset_hint, raise_for_status
 from connectors.okta_oauth import OktaServiceAppTokens
 from connectors.targets import OktaTarget
-from connectors.vendor_http import BearerTokenAuth, json_body, paged, segment
+from connectors.vendor_http import BearerTokenAuth, json_body, paged, pages, segment
 from connectors.vendor_options import VendorOptions, parse_options, probe_checks
 from connectors.vendor_results import settled
 
@@ -300,12 +300,16 @@ class OktaConnector(Connector):
         return self._is_member(principal.id, target.ref)
 
     def list_members(self, target: Target) -> Iterator[PrincipalRef]:
+        return iter([member for page in self.member_pages(target) for member in page])
+
+    def member_pages(self, target: Target) -> Iterator[list[PrincipalRef]]:
         def group_missing(response: httpx.Response) -> None:
             if response.status_code == 404:
                 raise TargetNotFound(f"Okta group {target.ref} not found in {self.name}", http_status=404)
-        users = list(paged(self.api, f"groups/{segment(target.ref)}/users", _items, params={"limit": self.config.page_size},
-                           what=f"list members of Okta group {target.ref}", on_status=group_missing))
-        return iter([self._user_ref(user) for user in users])
+        for users in pages(self.api, f"groups/{segment(target.ref)}/users", _items,
+                           params={"limit": self.config.page_size}, what=f"list members of Okta group {target.ref}",
+                           on_status=group_missing):
+            yield [self._user_ref(user) for user in users]
 
     # -- account-wide --------------------------------------------------------------------------
     def _lifecycle(self, principal: PrincipalRef, operation: str, action_id: str) -> int:

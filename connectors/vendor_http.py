@@ -4,7 +4,7 @@
   Entra) are refreshed by the provider and never cached in headers.
 * ``paged`` follows a vendor's "next page" pointer and refuses to return a partial list: a page
   that fails raises, a pointer to another host raises (it would receive our token), and a loop
-  that never ends raises.
+  that never ends raises. ``pages`` is the same a page at a time (``Connector.member_pages``).
 """
 
 from __future__ import annotations
@@ -51,6 +51,13 @@ PageReader = Callable[[httpx.Response], tuple[list[Any], str | None]]
 def paged(api: ApiClient, url: str, read_page: PageReader, *, params: dict[str, Any] | None = None,
           what: str = "", on_status: Callable[[httpx.Response], None] | None = None) -> Iterator[Any]:
     """Yield every item of a paged listing. ``on_status`` may map a status (404...) before the default."""
+    for items in pages(api, url, read_page, params=params, what=what, on_status=on_status):
+        yield from items
+
+
+def pages(api: ApiClient, url: str, read_page: PageReader, *, params: dict[str, Any] | None = None,
+          what: str = "", on_status: Callable[[httpx.Response], None] | None = None) -> Iterator[list[Any]]:
+    """The same listing a page at a time (each page's items as one list), with the same refusals."""
     seen: set[str] = set()
     for _ in range(MAX_PAGES):
         response = api.request("GET", url, params=params)
@@ -58,7 +65,7 @@ def paged(api: ApiClient, url: str, read_page: PageReader, *, params: dict[str, 
             on_status(response)
         raise_for_status(response, ok=(200,), what=what)
         items, next_url = read_page(response)
-        yield from items
+        yield list(items)
         if not next_url:
             return
         if not same_origin(api.base_url, next_url):

@@ -105,9 +105,13 @@ def facts_of(person: Person, *, manager_email: str | None, is_manager: bool) -> 
 
 
 def subject(person: Person) -> Subject:
-    handles = {k: str(v) for k, v in (person.attributes or {}).items() if isinstance(v, (str, int))}
-    return Subject(email=person.email, name=person.name, person_id=person.id,
-                   slack_user_id=person.slack_user_id, handles=handles)
+    return subject_of(person.id, person.email, person.name, person.slack_user_id, person.attributes)
+
+
+def subject_of(person_id: int, email: str, name: str, slack_user_id: str | None, attributes: dict | None) -> Subject:
+    """The same from a row's columns (callers that read thousands of people without ORM objects)."""
+    handles = {k: str(v) for k, v in (attributes or {}).items() if isinstance(v, (str, int))}
+    return Subject(email=email, name=name, person_id=person_id, slack_user_id=slack_user_id, handles=handles)
 
 
 def upsert(s: Session, data: PersonInput, *, source: str, now: datetime,

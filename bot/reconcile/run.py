@@ -19,7 +19,7 @@ from bot.ledger.context import Actor, Ctx
 from bot.ledger.events import emit, happened
 from bot.provisioning.runner import UNFINISHED
 from bot.reconcile import findings
-from bot.reconcile.drift import REVOKE_ORPHANS, SystemDrift, find
+from bot.reconcile.drift import REVOKE_ORPHANS, ProgressFn, SystemDrift, find
 from bot.reconcile.events import ReconcileEvent
 from bot.store.models import ProvisioningAction
 
@@ -53,8 +53,10 @@ class Reconciliation:
                 "totals": {"orphans": self.orphans, "missing": self.missing, "errors": self.errors}}
 
 
-def reconcile(deps, *, only: list[str] | None = None, actor: Actor = ACTOR) -> Reconciliation:
-    systems = find(deps, only=only)
+def reconcile(deps, *, only: list[str] | None = None, actor: Actor = ACTOR,
+              progress: ProgressFn | None = None) -> Reconciliation:
+    """``progress`` is told each system's reading as it goes (from the reading threads)."""
+    systems = find(deps, only=only, progress=progress)
     ctx = deps.ctx(actor)
     with deps.store.uow() as s:
         findings.record(s, ctx.now, systems)
@@ -70,20 +72,24 @@ def reconcile(deps, *, only: list[str] | None = None, actor: Actor = ACTOR) -> R
 
 
 def _revoke(s, ctx: Ctx, drift: SystemDrift) -> list[str]:
+    """A removal per orphan of a known person, unless one is already under way (one read for the
+    system, one flush for all the rows)."""
+    busy = {(person_id, target) for person_id, target in s.execute(select(
+        ProvisioningAction.person_id, ProvisioningAction.target).where(
+        ProvisioningAction.connector == drift.system, ProvisioningAction.action == ActionKind.REVOKE,
+        ProvisioningAction.status.in_(UNFINISHED)))}
     queued = []
     for orphan in drift.orphans:
         if orphan.person_id is None:
             continue  # nobody to attach the removal to: reported for a person to handle
-        busy = s.scalar(select(ProvisioningAction.id).where(
-            ProvisioningAction.person_id == orphan.person_id, ProvisioningAction.connector == drift.system,
-            ProvisioningAction.target == orphan.target, ProvisioningAction.action == ActionKind.REVOKE,
-            ProvisioningAction.status.in_(UNFINISHED)).limit(1))
-        if busy is not None:
+        if (orphan.person_id, orphan.target) in busy:
             continue
+        busy.add((orphan.person_id, orphan.target))
         row = queue.enqueue(s, ctx, grant=None, action=ActionKind.REVOKE, person_id=orphan.person_id,
                             connector=drift.system, target=orphan.target, entitlement=orphan.entitlement,
-                            note=f"reconcile: {orphan.kind} access no grant explains")
+                            note=f"reconcile: {orphan.kind} access no grant explains", flush=False)
         queued.append(row.id)
+    s.flush()
     return queued
 
 

@@ -121,12 +121,16 @@ class ConnectorContract:
         if not connector.capabilities.list_members:
             with pytest.raises(Unsupported):
                 list(connector.list_members(harness.target))
+            with pytest.raises(Unsupported):
+                list(connector.member_pages(harness.target))
             return
         alice, bob = harness.principal(0), harness.principal(1)
         before = {p.id for p in connector.list_members(harness.target)}
         self.grant(harness, alice, "contract-g1")
         self.grant(harness, bob, "contract-g2")
         assert {p.id for p in connector.list_members(harness.target)} == before | {alice.id, bob.id}
+        paged = [p.id for page in connector.member_pages(harness.target) for p in page]  # the same, page by page
+        assert sorted(paged) == sorted(p.id for p in connector.list_members(harness.target))
         self.revoke(harness, alice, "contract-r1")
         assert {p.id for p in connector.list_members(harness.target)} == before | {bob.id}
 

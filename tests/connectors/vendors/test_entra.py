@@ -166,6 +166,7 @@ def test_list_members_follows_odata_next_link(make, entra_fake):
     assert members[0].display == "user0@contoso.com"
     pages = [r for r in entra_fake.graph_calls() if r.url.path == "/v1.0/groups/g-eng/members"]
     assert [r.url.params.get("$skiptoken") for r in pages] == [None, "2", "4"]
+    assert [[m.id for m in page] for page in entra.member_pages(ENG)] == [["u0", "u1"], ["u2", "u3"], ["u4"]]
 
 
 def test_is_granted_uses_an_advanced_query_with_consistency_level(entra, entra_fake):

@@ -200,6 +200,7 @@ def test_list_members_follows_link_next(make, github_fake):
 
     assert members == [f"dev{i}" for i in range(5)]
     assert github_fake.calls().count(("GET", f"/orgs/{ORG}/teams/platform/members")) == 3
+    assert [len(page) for page in github.member_pages(PLATFORM)] == [2, 2, 1]
 
 
 def test_org_admin_listing_filters_by_role(github):

@@ -187,6 +187,7 @@ def test_list_members_follows_page_tokens(make, google, google_fake):
     pages = [c.request.url.params.get("pageToken") for c in google_fake.router.calls
              if c.request.method == "GET" and c.request.url.path.endswith("/members")]
     assert pages == [None, "2", "4"]
+    assert [len(page) for page in google.member_pages(ENG)] == [2, 2, 1]
 
 
 def test_is_granted_reads_the_direct_membership(google, google_fake):

@@ -156,6 +156,7 @@ def test_list_members_follows_link_next_across_pages(make, okta_fake):
     assert members[0].display == "user0@acme.test"
     pages = [r for r in okta_fake.requests() if r[1].startswith("/api/v1/groups/00geng/users")]
     assert len(pages) == 3
+    assert [[m.id for m in page] for page in okta.member_pages(ENG)] == [["00u0", "00u1"], ["00u2", "00u3"], ["00u4"]]
 
 
 def test_list_members_never_returns_a_partial_list(make, okta_fake, sleeps):
@@ -168,6 +169,10 @@ def test_list_members_never_returns_a_partial_list(make, okta_fake, sleeps):
     with pytest.raises(TransientError):
         okta.list_members(ENG)
     assert len(sleeps) == 3  # retried with backoff before giving up
+    pages = okta.member_pages(ENG)  # page by page, the failing page raises where it comes
+    assert [m.id for m in next(pages)] == ["00u0", "00u1"]
+    with pytest.raises(TransientError):
+        next(pages)
 
 
 def test_404_names_whether_the_user_or_the_group_is_missing(okta, okta_fake):
