@@ -16,7 +16,6 @@ from bot.oncall.service import OnCallService, load_service
 from bot.ledger.context import Actor, Ctx
 from bot.provisioning.runner import ProvisioningRunner
 from bot.settings import Settings, credentials_environment
-from bot.store import migrate
 from bot.store.db import Store, create_engine_for
 from connectors.registry import ConnectorSet
 
@@ -91,21 +90,27 @@ class Deps:
         self.store.dispose()
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
     store = Store(create_engine_for(settings.database_url))
-    migrate.upgrade(store.engine)
+    if upgrade:
+        from bot.store import migrate  # alembic: a worker spawned by serve never needs it
+
+        migrate.upgrade(store.engine)
     return store
 
 
 def build_deps(settings: Settings, *, clock: Clock | None = None, connectors: ConnectorSet | None = None,
-               catalog=None, sync_people: bool = True) -> Deps:
+               catalog=None, sync_people: bool = True, database_ready: bool = False) -> Deps:
+    """``database_ready``: another process (the ``serve`` that spawned this worker) has just
+    migrated this database and synced the people file; do neither again (each was a part of the
+    worker child's start-up, before its first revoke)."""
     from bot.directory.people_file import sync_people_file
     from bot.loading import load_catalog_for, load_connectors_for
 
-    store = open_store(settings)
+    store = open_store(settings, upgrade=not database_ready)
     clock = clock or SystemClock()
     people_path: Path | None = settings.resolved_people_file()
-    if sync_people and people_path is not None:
+    if sync_people and not database_ready and people_path is not None:
         with store.uow() as s:
             sync_people_file(s, people_path, now=clock.now())
     if connectors is None:

@@ -134,11 +134,11 @@ def _build_app(settings: Settings, deps, *, socket_mode: bool, slack: bool, role
                          "or firewall in the way?) and SLACK_API_URL.") from None
 
 
-def _deps(settings: Settings):
+def _deps(settings: Settings, *, database_ready: bool = False):
     from bot.deps import build_deps
 
     try:
-        return build_deps(settings)
+        return build_deps(settings, database_ready=database_ready)
     except Exception as error:  # configuration, catalog, connectors, database: a message, not a traceback
         message = short_message(error, settings)
         if message is None:
@@ -168,6 +168,9 @@ def serve(
                                        "(run each on its own machine); all: everything in one process")] = Role.BOTH,
     exit_with_parent: Annotated[int | None, typer.Option(hidden=True,
                                                          help="(worker) stop when this process ends")] = None,
+    database_ready: Annotated[bool, typer.Option("--database-ready", hidden=True,
+                                                 help="(worker) the parent serve has migrated the database and "
+                                                      "synced the people file")] = False,
 ) -> None:
     """Run accessbot."""
     from bot.provisioning.runner import new_replica_id
@@ -177,7 +180,7 @@ def serve(
     settings.replica_id = settings.replica_id or new_replica_id()
     _configure_logging(settings, role)
     if role == Role.WORKER:
-        _run_worker(settings, slack=not no_slack, parent_pid=exit_with_parent)
+        _run_worker(settings, slack=not no_slack, parent_pid=exit_with_parent, database_ready=database_ready)
         return
     import uvicorn
 
@@ -221,7 +224,7 @@ def _configure_logging(settings: Settings, role: Role) -> None:
     logs.configure(settings, role="web" if role == Role.BOTH else role.value)
 
 
-def _run_worker(settings: Settings, *, slack: bool, parent_pid: int | None) -> None:
+def _run_worker(settings: Settings, *, slack: bool, parent_pid: int | None, database_ready: bool = False) -> None:
     """The worker role: runs until SIGTERM / SIGINT (or until the parent ``serve`` has gone)."""
     from bot.worker import Worker
 
@@ -233,7 +236,7 @@ def _run_worker(settings: Settings, *, slack: bool, parent_pid: int | None) -> N
     try:
         if parent_pid is None and settings.worker_metrics_port:  # under `serve`, the parent checked it
             check_free(settings.host, settings.worker_metrics_port, what=WORKER_LISTENER, setting=WORKER_PORT)
-        deps = _deps(settings)
+        deps = _deps(settings, database_ready=database_ready)
     except SetupError as error:
         typer.echo(f"Cannot start the accessbot worker. {error}", err=True)
         raise typer.Exit(2) from None
@@ -284,8 +287,10 @@ class WorkerProcess:
 
     def __init__(self, *, slack: bool, command: list[str] | None = None,
                  clock: Callable[[], float] = time.monotonic, backoff: RestartBackoff | None = None):
+        # --database-ready: this serve migrated the database and synced the people file before it
+        # spawned the worker (_deps_and_worker); a restarted worker finds them as they were.
         self.command = command or [sys.executable, "-m", "bot", "serve", "--role", "worker", "--exit-with-parent",
-                                   str(os.getpid())] + ([] if slack else ["--no-slack"])
+                                   str(os.getpid()), "--database-ready"] + ([] if slack else ["--no-slack"])
         self.clock = clock
         self.backoff = backoff or RestartBackoff()
         self.restart_delays: list[float] = []  # what the watcher waited, in order (logs and tests)

@@ -62,3 +62,31 @@ def test_a_web_app_that_cannot_be_built_stops_the_worker_child_it_started(store,
         build_server(settings, socket_mode=False, slack=False, deps=Deps(settings, store, None, ConnectorSet(), clock),
                      role=Role.BOTH)
     assert fake_worker[0].started and fake_worker[0].stopped
+
+
+def test_the_worker_child_is_told_that_serve_has_prepared_the_database():
+    assert "--database-ready" in serve.WorkerProcess(slack=False).command
+
+
+@pytest.mark.parametrize("ready", [False, True])
+def test_a_worker_whose_database_is_ready_neither_migrates_nor_syncs_the_people_file(tmp_path, monkeypatch, ready):
+    """`serve` migrated the database and synced the people file before spawning the worker child
+    (issue 17.9: both were part of the child's start-up, before its first revoke)."""
+    import bot.directory.people_file
+    import bot.loading
+    import bot.store.migrate
+    from bot.deps import build_deps
+
+    done = []
+    monkeypatch.setattr(bot.store.migrate, "upgrade", lambda engine: done.append("migrated"))
+    monkeypatch.setattr(bot.directory.people_file, "sync_people_file", lambda *a, **k: done.append("synced"))
+    monkeypatch.setattr(bot.loading, "load_connectors_for", lambda *a: ConnectorSet())
+    monkeypatch.setattr(bot.loading, "load_catalog_for", lambda *a, **k: None)
+    people = tmp_path / "people.yaml"
+    people.write_text("people: []\n")
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/bot.db", people_file=people)
+    deps = build_deps(settings, database_ready=ready)
+    try:
+        assert done == ([] if ready else ["migrated", "synced"])
+    finally:
+        deps.close()
