@@ -12,6 +12,7 @@ grant).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -404,6 +405,13 @@ def _blocked():
     before it (a revoke never overtakes its grant), or a feature's rule (bot.ledger.registry.WaitsFor:
     a kind waits for an earlier one of the same person and connector, queued in the same instant or
     long before)."""
+    return _blocked_by(registry.claim_order())
+
+
+@functools.lru_cache(maxsize=8)
+def _blocked_by(rules: tuple[registry.WaitsFor, ...]):
+    """Built once per set of rules: building this expression was 4% of the timer's CPU when every
+    expiry group claimed its revokes (py-spy, bench/timer_lateness.py, 10,000 grants)."""
     earlier = aliased(ProvisioningAction)
     same_grant = and_(earlier.grant_id == ProvisioningAction.grant_id, earlier.grant_id.is_not(None),
                       earlier.created_at < ProvisioningAction.created_at)
@@ -411,7 +419,7 @@ def _blocked():
                   earlier.person_id == ProvisioningAction.person_id,
                   earlier.connector == ProvisioningAction.connector,
                   earlier.created_at <= ProvisioningAction.created_at)
-             for rule in registry.claim_order()]
+             for rule in rules]
     return select(earlier.id).where(or_(same_grant, *waits), earlier.status.in_(UNFINISHED)).exists()
 
 
