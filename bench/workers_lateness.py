@@ -44,6 +44,7 @@ def main() -> None:
         with processes(launches, folder) as workers:
             for port, worker in zip(ports, workers, strict=True):
                 wait_healthy(f"http://127.0.0.1:{port}", timeout=120, alive=lambda w=worker: w.poll() is None)
+            cpu_ready = [process_cpu(worker.pid) for worker in workers]
             wakeups.announce_commits(world.store)  # as the web process does: the workers hear of the new rows
             end = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=LEAD_SECONDS)
             ids = seed_active_grants(world, args.grants, lambda i: end + timedelta(microseconds=i * 1000),
@@ -60,8 +61,10 @@ def main() -> None:
         fired, claimed, by = stages(world.store, ids, end)
         print(f"  end -> expiry fired (its group's clock): min {min(fired):.3f}s  {percentiles(fired)}")
         print(f"  end -> revoke claimed by the runner:     min {min(claimed):.3f}s  {percentiles(claimed)}")
-        print(f"  revokes run per worker: {sorted(by.values(), reverse=True)}; CPU per worker process "
-              f"(start-up included): {', '.join(f'{c:.2f}s' for c in cpu)}")
+        burst = [after - ready for after, ready in zip(cpu, cpu_ready, strict=True)]
+        print(f"  revokes run per worker: {sorted(by.values(), reverse=True)}; worker CPU from healthy to the "
+              f"last revoke: {', '.join(f'{c:.2f}s' for c in burst)} ({sum(burst) / len(ids) * 1000:.1f} ms per grant, "
+              f"at least {sum(burst) / (os.cpu_count() or 1):.2f}s of wall on {os.cpu_count()} cores)")
         print(f"  load average before: {load_before}  after: {load_average()}")
     receiver.close()
 
