@@ -14,6 +14,10 @@ from bot.domain.enums import ActionKind, ActionStatus
 from bot.ledger.context import Ctx
 from bot.store.models import Grant, ProvisioningAction
 
+# session.info key: the ids of the actions queued in this transaction, for a caller that claims
+# them before it commits (bot/timers/fire.py hands an expiry's revoke to its own runner this way).
+QUEUED = "queued_actions"
+
 
 def enqueue(s: Session, ctx: Ctx, *, grant: Grant | None, action: ActionKind, person_id: int,
             connector: str, target: str = "", entitlement: str = "", offboarding_id: int | None = None,
@@ -28,6 +32,8 @@ def enqueue(s: Session, ctx: Ctx, *, grant: Grant | None, action: ActionKind, pe
     if status != ActionStatus.QUEUED:
         row.finished_at = ctx.now
     s.add(row)
+    if status == ActionStatus.QUEUED:
+        s.info.setdefault(QUEUED, []).append(row.id)
     if flush:
         s.flush()
     return row

@@ -25,17 +25,25 @@ from bot.ledger.due import DueJob
 from bot.ledger.event_names import TimerEvent
 from bot.ledger.events import happened
 from bot.ledger.outcomes import backoff
+from bot.ledger.queue import QUEUED
 from bot.logs import log_context
 from bot.timers import claim, versions
 from bot.timers.jobs import CONNECTOR_WORK, IN_TRANSACTION, IN_TRANSACTION_GROUP, KNOWN_KINDS, PREPARE
 
 if TYPE_CHECKING:
     from bot.deps import Deps
+    from bot.provisioning.runner import Call
 
 log = logging.getLogger(__name__)
 
 TIMER = Actor.system("timer", Trigger.TIMER)
 MAX_ATTEMPTS = 5
+
+# Told, right after a transaction that queued connector work (an expiry's revoke) committed, the
+# calls that transaction claimed for this replica's runner, and whether it left any queued (waiting
+# behind an unfinished call, or an offboarding's) for the runner's own claim. Without one, the work
+# is left queued and the caller kicks the runner (`Fired.kick`).
+HandOver = Callable[[list["Call"], bool], None]
 
 
 class ClaimLost(Exception):
@@ -48,12 +56,14 @@ class Fired:
     kick: bool = False  # connector work was queued: run it now
 
 
-def fire(deps: Deps, job: DueJob, *, replica_id: str, now: Callable[[], datetime]) -> Fired:
+def fire(deps: Deps, job: DueJob, *, replica_id: str, now: Callable[[], datetime],
+         hand_over: HandOver | None = None) -> Fired:
     with log_context(due_job=job.key):
-        return _fire(deps, job, replica_id=replica_id, now=now)
+        return _fire(deps, job, replica_id=replica_id, now=now, hand_over=hand_over)
 
 
-def _fire(deps: Deps, job: DueJob, *, replica_id: str, now: Callable[[], datetime]) -> Fired:
+def _fire(deps: Deps, job: DueJob, *, replica_id: str, now: Callable[[], datetime],
+          hand_over: HandOver | None) -> Fired:
     job = versions.upgrade(job)
     if job.kind not in KNOWN_KINDS:
         known = ", ".join(sorted(KNOWN_KINDS))
@@ -65,7 +75,7 @@ def _fire(deps: Deps, job: DueJob, *, replica_id: str, now: Callable[[], datetim
                 # False when the work itself scheduled the next occurrence (a new poll): that is fine.
                 claim.complete(s, job, replica_id, now())
             return Fired("done")
-        return _in_transaction(deps, job, replica_id, now)
+        return _in_transaction(deps, job, replica_id, now, hand_over)
     except ClaimLost:
         log.info("due action %s was re-scheduled or taken over while it ran; its effects were rolled back",
                  job.key)
@@ -75,7 +85,8 @@ def _fire(deps: Deps, job: DueJob, *, replica_id: str, now: Callable[[], datetim
         return _after_error(deps, job, replica_id, now(), f"{type(error).__name__}: {error}")
 
 
-def fire_together(deps: Deps, jobs: list[DueJob], *, replica_id: str, now: Callable[[], datetime]) -> list[Fired]:
+def fire_together(deps: Deps, jobs: list[DueJob], *, replica_id: str, now: Callable[[], datetime],
+                  hand_over: HandOver | None = None) -> list[Fired]:
     """Run claimed rows whose handlers change only the ledger in ONE transaction: one commit and one
     hold of the audit chain's lock for the group instead of one each. Every row is still finished by
     a compare-and-set inside that transaction, so the effects land exactly once. If any handler
@@ -96,11 +107,29 @@ def fire_together(deps: Deps, jobs: list[DueJob], *, replica_id: str, now: Calla
                              if job is original and f.outcome == "done"]
                 if not claim.complete_all(s, unchanged, replica_id, ctx.now):
                     raise ClaimLost(", ".join(job.key for job in unchanged))
-                return fired
+                handed = _claim_queued(s, deps, hand_over)
+            _hand(hand_over, handed)
+            return fired
         except Exception as error:  # the group's boundary: each row runs again alone just below
             log.info("running %d due actions together failed (%s: %s); running each on its own",
                      len(jobs), type(error).__name__, error)
-    return [fire(deps, job, replica_id=replica_id, now=now) for job in jobs]
+    return [fire(deps, job, replica_id=replica_id, now=now, hand_over=hand_over) for job in jobs]
+
+
+def _claim_queued(s: Session, deps: Deps, hand_over: HandOver | None) -> tuple[list[Call], bool] | None:
+    """Claim for this replica, in the transaction that queued them, the connector calls it queued,
+    so they commit together (durable before any connector is called) and go to the runner the
+    moment the transaction commits (`_hand`), not when a later claim finds them."""
+    queued = s.info.pop(QUEUED, None)
+    if hand_over is None or not queued:
+        return None
+    calls = deps.runner.claim_queued(s, queued)
+    return calls, len(calls) < len(queued)
+
+
+def _hand(hand_over: HandOver | None, handed: tuple[list[Call], bool] | None) -> None:
+    if hand_over is not None and handed is not None:
+        hand_over(*handed)
 
 
 def _run_all(s: Session, ctx: Ctx, pairs: list[tuple[DueJob, DueJob]], deps: Deps, replica_id: str) -> list[Fired]:
@@ -120,10 +149,14 @@ def _run_all(s: Session, ctx: Ctx, pairs: list[tuple[DueJob, DueJob]], deps: Dep
     return fired
 
 
-def _in_transaction(deps: Deps, job: DueJob, replica_id: str, now: Callable[[], datetime]) -> Fired:
+def _in_transaction(deps: Deps, job: DueJob, replica_id: str, now: Callable[[], datetime],
+                    hand_over: HandOver | None) -> Fired:
     ctx = Ctx(deps.catalog, now(), TIMER)
     with deps.store.uow() as s:
-        return _run_in(s, ctx, job, deps, replica_id)
+        fired = _run_in(s, ctx, job, deps, replica_id)
+        handed = _claim_queued(s, deps, hand_over)
+    _hand(hand_over, handed)
+    return fired
 
 
 def _run_in(s: Session, ctx: Ctx, job: DueJob, deps: Deps, replica_id: str, *, complete: bool = True) -> Fired:

@@ -57,6 +57,9 @@ class TimerService:
         self._stale_arms = 0  # alarms in a row set for something the last sweep could not run
         self._draining = self._drain_again = False
         self._drain_future: Future | None = None
+        # Runs the connector calls a committed group claimed for this replica (fire.HandOver), a
+        # few at once, so a revoke starts the moment its expiry commits, whatever else is running.
+        self._handing = FiringPool(max_workers=FIRE_THREADS, thread_name_prefix="accessbot-handed")
         self._newer_release_rows = 0
         self.sweeps_completed = 0
 
@@ -85,6 +88,7 @@ class TimerService:
             scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+        self._handing.shutdown(wait=True)
 
     def wake(self) -> None:
         """Something was committed (maybe a due row sooner than the alarm): re-arm it. During a
@@ -152,10 +156,21 @@ class TimerService:
         On PostgreSQL a few groups at a time (row locks keep them apart); SQLite has one writer, so
         parallel groups would only wait for each other. The connector work a group queued
         (revocations) goes to the runner as soon as that group commits, not after the whole batch;
-        its future joins ``work``."""
+        its future joins ``work``. The group's own transaction claimed those calls for this
+        replica (fire.HandOver), so they start at once, beside any drain already running, and no
+        other replica is woken for them."""
         def group(chunk):
-            fired = fire_together(self.deps, chunk, replica_id=self.replica_id, now=clock)
-            if any(f.kick for f in fired):
+            handed = left = False
+
+            def hand_over(calls, waiting: bool) -> None:
+                nonlocal handed, left
+                if calls:
+                    work.append(self._handing.submit(self._run_handed, calls))
+                    handed = True
+                left = left or waiting
+
+            fired = fire_together(self.deps, chunk, replica_id=self.replica_id, now=clock, hand_over=hand_over)
+            if any(f.kick for f in fired) and (left or not handed):
                 work.append(self._drain_provisioning())
             return fired
 
@@ -164,6 +179,14 @@ class TimerService:
             return [fired for chunk in chunks for fired in group(chunk)]
         with FiringPool(max_workers=FIRE_THREADS, thread_name_prefix="accessbot-timer") as pool:
             return [fired for chunk_fired in pool.map(group, chunks) for fired in chunk_fired]
+
+    def _run_handed(self, calls) -> None:
+        try:
+            self.deps.runner.run_claimed(calls)
+        except Exception:  # a background worker's outermost boundary: the calls' leases run out and they run again
+            log.exception("running %d handed-over connector calls failed; they run again when their leases run out",
+                          len(calls))
+        self.deps.wake()  # the after-commit hooks: notifiers send what the calls decided
 
     def _drain_provisioning(self) -> Future:
         """Run queued connector work in the background, one drain at a time: a request while one
