@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SECRET = "bench-signing-secret"
+SECRET = "bench-signing-secret-0123456789abcdef"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CATALOG = """
 defaults:
@@ -248,7 +248,7 @@ def stop(bot) -> None:
 def postgres_database() -> tuple[str, callable]:
     from sqlalchemy import create_engine, text
 
-    name = f"accessbot_bench_{int(time.time())}"
+    name = f"accessbot_bench_{os.getpid()}_{int(time.time())}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
