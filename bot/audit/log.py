@@ -14,7 +14,7 @@ import json.encoder
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session
 
 from bot.store.models import AuditEvent
@@ -86,12 +86,15 @@ def _chain_pending_events(s: Session) -> None:
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     last = s.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    rows = []
     for fields in pending:
-        event = AuditEvent(seq=seq, prev_hash=prev, **fields)
-        event.hash = compute_hash(event)
-        s.add(event)
-        seq, prev = seq + 1, event.hash
-    s.flush()
+        row = {**fields, "seq": seq, "prev_hash": prev}
+        row["hash"] = compute_hash({name: row[name] for name in HASHED})
+        rows.append(row)
+        seq, prev = seq + 1, row["hash"]
+    # One executemany on the table, not ORM objects: nothing reads the rows back in this transaction,
+    # so each needs neither a unit-of-work entry nor an INSERT ... RETURNING id of its own.
+    s.execute(insert(AuditEvent.__table__), rows)
 
 
 @event.listens_for(Session, "after_soft_rollback")
