@@ -16,7 +16,8 @@ the 50 clients, so the measurement is not skewed by one GIL.
     python bench/slack_ack.py --baseline           # an empty endpoint: this machine's own floor
     python bench/slack_ack.py --clients 50 --seconds 30 --pause 0.2 --json
 
-Goal: p99 ack < 100 ms and no failed requests. Latency is measured by the clients (send → answer).
+Goal (issue 17): p99 ack < 50 ms and no failed requests (exit status 1 otherwise). Latency is measured by the
+clients (send → answer). Figures, with the machine's load: docs/slack.md.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SECRET = "bench-signing-secret"
+SECRET = "bench-signing-secret-0123456789abcdef"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 CATALOG = """
 defaults:
@@ -248,7 +249,7 @@ def stop(bot) -> None:
 def postgres_database() -> tuple[str, callable]:
     from sqlalchemy import create_engine, text
 
-    name = f"accessbot_bench_{int(time.time())}"
+    name = f"accessbot_bench_{os.getpid()}_{int(time.time())}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -320,7 +321,7 @@ def main() -> int:
             drop()
     report = summarise(measured, metrics, args)
     print(json.dumps(report, indent=2) if args.json else render(report))
-    return 0 if report["failed"] == 0 and report["p99_ms"] < 100 else 1
+    return 0 if report["failed"] == 0 and report["p99_ms"] < 50 else 1
 
 
 def summarise(measured: dict, metrics: str, args) -> dict:

@@ -21,8 +21,7 @@ def finalise_approved(s: Session, ctx: Ctx, request: AccessRequest, requester: P
     entitlement = ctx.catalog.entitlement(request.entitlement)
     request.status = RequestStatus.APPROVED
     request.decided_at = ctx.now
-    due.cancel(s, due.LedgerKind.REQUEST_REMIND, request.id)
-    due.cancel(s, due.LedgerKind.REQUEST_TIMEOUT, request.id)
+    due.cancel_kinds(s, (due.LedgerKind.REQUEST_REMIND, due.LedgerKind.REQUEST_TIMEOUT), request.id)
     duration = timedelta(seconds=request.duration_seconds) if request.duration_seconds is not None else None
     existing = grants.active_grant(s, requester.id, request.entitlement)
     starts_later = request.starts_at is not None and request.starts_at > ctx.now

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.domain.enums import RequestStatus, StepStatus, Verdict
 from bot.domain.errors import AlreadyDecided, MissingJustification, NotAuthorized, NotFoundError, SelfApproval
@@ -53,7 +54,9 @@ def check_decider(s: Session, ctx: Ctx, *, request_id: int, approver: Person) ->
 
 
 def _authorize(s: Session, request: AccessRequest, approver: Person) -> tuple[list[ApprovalStep], ApprovalStep,
-                                                                             set[int]]:
+                                                                             list[Decision]]:
+    """The steps, the active step and the request's decisions so far (read once: the request row is
+    locked by decide(), so they cannot change under it)."""
     if bundle_round.is_follower(request):
         raise NotAuthorized(f"Request #{request.id} is part of bundle request #{bundle_round.lead_id(request)}: "
                             "decide that one, for the whole bundle.")
@@ -63,27 +66,29 @@ def _authorize(s: Session, request: AccessRequest, approver: Person) -> tuple[li
         raise SelfApproval("You cannot approve or deny your own request.")
     steps = steps_of(s, request.id)
     step = next(st for st in steps if st.status == StepStatus.ACTIVE)
-    earlier = {d.approver_id for d in _decisions(s, request.id) if d.step_id != step.id}
+    decisions = _decisions(s, request.id)
     if approver.id not in (step.approver_ids or []):
         raise NotAuthorized(f"You are not an approver of the current step ({step.label}) of request #{request.id}.")
-    if approver.id in earlier:
+    if any(d.approver_id == approver.id for d in decisions if d.step_id != step.id):
         raise NotAuthorized("You already approved an earlier step; this step needs someone else.")
-    if any(d.approver_id == approver.id for d in _decisions(s, request.id) if d.step_id == step.id):
+    if any(d.approver_id == approver.id for d in decisions if d.step_id == step.id):
         raise AlreadyDecided("You already decided on this step.")
-    return steps, step, earlier
+    return steps, step, decisions
 
 
 def decide(s: Session, ctx: Ctx, *, request_id: int, approver: Person, verdict: Verdict,
            reason: str = "") -> Decided:
     request = load_request(s, request_id)
-    steps, step, earlier = _authorize(s, request, approver)
+    steps, step, decisions = _authorize(s, request, approver)
+    earlier = {d.approver_id for d in decisions if d.step_id != step.id}
     reason = reason.strip()
     if verdict == Verdict.DENY and not reason:
         raise MissingJustification("Say why you deny the request.", field="reason")
     _compare_and_set(s, request)
-    s.add(Decision(request_id=request.id, step_id=step.id, approver_id=approver.id, verdict=verdict,
-                   reason=reason, decided_at=ctx.now))
-    s.flush()
+    decision = Decision(request_id=request.id, step_id=step.id, approver_id=approver.id, verdict=verdict,
+                        reason=reason, decided_at=ctx.now)
+    s.add(decision)
+    decisions = [*decisions, decision]  # ordered by id like _decisions(): the new one is the last
     requester = s.get(Person, request.requester_id)
     happened(s, ctx, STEP_EVENT[verdict], subject_type="request", subject_id=request.id,
              person_email=requester.email,
@@ -92,16 +97,16 @@ def decide(s: Session, ctx: Ctx, *, request_id: int, approver: Person, verdict: 
     if verdict == Verdict.DENY:
         _deny(s, ctx, request, steps, approver, reason, requester)
         return Decided(request, step, True)
-    approvals = sum(1 for d in _decisions(s, request.id) if d.step_id == step.id and d.verdict == Verdict.APPROVE)
+    approvals = sum(1 for d in decisions if d.step_id == step.id and d.verdict == Verdict.APPROVE)
     if approvals < step.quorum:
         return Decided(request, step, False)
     step.status, step.decided_at = StepStatus.APPROVED, ctx.now
     following = [st for st in steps if st.position > step.position]
     if following:
-        _activate(s, ctx, request, following[0], requester, earlier | {d.approver_id for d in _decisions(s, request.id)})
+        _activate(s, ctx, request, following[0], requester, earlier | {d.approver_id for d in decisions})
         return Decided(request, step, False)
     request.decided_by_id = approver.id
-    deciders = [s.get(Person, d.approver_id).email for d in _decisions(s, request.id) if d.verdict == Verdict.APPROVE]
+    deciders = [s.get(Person, d.approver_id).email for d in decisions if d.verdict == Verdict.APPROVE]
     approve.finalise_approved(s, ctx, request, requester, granted_by=", ".join(deciders))
     bundle_round.approve_followers(s, ctx, request, requester, granted_by=", ".join(deciders))
     return Decided(request, step, True)
@@ -119,7 +124,7 @@ def _compare_and_set(s: Session, request: AccessRequest) -> None:
                        .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise AlreadyDecided(f"Request #{request.id} was decided by someone else just now.")
-    request.version += 1
+    set_committed_value(request, "version", request.version + 1)  # written above: no second UPDATE at flush
 
 
 def _deny(s, ctx, request, steps, approver, reason, requester) -> None:
@@ -128,8 +133,7 @@ def _deny(s, ctx, request, steps, approver, reason, requester) -> None:
     request.decided_by_id = approver.id
     request.decision_reason = reason
     approve.close_steps(s, steps, StepStatus.DENIED, ctx)
-    due.cancel(s, due.LedgerKind.REQUEST_REMIND, request.id)
-    due.cancel(s, due.LedgerKind.REQUEST_TIMEOUT, request.id)
+    due.cancel_kinds(s, (due.LedgerKind.REQUEST_REMIND, due.LedgerKind.REQUEST_TIMEOUT), request.id)
     happened(s, ctx, RequestEvent.DENIED, subject_type="request", subject_id=request.id, person_email=requester.email,
              detail={"entitlement": request.entitlement, "by": approver.email, "reason": reason}, notify=True)
     bundle_round.close_followers(s, ctx, request, RequestStatus.DENIED)

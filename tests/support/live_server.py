@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import uvicorn
 
 
@@ -32,12 +33,26 @@ def serve_asgi(app: Any, *, lifespan: str = "auto", startup_timeout: float = 10.
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    if lifespan != "off":
+        warm_routes(url)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield url
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def warm_routes(url: str) -> None:
+    """One request for a path no route serves, before the test's first timed one. FastAPI builds each
+    router's route table (a pydantic field per parameter of every admin, SCIM and hook route) lazily, on
+    the first request an app gets: seen taking 1.03 s on the loaded 2-core machine inside a Slack ack
+    (faulthandler dump, tests/support/slow_acks.py), the likeliest source of the rare 4 s ack stalls."""
+    try:
+        httpx.get(f"{url}/.accessbot-test-warm-up", timeout=30)
+    except httpx.HTTPError:
+        pass  # a test of a failing app finds out from its own request
 
 
 def free_port() -> int:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from tests.support import slow_acks
 from tests.support.fake_slack.socket_mode import SocketModeLink
 from tests.support.fake_slack.state import to_seconds
 from tests.support.slack_driver.signing import signed_headers
@@ -79,7 +80,8 @@ class HttpTransport:
         all_headers.update(headers or {})
         started = time.perf_counter()
         try:
-            response = self.client.post(self.path, content=body, headers=all_headers)
+            with slow_acks.watched(f"POST {self.path}"):
+                response = self.client.post(self.path, content=body, headers=all_headers)
         except Exception as exc:
             if "Timeout" not in type(exc).__name__:  # httpx and httpx2 name their timeouts alike
                 raise
