@@ -66,7 +66,7 @@ def test_a_sweep_runs_the_first_groups_revokes_before_the_next_group_fires(world
     world.advance(minutes=6)
     handed = threading.Event()
     groups, waited = [], []
-    run_claimed, runner_claim = timers.deps.runner.run_claimed, timers.deps.runner.claim
+    submit_claimed, runner_claim = timers.deps.runner.submit_claimed, timers.deps.runner.claim
     claims_before_hand_over = []
 
     def spy_claim(*args, **kwargs):
@@ -74,9 +74,9 @@ def test_a_sweep_runs_the_first_groups_revokes_before_the_next_group_fires(world
             claims_before_hand_over.append(args)
         return runner_claim(*args, **kwargs)
 
-    def spy_run_claimed(calls):
+    def spy_submit_claimed(calls):
         handed.set()
-        return run_claimed(calls)
+        return submit_claimed(calls)
 
     def gated_fire_together(deps, jobs, **kwargs):
         if groups:  # the second group waits (bounded) until the first group's revokes are running
@@ -84,7 +84,7 @@ def test_a_sweep_runs_the_first_groups_revokes_before_the_next_group_fires(world
         groups.append(len(jobs))
         return fire_together(deps, jobs, **kwargs)
 
-    monkeypatch.setattr(timers.deps.runner, "run_claimed", spy_run_claimed)
+    monkeypatch.setattr(timers.deps.runner, "submit_claimed", spy_submit_claimed)
     monkeypatch.setattr(timers.deps.runner, "claim", spy_claim)
     monkeypatch.setattr(service, "fire_together", gated_fire_together)
     assert timers.sweep_once() == 2 * FIRE_GROUP
