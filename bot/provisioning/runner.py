@@ -259,6 +259,16 @@ class ProvisioningRunner:
             future.add_done_callback(functools.partial(self._answered, batch))
         return done
 
+    def close(self) -> None:
+        """Let the calls in flight finish and their outcomes be recorded, then stop the call threads."""
+        with self._desk:
+            pool, self._calls_pool = self._calls_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+        recorder = self._recorder
+        if recorder is not None and recorder is not threading.current_thread():
+            recorder.join()
+
     def _call_pool(self) -> ThreadPoolExecutor:
         with self._desk:
             if self._calls_pool is None:
