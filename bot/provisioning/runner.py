@@ -217,7 +217,8 @@ class ProvisioningRunner:
         return total
 
     def run_claimed(self, calls: list[Call]) -> None:
-        """Call the connectors for claimed actions (8 at a time) and record the outcomes."""
+        """Call the connectors for claimed actions (on the call threads, see submit_claimed) and record
+        the outcomes; returns when they are recorded."""
         if not calls:
             return
         if len(calls) == 1 or self.threads <= 1:
