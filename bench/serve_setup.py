@@ -23,6 +23,15 @@ REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret-0123456789abcdef"
 
 
+class _Server(ThreadingHTTPServer):
+    # http.server's listen backlog is 5: with three workers' call threads connecting at once the
+    # kernel dropped SYNs (TcpExtListenOverflows), and each dropped connect waited for its 1 s
+    # retransmit, which was the 1-2 s tail of end -> webhook revoke (per-call timing in the runner:
+    # 44 of 500 calls took over 0.9 s, the rest p50 27 ms). A web server in front of a real
+    # receiver listens with a backlog in the hundreds (nginx 511).
+    request_queue_size = 1024
+
+
 class Receiver:
     """The customer's webhook endpoint: answers every call at once and notes the first arrival of
     each revoke (wall-clock time, by target) and how many revokes came per target."""
@@ -50,7 +59,7 @@ class Receiver:
             def log_message(self, *_):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
         threading.Thread(target=self.server.serve_forever, name="bench-receiver", daemon=True).start()

@@ -58,9 +58,10 @@ def main() -> None:
         print(f"revoke lateness, {args.grants} grants ending within one second, {args.workers} worker processes, "
               f"{args.database}{'' if done else ' (TIMED OUT before all were revoked)'}")
         print(f"  end -> webhook revoke: {percentiles(late)}  ({len(late)} revoked, {twice} more than once)")
-        fired, claimed, by = stages(world.store, ids, end)
+        fired, claimed, recorded, by = stages(world.store, ids, end)
         print(f"  end -> expiry fired (its group's clock): min {min(fired):.3f}s  {percentiles(fired)}")
         print(f"  end -> revoke claimed by the runner:     min {min(claimed):.3f}s  {percentiles(claimed)}")
+        print(f"  end -> revoke's outcome recorded:        min {min(recorded):.3f}s  {percentiles(recorded)}")
         burst = [after - ready for after, ready in zip(cpu, cpu_ready, strict=True)]
         print(f"  revokes run per worker: {sorted(by.values(), reverse=True)}; worker CPU from healthy to the "
               f"last revoke: {', '.join(f'{c:.2f}s' for c in burst)} ({sum(burst) / len(ids) * 1000:.1f} ms per grant, "
@@ -69,17 +70,19 @@ def main() -> None:
     receiver.close()
 
 
-def stages(store, ids: list[int], end: datetime) -> tuple[list[float], list[float], dict[str, int]]:
-    """From each grant's end: when its expiry's group began (the revoke's created_at) and when the
-    runner claimed the revoke (started_at); and how many revokes each worker ran."""
+def stages(store, ids: list[int], end: datetime) -> tuple[list[float], list[float], list[float], dict[str, int]]:
+    """From each grant's end: when its expiry's group began (the revoke's created_at), when the
+    runner claimed the revoke (started_at) and when its outcome's transaction began (finished_at);
+    and how many revokes each worker ran."""
     with store.uow() as s:
         rows = s.execute(select(Grant.ends_at, ProvisioningAction.created_at, ProvisioningAction.started_at,
-                                ProvisioningAction.claimed_by)
+                                ProvisioningAction.finished_at, ProvisioningAction.claimed_by)
                          .join(Grant, Grant.id == ProvisioningAction.grant_id)
                          .where(Grant.id.in_(ids), ProvisioningAction.action == ActionKind.REVOKE)).all()
-    fired = [(created - ends).total_seconds() for ends, created, _, _ in rows]
-    claimed = [(started - ends).total_seconds() for ends, _, started, _ in rows if started is not None]
-    return fired, claimed, Counter(by for *_, by in rows)
+    fired = [(created - ends).total_seconds() for ends, created, *_ in rows]
+    claimed = [(started - ends).total_seconds() for ends, _, started, *_ in rows if started is not None]
+    recorded = [(finished - ends).total_seconds() for ends, _, _, finished, _ in rows if finished is not None]
+    return fired, claimed, recorded, Counter(by for *_, by in rows)
 
 
 def process_cpu(pid: int) -> float:

@@ -84,6 +84,7 @@ class Deps:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=False)
+        self.runner.close()
         self.connectors.close()
         if self.on_call is not None:
             self.on_call.close()

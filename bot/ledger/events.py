@@ -9,11 +9,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from bot.audit import log as audit_log
 from bot.ledger.context import Ctx
 from bot.store.models import OutboxEvent
+
+_PENDING = "accessbot_outbox_pending"
 
 
 class EventName(StrEnum):
@@ -42,4 +45,20 @@ def happened(s: Session, ctx: Ctx, action: EventName, *, subject_type: str, subj
 
 
 def emit(s: Session, ctx: Ctx, type_: EventName, **payload: Any) -> None:
-    s.add(OutboxEvent(type=str(checked(type_)), payload=audit_log._jsonable(payload), created_at=ctx.now))
+    """Queue an outbox event on the session; it is inserted (with the transaction's others, in one
+    executemany of plain rows, as the audit events are) just before the transaction commits."""
+    s.info.setdefault(_PENDING, []).append(
+        dict(type=str(checked(type_)), payload=audit_log._jsonable(payload), created_at=ctx.now))
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_pending_events(s: Session) -> None:
+    """One ORM object per outbox event was a unit-of-work's bookkeeping per row in every expiry and
+    every recorded outcome (py-spy, bench/workers_lateness.py); nothing reads them back as objects."""
+    if pending := s.info.pop(_PENDING, None):
+        s.execute(insert(OutboxEvent.__table__), pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending_events(s: Session, previous_transaction) -> None:
+    s.info.pop(_PENDING, None)

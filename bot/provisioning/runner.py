@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Mapping
@@ -43,6 +44,8 @@ UNFINISHED = (ActionStatus.QUEUED, ActionStatus.IN_PROGRESS, ActionStatus.PENDIN
               ActionStatus.FAILED_RETRYABLE)
 LEASE = timedelta(minutes=5)
 ACTOR = Actor.system("provisioning", Trigger.SYSTEM)
+# Call threads per runner: `threads` per group of claimed calls, for this many groups at once.
+CALL_POOL_FACTOR = 4
 
 # Told, after the outcome is committed, how late an expired grant's access was removed: the time
 # from its end to the moment the target confirmed the revoke. (The HTTP app's metrics listen.)
@@ -97,6 +100,18 @@ class Attempt:
     finished: float = field(default_factory=time.monotonic)
 
 
+class _Batch:
+    """Calls submitted together: their future is done when the last outcome is recorded (or failed)."""
+
+    def __init__(self, count: int, done: Future):
+        self.left, self.done = count, done
+
+    def settle(self) -> bool:
+        """One call is done (under the runner's desk lock); True when it was the last."""
+        self.left -= 1
+        return self.left == 0
+
+
 def _hold(s: Session, row: ProvisioningAction) -> registry.Hold | None:
     precondition = registry.precondition(row.action)
     return precondition(s, row) if precondition is not None else None
@@ -119,6 +134,11 @@ class ProvisioningRunner:
         self.revoke_lateness_observers: list[RevokeLatenessObserver] = []
         self.connector_call_observers: list[ConnectorCallObserver] = []
         self.settled_observers: list[SettledObserver] = []
+        # The call threads and the one recorder thread (see submit_claimed), started when first needed.
+        self._desk = threading.Lock()
+        self._calls_pool: ThreadPoolExecutor | None = None
+        self._waiting: list[tuple[Attempt, _Batch]] = []
+        self._recorder: threading.Thread | None = None
 
     def ctx(self) -> Ctx:
         return Ctx(self.catalog(), self.clock.now(), ACTOR)
@@ -197,7 +217,8 @@ class ProvisioningRunner:
         return total
 
     def run_claimed(self, calls: list[Call]) -> None:
-        """Call the connectors for claimed actions (8 at a time) and record the outcomes."""
+        """Call the connectors for claimed actions (on the call threads, see submit_claimed) and record
+        the outcomes; returns when they are recorded."""
         if not calls:
             return
         if len(calls) == 1 or self.threads <= 1:
@@ -207,11 +228,83 @@ class ProvisioningRunner:
             self._run_many(calls)
 
     def _run_many(self, calls: list[Call]) -> None:
-        with ThreadPoolExecutor(max_workers=min(self.threads, len(calls))) as pool:
-            waiting = {pool.submit(self._attempt, call) for call in calls}
-            while waiting:
-                answered, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                self._record([attempt for future in answered if (attempt := _answer(future)) is not None])
+        if threading.current_thread() is self._recorder:  # an observer of a record: never wait on itself
+            with ThreadPoolExecutor(max_workers=min(self.threads, len(calls))) as pool:
+                waiting = {pool.submit(self._attempt, call) for call in calls}
+                while waiting:
+                    answered, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                    self._record([attempt for future in answered if (attempt := _answer(future)) is not None])
+            return
+        self.submit_claimed(calls).result()
+
+    def submit_claimed(self, calls: list[Call]) -> Future:
+        """Start the calls for claimed actions at once on the runner's call threads and return a
+        future that is done when every outcome was recorded (or could not be: its lease runs out).
+
+        Call threads only call; one recorder per runner writes the outcomes, everything that arrived
+        while it wrote the previous ones in the next transaction. Measured (bench/workers_lateness.py,
+        3 workers, 500 grants, PostgreSQL): with each group's calls on a thread of their own that also
+        recorded them, a revoke waited 1.7 s at p99 between its claim and its call, behind the
+        hand-over pool's four threads each busy writing its group's outcomes (and every such writer
+        queued on the audit chain's lock). Each outcome is still committed with its audit event
+        before it counts as done; a crash between the call and the record runs the call again when
+        its lease runs out (connectors are idempotent by action id), as before."""
+        done: Future = Future()
+        if not calls:
+            done.set_result(None)
+            return done
+        batch = _Batch(len(calls), done)
+        pool = self._call_pool()
+        for call in calls:
+            future = pool.submit(self._attempt, call)
+            future.add_done_callback(functools.partial(self._answered, batch))
+        return done
+
+    def close(self) -> None:
+        """Let the calls in flight finish and their outcomes be recorded, then stop the call threads."""
+        with self._desk:
+            pool, self._calls_pool = self._calls_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+        recorder = self._recorder
+        if recorder is not None and recorder is not threading.current_thread():
+            recorder.join()
+
+    def _call_pool(self) -> ThreadPoolExecutor:
+        with self._desk:
+            if self._calls_pool is None:
+                self._calls_pool = ThreadPoolExecutor(max_workers=max(1, self.threads) * CALL_POOL_FACTOR,
+                                                      thread_name_prefix="accessbot-call")
+            return self._calls_pool
+
+    def _answered(self, batch: _Batch, future: Future) -> None:
+        attempt = _answer(future)
+        with self._desk:
+            finished = attempt is None and batch.settle()
+            if attempt is not None:
+                self._waiting.append((attempt, batch))
+            if self._waiting and self._recorder is None:
+                self._recorder = threading.Thread(target=self._record_loop, name="accessbot-recorder", daemon=True)
+                self._recorder.start()
+        if finished:  # outside the lock: the future's callbacks may submit more calls
+            batch.done.set_result(None)
+
+    def _record_loop(self) -> None:
+        """The recorder: runs while outcomes wait, each round one transaction for all of them."""
+        while True:
+            with self._desk:
+                waiting, self._waiting = self._waiting, []
+                if not waiting:
+                    self._recorder = None
+                    return
+            try:
+                self._record([attempt for attempt, _ in waiting])
+            except Exception:  # the recorder's boundary: unrecorded calls keep their lease and run again
+                log.exception("recording %d provisioning outcomes failed", len(waiting))
+            with self._desk:
+                finished = [batch for _, batch in waiting if batch.settle()]
+            for batch in finished:  # outside the lock: the future's callbacks may submit more calls
+                batch.done.set_result(None)
 
     def run(self, call: Call, *, polling: bool = False) -> None:
         """Call the connector for one claimed action and record the outcome."""

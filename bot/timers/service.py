@@ -57,8 +57,9 @@ class TimerService:
         self._stale_arms = 0  # alarms in a row set for something the last sweep could not run
         self._draining = self._drain_again = False
         self._drain_future: Future | None = None
-        # Runs the connector calls a committed group claimed for this replica (fire.HandOver), a
-        # few at once, so a revoke starts the moment its expiry commits, whatever else is running.
+        # Wakes the after-commit hooks once the calls a committed group claimed for this replica
+        # (fire.HandOver) are recorded; the calls themselves start at once on the runner's threads.
+        self._handed: set[Future] = set()  # handed-over calls not recorded yet (stop waits for them)
         self._handing = FiringPool(max_workers=FIRE_THREADS, thread_name_prefix="accessbot-handed")
         self._newer_release_rows = 0
         self.sweeps_completed = 0
@@ -88,6 +89,9 @@ class TimerService:
             scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+        with self._state:
+            handed = list(self._handed)
+        wait(handed)
         self._handing.shutdown(wait=True)
 
     def wake(self) -> None:
@@ -165,7 +169,7 @@ class TimerService:
             def hand_over(calls, waiting: bool) -> None:
                 nonlocal handed, left
                 if calls:
-                    work.append(self._handing.submit(self._run_handed, calls))
+                    work.append(self._run_handed(calls))
                     handed = True
                 left = left or waiting
 
@@ -180,13 +184,23 @@ class TimerService:
         with FiringPool(max_workers=FIRE_THREADS, thread_name_prefix="accessbot-timer") as pool:
             return [fired for chunk_fired in pool.map(group, chunks) for fired in chunk_fired]
 
-    def _run_handed(self, calls) -> None:
+    def _run_handed(self, calls) -> Future:
+        """Start the calls at once on the runner's call threads (its one recorder writes their
+        outcomes); when they are recorded, wake the after-commit hooks (notifiers send what the calls
+        decided) from the hand-over pool, off the recorder's thread."""
+        done = self.deps.runner.submit_claimed(calls)
+        with self._state:
+            self._handed.add(done)
+        done.add_done_callback(self._after_handed)
+        return done
+
+    def _after_handed(self, done: Future) -> None:
+        with self._state:
+            self._handed.discard(done)
         try:
-            self.deps.runner.run_claimed(calls)
-        except Exception:  # a background worker's outermost boundary: the calls' leases run out and they run again
-            log.exception("running %d handed-over connector calls failed; they run again when their leases run out",
-                          len(calls))
-        self.deps.wake()  # the after-commit hooks: notifiers send what the calls decided
+            self._handing.submit(self.deps.wake)
+        except RuntimeError:  # shutting down: the next start's sweep and hooks catch up
+            pass
 
     def _drain_provisioning(self) -> Future:
         """Run queued connector work in the background, one drain at a time: a request while one

@@ -66,7 +66,7 @@ def test_a_sweep_runs_the_first_groups_revokes_before_the_next_group_fires(world
     world.advance(minutes=6)
     handed = threading.Event()
     groups, waited = [], []
-    run_claimed, runner_claim = timers.deps.runner.run_claimed, timers.deps.runner.claim
+    submit_claimed, runner_claim = timers.deps.runner.submit_claimed, timers.deps.runner.claim
     claims_before_hand_over = []
 
     def spy_claim(*args, **kwargs):
@@ -74,9 +74,9 @@ def test_a_sweep_runs_the_first_groups_revokes_before_the_next_group_fires(world
             claims_before_hand_over.append(args)
         return runner_claim(*args, **kwargs)
 
-    def spy_run_claimed(calls):
+    def spy_submit_claimed(calls):
         handed.set()
-        return run_claimed(calls)
+        return submit_claimed(calls)
 
     def gated_fire_together(deps, jobs, **kwargs):
         if groups:  # the second group waits (bounded) until the first group's revokes are running
@@ -84,7 +84,7 @@ def test_a_sweep_runs_the_first_groups_revokes_before_the_next_group_fires(world
         groups.append(len(jobs))
         return fire_together(deps, jobs, **kwargs)
 
-    monkeypatch.setattr(timers.deps.runner, "run_claimed", spy_run_claimed)
+    monkeypatch.setattr(timers.deps.runner, "submit_claimed", spy_submit_claimed)
     monkeypatch.setattr(timers.deps.runner, "claim", spy_claim)
     monkeypatch.setattr(service, "fire_together", gated_fire_together)
     assert timers.sweep_once() == 2 * FIRE_GROUP
@@ -122,3 +122,43 @@ def test_several_claimers_each_run_the_revokes_of_the_expiries_they_fired_exactl
     assert len(run_by) == len(ids)
     assert {(fired_by[str(gid)] == by, attempts, status) for gid, by, attempts, status in run_by} == {
         (True, 1, ActionStatus.SUCCEEDED)}, "each revoke ran once, by the replica that fired its expiry"
+
+
+def test_handed_calls_start_while_earlier_outcomes_are_still_being_recorded(world, timers, monkeypatch):
+    """Call threads only call: a second hand-over's revoke reaches the connector while the one
+    recorder is still writing the first one's outcome, and both outcomes are then recorded once."""
+    ids = seed_active_grants(world, 2, world.clock.now() + timedelta(minutes=5))
+    world.advance(minutes=6)
+    jobs = claim.claim_due(world.store, now=world.clock.now(), replica_id=timers.deps.runner.replica_id)
+    handed = []
+    fire_together(timers.deps, jobs, replica_id=timers.deps.runner.replica_id, now=world.clock.now,
+                  hand_over=lambda calls, waiting: handed.extend(calls))
+    assert len(handed) == 2
+    runner = timers.deps.runner
+    recording, release = threading.Event(), threading.Event()
+    record = runner._record
+
+    def slow_record(attempts):
+        recording.set()
+        assert release.wait(timeout=30)
+        return record(attempts)
+
+    monkeypatch.setattr(runner, "_record", slow_record)
+    first = runner.submit_claimed(handed[:1])
+    assert recording.wait(timeout=30), "the first outcome is being recorded"
+    second = runner.submit_claimed(handed[1:])
+    for _ in range(300):  # bounded: the second call needs no recorder to start
+        if sum(1 for kind, *_ in world.mem.calls if kind == "revoke") == 2:
+            break
+        threading.Event().wait(0.1)
+    revoked_while_recording = sum(1 for kind, *_ in world.mem.calls if kind == "revoke")
+    assert not first.done() and not second.done(), "neither counts as done before its outcome is recorded"
+    release.set()
+    first.result(timeout=30)
+    second.result(timeout=30)
+
+    assert revoked_while_recording == 2, "the second revoke was called while the first outcome was written"
+    with world.store.uow() as s:
+        assert {g.status for g in s.scalars(select(Grant).where(Grant.id.in_(ids)))} == {GrantStatus.EXPIRED}
+    assert {r.status for r in _revokes(world.store)} == {ActionStatus.SUCCEEDED}
+    assert set(revokes_per_target(world).values()) == {1}
