@@ -237,3 +237,31 @@ def test_a_batch_of_outcomes_reads_its_offboardings_statuses_once_not_once_per_o
     status_reads = [sql for sql in reads if sql.startswith(
         ("SELECT offboardings.status FROM", "SELECT offboardings.id, offboardings.status FROM"))]
     assert 0 < len(status_reads) <= len(records), "at most one status read per outcome transaction"
+
+
+def test_run_many_starts_calls_before_the_last_leaver_is_prepared_and_reports_each(world, deps, monkeypatch):
+    for name in ("alice", "bob", "dana"):
+        holding(world, f"{name}@acme.test", "github:member", "okta:apps")
+    order: list[str] = []
+    start, attempt = prepare.start, deps.runner.attempt
+
+    def preparing(s, ctx, *, person, **kwargs):
+        order.append(f"prepare {person.email}")
+        return start(s, ctx, person=person, **kwargs)
+
+    def calling(call):
+        order.append("call")
+        return attempt(call)
+
+    monkeypatch.setattr(prepare, "start", preparing)
+    deps.runner.attempt = calling
+    emails = ["alice@acme.test", "bob@acme.test", "dana@acme.test"]
+    finished = engine.run_many(deps, emails=emails, actor=IT, group=1)
+    assert [r.person_email for r in finished] == emails
+    assert all(r.status == "done" for r in finished)
+    assert order.index("call") < order.index("prepare dana@acme.test"), order
+    with deps.store.uow() as s:
+        actions = list(s.scalars(select(ProvisioningAction).where(
+            ProvisioningAction.offboarding_id.in_([r.offboarding_id for r in finished]))))
+        assert actions and all(a.status == ActionStatus.SUCCEEDED for a in actions)
+        assert len({(a.offboarding_id, a.connector, a.action, a.grant_id) for a in actions}) == len(actions)
