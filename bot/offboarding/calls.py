@@ -41,11 +41,13 @@ from bot.provisioning.runner import Attempt, Call, ProvisioningRunner
 log = logging.getLogger(__name__)
 
 Rows = Callable[[list], None]
+Lanes = Mapping[str, Sequence[Sequence]]
+Feed = Callable[[], "Lanes | None"]  # more lanes' jobs, prepared on the desk; None: no more
 
 
 class _Lane:
-    def __init__(self, name: str, jobs: Sequence[Sequence], workers: int):
-        self.name, self.jobs, self.workers = name, jobs, workers
+    def __init__(self, name: str, jobs: Sequence[Sequence]):
+        self.name, self.jobs, self.workers = name, list(jobs), 0
         self.next = 0  # the first job not claimed yet
         self.claiming = False  # the desk is claiming this lane's next jobs
         self.ready: deque[list[tuple[object, Call]]] = deque()  # claimed, not started
@@ -59,13 +61,21 @@ class CallDesk:
     """Runs the calls of every lane (``lanes``: per system, its jobs, each a list of rows run in order
     on one worker), at most ``per_lane`` at once per system. ``settled`` gets the rows whose outcome
     was written (after the commit); ``not_claimed`` the rows that could not be claimed (another worker
-    runs them, they wait on an earlier call of their grant, or they already settled)."""
+    runs them, they wait on an earlier call of their grant, or they already settled).
 
-    def __init__(self, runner: ProvisioningRunner, lanes: Mapping[str, Sequence[Sequence]], per_lane: int, *,
-                 settled: Rows, not_claimed: Rows):
+    ``feed``, when given, is called on the desk between its claims and records until it returns None;
+    the lanes' jobs it returns join the run (bulk offboarding prepares its leavers a group at a time
+    there, so the first calls start after the first group, not after every leaver: issue 17.4). Lane
+    workers wait for more jobs until the feed is exhausted."""
+
+    def __init__(self, runner: ProvisioningRunner, lanes: Lanes, per_lane: int, *,
+                 settled: Rows, not_claimed: Rows, feed: Feed | None = None):
         self.runner, self.settled, self.not_claimed = runner, settled, not_claimed
         self.per_lane = max(1, per_lane)
-        self._lanes = [_Lane(name, jobs, min(self.per_lane, len(jobs))) for name, jobs in lanes.items() if jobs]
+        self._first, self._feed, self._feeding = lanes, feed, feed is not None
+        self._lanes: list[_Lane] = []
+        self._by_name: dict[str, _Lane] = {}
+        self._workers: list[threading.Thread] = []
         self._cond = threading.Condition()
         self._outcomes: list[tuple[object, Attempt]] = []
         self._working = 0  # lane workers still running
@@ -75,41 +85,70 @@ class CallDesk:
     def run(self) -> None:
         """Run every job; returns when every call has run and its outcome was recorded (or could not
         be: the engine's settle runs it again). A worker's unexpected exception propagates after."""
-        self._claim(self._low())
-        workers = [threading.Thread(target=self._work, args=(lane,), name=f"offboard-{lane.name}"[:36] + f"-{i}",
-                                    daemon=True) for lane in self._lanes for i in range(lane.workers)]
-        self._working = len(workers)
-        for worker in workers:
-            worker.start()
+        self._add(self._first)
         try:
             self._desk()
         except BaseException:  # no desk to record outcomes: start no more calls (their rows keep their lease)
             with self._cond:
+                self._feeding = False
                 for lane in self._lanes:
                     lane.next, lane.claiming = len(lane.jobs), False
                     lane.ready.clear()
                 self._cond.notify_all()
             raise
         finally:
-            for worker in workers:
+            for worker in list(self._workers):
                 worker.join()
         if self._errors:
             raise self._errors[0]
 
     # -- the desk: every transaction of the run, on the caller's thread --------------------------
+    def _add(self, lanes: Lanes) -> None:
+        """Add jobs to their lanes (new lanes for new systems), claim the lanes' first rounds, and start
+        each lane's workers (up to ``per_lane``, no more than its jobs)."""
+        with self._cond:
+            for name, jobs in lanes.items():
+                if not jobs:
+                    continue
+                if name not in self._by_name:
+                    self._by_name[name] = _Lane(name, [])
+                    self._lanes.append(self._by_name[name])
+                self._by_name[name].jobs.extend(jobs)
+        self._claim(self._low())
+        with self._cond:
+            for lane in self._lanes:
+                while lane.workers < min(self.per_lane, len(lane.jobs)):
+                    worker = threading.Thread(target=self._work, args=(lane,), daemon=True,
+                                              name=f"offboard-{lane.name}"[:36] + f"-{lane.workers}")
+                    lane.workers += 1
+                    self._working += 1
+                    self._workers.append(worker)
+                    worker.start()
+
     def _desk(self) -> None:
         while True:
             with self._cond:
-                while not self._outcomes and not self._low() and self._working:
+                while not self._outcomes and not self._low() and self._working and not self._feeding:
                     self._cond.wait()
                 outcomes, self._outcomes = self._outcomes, []
                 low = self._low()
-                if not outcomes and not low and not self._working:
+                if not outcomes and not low and not self._working and not self._feeding:
                     return
             if low:  # first: a worker may be waiting for it
                 self._claim(low)
             if outcomes:
                 self._record(outcomes)
+            if self._feeding:  # after the claims and records: the calls already claimed go on meanwhile
+                self._more()
+
+    def _more(self) -> None:
+        more = self._feed()
+        if more is None:
+            with self._cond:
+                self._feeding = False
+                self._cond.notify_all()  # idle workers of finished lanes stop
+            return
+        self._add(more)
 
     def _low(self) -> list[_Lane]:
         return [lane for lane in self._lanes if lane.unclaimed and not lane.claiming
@@ -170,7 +209,7 @@ class CallDesk:
 
     def _next_job(self, lane: _Lane) -> list[tuple[object, Call]] | None:
         with self._cond:
-            while not lane.ready and (lane.unclaimed or lane.claiming):
+            while not lane.ready and (lane.unclaimed or lane.claiming or self._feeding):
                 self._cond.wait()
             if not lane.ready:
                 return None

@@ -67,6 +67,37 @@ def start_many(deps, *, emails: list[str], actor: Actor, reason: str = "") -> li
     return ids
 
 
+FEED_GROUP = 5  # leavers prepared per turn of the desk in ``run_many``
+
+
+def run_many(deps, *, emails: list[str], actor: Actor, reason: str = "", per_system: int = PER_SYSTEM,
+             on_progress: Progress | None = None, group: int = FEED_GROUP,
+             settle_seconds: float = SETTLE_SECONDS) -> list[reports.OffboardReport]:
+    """Offboard several people now: ``start_many`` then ``drive``, but each group of leavers is driven as
+    soon as it is prepared, on the desk, while the calls of the groups before it run. Preparing 200
+    leavers before the first call was 4.1 s of a 33 s bulk run on PostgreSQL (issue 17.4). Each leaver
+    is still prepared in a transaction of its own before any of their calls is claimed; if the run
+    stops, the prepared ones resume like any other (their resume timer), the others were not started."""
+    ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
+    pending, record_ids = list(emails), []
+    tracker = _Tracker(deps, [], on_progress)
+
+    def feed() -> dict[str, list[list]] | None:
+        if not pending:
+            return None
+        batch, pending[:] = pending[:group], pending[group:]
+        ids = start_many(deps, emails=batch, actor=actor, reason=reason)
+        record_ids.extend(ids)
+        _discover_accounts(deps, ctx, ids, per_system)
+        return _lanes(tracker, tracker.add(ids))
+
+    with log_context(offboarding_id="bulk"):
+        CallDesk(deps.runner, {}, per_system, settled=tracker.done_many,
+                 not_claimed=lambda rows: _not_claimed(deps, tracker, rows), feed=feed).run()
+        _settle(deps, record_ids, settle_seconds, tracker)
+        return finish_many(deps, record_ids)
+
+
 def drive_later(deps, record_ids: list[int]) -> Future | None:
     """Drive prepared offboardings in the background (webhooks answer at once): on the executor, or
     in the worker process of a split deployment, through a resume timer due now."""
@@ -102,7 +133,7 @@ def _drive(deps, record_ids: list[int], *, per_system: int, on_progress: Progres
     ctx = deps.ctx(Actor.system("offboarding", Trigger.SYSTEM))
     _discover_accounts(deps, ctx, record_ids, per_system)
     tracker = _Tracker(deps, record_ids, on_progress)
-    CallDesk(deps.runner, _lanes(tracker), per_system, settled=tracker.done_many,
+    CallDesk(deps.runner, _lanes(tracker, tracker.rows), per_system, settled=tracker.done_many,
              not_claimed=lambda rows: _not_claimed(deps, tracker, rows)).run()
     _settle(deps, record_ids, settle_seconds, tracker)
     return finish_many(deps, record_ids)
@@ -132,18 +163,28 @@ class _Tracker:
     def __init__(self, deps, record_ids: list[int], on_progress: Progress | None):
         self.deps, self.on_progress = deps, on_progress
         self.lock = threading.Lock()
-        with deps.store.uow() as s:
+        self.rows: list = []
+        self.open: set[str] = set()
+        self.remaining: dict[tuple[int, str], int] = defaultdict(int)
+        self.total, self.finished = 0, 0
+        if record_ids:
+            self.add(record_ids)
+
+    def add(self, record_ids: list[int]) -> list:
+        """Track the calls of these offboardings too; returns their rows."""
+        with self.deps.store.uow() as s:
             rows = s.execute(select(ProvisioningAction.id, ProvisioningAction.offboarding_id,
                                     ProvisioningAction.connector, ProvisioningAction.action,
                                     ProvisioningAction.status, ProvisioningAction.created_at)
                              .where(ProvisioningAction.offboarding_id.in_(record_ids))).all()
-        self.rows = rows
-        self.open = {r.id for r in rows if r.status in UNFINISHED}
-        self.remaining: dict[tuple[int, str], int] = defaultdict(int)
-        for r in rows:
-            if r.id in self.open:
-                self.remaining[(r.offboarding_id, r.connector)] += 1
-        self.total, self.finished = len(self.open), 0
+        with self.lock:
+            self.rows.extend(rows)
+            for r in rows:
+                if r.status in UNFINISHED:
+                    self.open.add(r.id)
+                    self.remaining[(r.offboarding_id, r.connector)] += 1
+                    self.total += 1
+        return rows
 
     def done(self, row) -> None:
         self.done_many([row])
@@ -169,13 +210,13 @@ class _Tracker:
             _announce_systems(self.deps, systems_done)
 
 
-def _lanes(tracker: _Tracker) -> dict[str, list[list]]:
+def _lanes(tracker: _Tracker, rows: list) -> dict[str, list[list]]:
     """Per system, its jobs in order: each person's account calls first (suspend, then end sessions,
     as one job so the sessions end after the account is disabled), then the revocations (calls.py
     claims and runs them)."""
     chains: dict[tuple[str, int], list] = defaultdict(list)
     revokes: dict[str, list] = defaultdict(list)
-    for row in sorted(tracker.rows, key=lambda r: (ACCOUNT_FIRST.get(r.action, 9), r.created_at)):
+    for row in sorted(rows, key=lambda r: (ACCOUNT_FIRST.get(r.action, 9), r.created_at)):
         if row.id not in tracker.open:
             continue
         if row.action in ACCOUNT_FIRST:

@@ -207,3 +207,61 @@ def test_when_the_desk_fails_the_workers_stop_instead_of_waiting_for_it():
     with pytest.raises(RuntimeError):
         CallDesk(runner, lanes, 2, settled=lambda rows: None, not_claimed=broken).run()
     assert "a0" in runner.called and "a8" not in runner.called and len(runner.called) < 19
+
+
+def test_a_batch_of_outcomes_reads_its_offboardings_statuses_once_not_once_per_outcome(store, clock, tmp_path):
+    world = make_systems_world(store, clock, tmp_path)
+    holding(world, "alice@acme.test", *WIKI, "github:member", "okta:apps")
+    deps = deps_for(world)
+    reads: list[str] = []
+    records: list[int] = []
+    record = deps.runner.record
+
+    def recording(attempts):
+        records.append(len(attempts))
+        return record(attempts)
+
+    def statement(conn, cursor, sql, *args):
+        if "FROM offboardings" in sql and "offboardings.status" in sql and "FOR UPDATE" not in sql:
+            reads.append(" ".join(sql.split()))
+
+    deps.runner.record = recording
+    event.listen(deps.store.engine, "before_cursor_execute", statement)
+    try:
+        report = engine.run(deps, email="alice@acme.test", actor=IT, per_system=2)
+    finally:
+        event.remove(deps.store.engine, "before_cursor_execute", statement)
+        close(deps)
+    assert report.status == "done"
+    assert sum(records) == 14
+    status_reads = [sql for sql in reads if sql.startswith(
+        ("SELECT offboardings.status FROM", "SELECT offboardings.id, offboardings.status FROM"))]
+    assert 0 < len(status_reads) <= len(records), "at most one status read per outcome transaction"
+
+
+def test_run_many_starts_calls_before_the_last_leaver_is_prepared_and_reports_each(world, deps, monkeypatch):
+    for name in ("alice", "bob", "dana"):
+        holding(world, f"{name}@acme.test", "github:member", "okta:apps")
+    order: list[str] = []
+    start, attempt = prepare.start, deps.runner.attempt
+
+    def preparing(s, ctx, *, person, **kwargs):
+        order.append(f"prepare {person.email}")
+        return start(s, ctx, person=person, **kwargs)
+
+    def calling(call):
+        order.append("call")
+        return attempt(call)
+
+    monkeypatch.setattr(prepare, "start", preparing)
+    deps.runner.attempt = calling
+    emails = ["alice@acme.test", "bob@acme.test", "dana@acme.test"]
+    finished = engine.run_many(deps, emails=emails, actor=IT, group=1)
+    assert [r.person_email for r in finished] == emails
+    assert all(r.status == "done" for r in finished)
+    assert order.index("call") < order.index("prepare dana@acme.test"), order
+    with deps.store.uow() as s:
+        actions = list(s.scalars(select(ProvisioningAction).where(
+            ProvisioningAction.offboarding_id.in_([r.offboarding_id for r in finished]))))
+        assert actions and all(a.status == ActionStatus.SUCCEEDED for a in actions)
+        assert len({(a.offboarding_id, a.connector, a.action, a.grant_id) for a in actions}) == len(actions)
