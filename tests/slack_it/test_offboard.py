@@ -106,7 +106,11 @@ def test_cant_do_on_the_last_task_finishes_the_offboarding_with_its_failure(bot)
     plan = _plan(bot, IVAN, "@alice")
     bot.sim.submit(IVAN, plan.id, {"offboard_reason": "left"})
     report = _report(bot, "Waiting for the last steps")
-    [task] = [m for m in bot.fake.messages_in(DESK_CHANNEL) if "Suspend the account" in m.visible_text]
+    # the report can be drawn before the desk's task card is posted (both follow the same commit)
+    task = bot.fake.wait_until(lambda: next((m for m in bot.fake.messages_in(DESK_CHANNEL)
+                                             if "Suspend the account" in m.visible_text), None),
+                               what="the manual task card in the desk channel")
+    assert [m for m in bot.fake.messages_in(DESK_CHANNEL) if "Suspend the account" in m.visible_text] == [task]
     since = bot.fake.last_seq
     bot.sim.click(IVAN, on=task.ref, action_id="task_cannot")
     bot.fake.wait_for_call("views.open", after=since, ok=True, timeout=10)
