@@ -48,7 +48,7 @@ def report_app() -> typer.Typer:
 def _click_command(name: str):
     module, attribute = COMMANDS[name]
     value = getattr(importlib.import_module(module), attribute)
-    if value is report_app:
+    if attribute == "report_app":  # built on demand (also when this file runs as __main__)
         value = report_app()
     if isinstance(value, typer.Typer):
         command = typer.main.get_group(value)  # a group even with one sub-command (`db upgrade`)
