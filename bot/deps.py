@@ -16,7 +16,8 @@ from bot.oncall.service import OnCallService, load_service
 from bot.ledger.context import Actor, Ctx
 from bot.provisioning.runner import ProvisioningRunner
 from bot.settings import Settings, credentials_environment
-from bot.store.db import Store, create_engine_for
+from bot.store import db as store_db
+from bot.store.db import Store
 from connectors.registry import ConnectorSet
 
 log = logging.getLogger(__name__)
@@ -92,12 +93,7 @@ class Deps:
 
 
 def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
-    store = Store(create_engine_for(settings.database_url))
-    if upgrade:
-        from bot.store import migrate  # alembic: a worker spawned by serve never needs it
-
-        migrate.upgrade(store.engine)
-    return store
+    return store_db.open_store(settings.database_url, upgrade=upgrade)
 
 
 def build_deps(settings: Settings, *, clock: Clock | None = None, connectors: ConnectorSet | None = None,

@@ -19,7 +19,6 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from policies.neighbours import find_connectors_file, find_people_file
 
 log = logging.getLogger(__name__)
 # Names an older release read, by the name that replaced them; accepted with a warning.
@@ -198,10 +197,14 @@ class Settings(BaseSettings):
 
     def resolved_people_file(self, catalog: Path | None = None) -> Path | None:
         """ACCESSBOT_PEOPLE_FILE, else people.yaml/.yml/.csv next to ``catalog`` (default: the configured one)."""
+        from policies.neighbours import find_people_file  # the policies package (CEL) only when asked
+
         return self.people_file or find_people_file(catalog or self.catalog)
 
     def resolved_connectors_file(self, catalog: Path | None = None) -> Path | None:
         """ACCESSBOT_CONNECTORS_FILE, else connectors.yaml/.yml next to ``catalog`` (default: the configured one)."""
+        from policies.neighbours import find_connectors_file
+
         return self.connectors_file or find_connectors_file(catalog or self.catalog)
 
     def uses_example_connectors(self) -> bool:

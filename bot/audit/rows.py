@@ -3,11 +3,17 @@
 A PostgreSQL server-side cursor (the sqlite3 cursor on SQLite) read in batches: memory stays constant, and
 neither SQLAlchemy's row processing nor psycopg's timestamp and JSON loaders run per row (they were most of
 the CPU of a verify). The database formats the timestamp; the detail comes as its JSON text.
+
+On PostgreSQL a reader thread fetches the next batches while the caller works on this one (at most
+``AHEAD`` batches wait, so memory stays constant): psycopg releases the GIL while it waits on the
+socket, so the server producing rows and Python hashing them overlap instead of taking turns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 from sqlalchemy.orm import Session
@@ -55,7 +61,52 @@ def stream(s: Session, *, batch: int, up_to: int | None = None, since: datetime 
         cursor.itersize = batch
     try:
         cursor.execute(sql, params)
-        while rows := cursor.fetchmany(batch):
-            yield from rows
+        if pg:
+            for rows in prefetched(lambda: cursor.fetchmany(batch)):
+                yield from rows
+        else:  # a sqlite3 connection is for the thread that opened it
+            while rows := cursor.fetchmany(batch):
+                yield from rows
     finally:
         cursor.close()
+
+
+AHEAD = 2
+_END = object()
+
+
+def prefetched(fetch: Callable[[], list], ahead: int = AHEAD) -> Iterator[list]:
+    """``fetch()``'s batches until an empty one, fetched by a reader thread up to ``ahead`` batches in
+    advance. Its error is raised here; when the caller stops early the thread stops before this returns
+    (so the cursor can be closed)."""
+    ready: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def hand(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            while rows := fetch():
+                if not hand(rows):
+                    return
+            hand(_END)
+        except BaseException as error:  # handed to the caller's thread, raised there
+            hand(error)
+
+    reader = threading.Thread(target=read, name="accessbot-audit-rows", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()

@@ -12,9 +12,9 @@ audit_app = typer.Typer(help="Check and export the tamper-evident audit log.", n
 
 
 def _store():
-    from bot.deps import open_store
+    from bot.store.db import open_store
 
-    return open_store(Settings())
+    return open_store(Settings().database_url)
 
 
 @audit_app.command("verify")

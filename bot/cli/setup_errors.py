@@ -5,14 +5,13 @@ keeps its traceback."""
 
 from __future__ import annotations
 
+import sys
+
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from bot.settings import Settings
-from connectors.config import ConnectorConfigError
-from connectors.errors import ConfigError
-from policies import PolicyLoadError
 
 SIMULATE_HINT = "ACCESSBOT_SIMULATE_CONNECTORS=1 runs accessbot with in-memory connectors instead"
 
@@ -25,12 +24,14 @@ def short_message(error: BaseException, settings: Settings | None = None) -> str
     """The operator's message for a configuration or start-up error; None when it is not one."""
     if isinstance(error, SetupError):
         return str(error)
-    if isinstance(error, PolicyLoadError):
+    # Their modules are looked up, not imported: an error of a class is raised only once the class's
+    # module was loaded, and importing the catalog's package (CEL included) here cost every command.
+    if isinstance(error, _loaded("policies.errors", "PolicyLoadError")):
         return "The catalog does not load:\n" + _listed(str(issue) for issue in error.issues) + \
             "\nFix these lines (`accessbot policy check` shows them without starting the bot)."
-    if isinstance(error, ConnectorConfigError):
+    if isinstance(error, _loaded("connectors.config", "ConnectorConfigError")):
         return _connectors_message(error, settings)
-    if isinstance(error, ConfigError):
+    if isinstance(error, _loaded("connectors.errors", "ConfigError")):
         return f"The connector configuration is invalid: {error.detail}"
     if isinstance(error, ValidationError) and error.title == Settings.__name__:
         return "A setting is invalid:\n" + _listed(_setting_problem(e) for e in error.errors(include_url=False)) + \
@@ -42,6 +43,11 @@ def short_message(error: BaseException, settings: Settings | None = None) -> str
     return None
 
 
+def _loaded(module: str, name: str) -> type | tuple:
+    """The class ``module.name`` if that module is imported, else () (``isinstance(x, ())`` is False)."""
+    return getattr(sys.modules.get(module), name, ())
+
+
 def current_settings() -> Settings | None:
     """The settings, for a message about them; None when they are themselves the problem."""
     try:
@@ -50,7 +56,7 @@ def current_settings() -> Settings | None:
         return None
 
 
-def _connectors_message(error: ConnectorConfigError, settings: Settings | None) -> str:
+def _connectors_message(error, settings: Settings | None) -> str:
     text = "The connectors configuration is invalid:\n" + _listed(error.problems)
     absent = [p for p in error.problems if "is not set" in p or "does not exist" in p or " is empty" in p]
     if absent and settings is not None and settings.uses_example_connectors():

@@ -89,3 +89,15 @@ class Store:
     def dispose(self) -> None:
         self.claimers.close()
         self.engine.dispose()
+
+
+def open_store(url: str, *, upgrade: bool = True) -> Store:
+    """A Store on ``url``, migrated unless ``upgrade`` is False (a worker spawned by serve never needs
+    alembic). Here rather than in bot.deps so that a command that needs only the database (`accessbot
+    audit verify`, `db upgrade`) does not import the features, the catalog and the runner."""
+    store = Store(create_engine_for(url))
+    if upgrade:
+        from bot.store import migrate
+
+        migrate.upgrade(store.engine)
+    return store
