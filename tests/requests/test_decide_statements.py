@@ -2,7 +2,7 @@
 
 The decision reads the request's decisions once (the request row is locked, so they cannot change
 under it), writes the compare-and-set version once, cancels both request timers in one statement
-and appends the audit events in one executemany; a second SELECT of the decisions, a second UPDATE
+and appends the audit events and the outbox's domain events in one executemany each; a second SELECT of the decisions, a second UPDATE
 of the version or an INSERT per audit event would make these counts grow.
 """
 
@@ -22,7 +22,7 @@ from tests.support.deps import close, deps_for
 
 # Per dialect: the statements of perform(decide) as the Slack listener runs it. SQLite adds its
 # BEGIN IMMEDIATE per transaction (two for a refusal), PostgreSQL the audit chain's advisory lock.
-APPROVE = {"sqlite": 19, "postgresql": 19}
+APPROVE = {"sqlite": 18, "postgresql": 18}
 REFUSED = {"sqlite": 6, "postgresql": 5}  # read the request, refuse; then the refusal's audit event
 
 
