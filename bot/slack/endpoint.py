@@ -103,6 +103,18 @@ def mount(api: FastAPI, bolt: App, signing_secret: str, metrics=None) -> None:
             metrics.slack_ack_seconds.labels(request_kind(bolt_request.body)).observe(time.perf_counter() - started)
         return Response(status_code=answer.status, content=answer.body, headers=answer.first_headers())
 
+    first_in_line(api, EVENTS_PATH)
+
+
+def first_in_line(api: FastAPI, path: str) -> None:
+    """Move the route at ``path`` to the front of the app's routes. Starlette tries routes in order on
+    every request, and each included router (health, admin API, reviews, usage, hooks, SCIM) walks its
+    own routes: under the ack bench that matching was ~10 % of the web process's GIL time (py-spy),
+    about 0.4 ms per click. No other route's path can match ``/slack/events``, so only the cost changes."""
+    routes = api.router.routes
+    index = next(i for i, route in enumerate(routes) if getattr(route, "path", None) == path)
+    routes.insert(0, routes.pop(index))
+
 
 def slack_plugin(api: FastAPI, deps) -> Callable[[], None]:
     """HTTP mode: Slack calls /slack/events; the notifier runs in this process."""
